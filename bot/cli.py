@@ -1,0 +1,241 @@
+"""The ``privacy-desk`` command line (SPEC §9): one function per sub-command.
+
+Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a failed
+scripted console command, a database error); 2 bad usage or configuration. Errors are one line
+on stderr. Heavy imports happen inside the sub-commands so ``deadline`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings(db: str | None) -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise CliError(f"configuration: {where}: {first['msg']}") from exc
+    if db is not None:
+        settings.database_url = f"sqlite+aiosqlite:///{Path(db).expanduser().resolve()}"
+    return settings
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import build_desk, prepare_database
+    from bot.console import Console, ConsoleNotifier, operator_policy
+    from storage.enums import Role
+
+    settings = _settings(args.db)
+
+    async def run() -> int:
+        engine = await prepare_database(settings)
+        try:
+            role = Role(args.role)
+            notifier = ConsoleNotifier(sys.stdout, settings.policy().timezone)
+            desk = build_desk(settings, engine, notifier=notifier)
+            desk.policy = operator_policy(desk.policy, role)
+            console = Console(desk, role=role, stdin=sys.stdin, stdout=sys.stdout)
+            return await console.run()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade
+
+    settings = _settings(args.db)
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _pause(text: str) -> tuple[date, date]:
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: use FROM:TO, e.g. 2025-09-10:2025-09-12")
+    try:
+        return date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: dates are YYYY-MM-DD") from exc
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    from handlers import deadlines as d
+
+    try:
+        if args.breach:
+            tz = d.zone(args.timezone)
+            aware = d.parse_moment(args.breach, tz)
+            due = d.breach_ico_due(aware)
+            result = {"aware_at": aware.isoformat(), "ico_due": due.isoformat()}
+            human = f"aware {aware.astimezone(tz):%Y-%m-%d %H:%M %Z}; tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+        else:
+            if args.received is None:
+                raise CliError("give the date the request was received, or --breach TIME")
+            received = d.parse_day(args.received)
+            start = d.parse_day(args.clock_start) if args.clock_start else None
+            if start is not None and start < received:
+                raise CliError("--clock-start cannot be before the date received")
+            dates = d.request_deadlines(
+                received=received, identity_received=start,
+                pauses=[d.Pause(a, b) for a, b in args.pause], calendar=d.normalise_calendar(args.calendar),
+            )  # fmt: skip
+            result = {
+                "clock_start": dates.clock_start.isoformat(),
+                "due": dates.due.isoformat(),
+                "extension_notice_by": dates.extension_notice_by.isoformat(),
+                "extended_due": dates.extended_due.isoformat(),
+            }
+            human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+    except d.DeadlineError as exc:
+        raise CliError(str(exc)) from exc
+    print(json.dumps(result) if args.json else human)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    from handlers import export
+    from storage.db import create_engine, session_factory, transaction
+
+    settings = _settings(args.db)
+
+    async def collect() -> list[dict[str, str]]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return list(await export.rows(session=session, kind=args.kind, personal=args.include_personal))
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(collect())
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        writer = csv.DictWriter(out, fieldnames=export.columns(args.kind, personal=args.include_personal))
+        writer.writeheader()
+        writer.writerows(found)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.output:
+        print(f"{len(found)} {args.kind} written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from handlers import audit
+    from storage.db import create_engine, session_factory, transaction
+
+    settings = _settings(args.db)
+
+    async def check() -> audit.AuditReport:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await audit.verify(session=session)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(check())
+    if report.ok:
+        print(f"audit chain intact: {report.events} events, {report.tickets} tickets")
+        return 0
+    for problem in report.problems:
+        print(f"TAMPERED: {problem}", file=sys.stderr)
+    print(f"audit chain broken: {len(report.problems)} problem(s) in {report.events} events",
+          file=sys.stderr)  # fmt: skip
+    return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="privacy-desk", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="SQLite file to use instead of PRIVACY_DESK_DATABASE_URL")
+
+    console = sub.add_parser("console", help="chat with the bot in the terminal")
+    db_option(console)
+    console.add_argument("--as", dest="role", choices=["staff", "privacy", "dpo"], default="dpo")
+    console.set_defaults(func=cmd_console)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    db_option(migrate)
+    migrate.set_defaults(func=cmd_migrate)
+
+    deadline = sub.add_parser("deadline", help="compute a legal deadline")
+    deadline.add_argument("received", nargs="?", help="YYYY-MM-DD the request was received")
+    deadline.add_argument("--calendar", default="GB-ENG")
+    deadline.add_argument("--clock-start", help="YYYY-MM-DD identity or fee arrived")
+    deadline.add_argument("--pause", type=_pause, action="append", default=[], metavar="FROM:TO")
+    deadline.add_argument("--breach", metavar="TIME", help="when the organisation became aware")
+    deadline.add_argument("--timezone", default="Europe/London", help="for local breach times")
+    deadline.add_argument("--json", action="store_true")
+    deadline.set_defaults(func=cmd_deadline)
+
+    export = sub.add_parser("export", help="the DSAR log or the breach register as CSV")
+    db_option(export)
+    export.add_argument("--kind", choices=["requests", "breaches"], required=True)
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    export.add_argument("--include-personal", action="store_true",
+                        help="add requester details / breach narrative (handle with care)")  # fmt: skip
+    export.set_defaults(func=cmd_export)
+
+    audit = sub.add_parser("audit", help="check the tamper-evident history")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="prove the event chain is intact")
+    db_option(verify)
+    verify.set_defaults(func=cmd_audit)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"privacy-desk: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one line, never a traceback full of values
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError | OSError):
+            print(f"privacy-desk: database error: {type(exc).__name__}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Settings: environment variables prefixed ``PRIVACY_DESK_`` (or a ``.env`` file), SPEC §8.
+
+Built once at start-up and passed down; unsafe combinations refuse to start in production.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from handlers.context import Policy
+from handlers.deadlines import DeadlineError, normalise_calendar, zone
+from handlers.ports import ChatUser
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./privacy-desk.db"
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRIVACY_DESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Europe/London"
+    holidays: str = "GB-ENG"
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_team_ids: CsvList = []
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_ids: CsvList = []
+    teams_allow_anonymous: bool = False
+
+    compliance_channel: CsvList = []
+    dpo_users: CsvList = []
+    privacy_team: CsvList = []
+    internal_target_days: int | None = Field(default=None, ge=1, le=365)
+    reminder_offsets: str | None = None
+    summary_cron: str = "0 9 * * mon"
+    sweep_seconds: int = Field(default=30, ge=1, le=3600)
+    retention_years: int = Field(default=6, ge=1, le=100)
+
+    @field_validator(
+        "slack_team_ids", "teams_tenant_ids", "compliance_channel", "dpo_users", "privacy_team",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("dpo_users", "privacy_team", "compliance_channel")
+    @classmethod
+    def _platform_ids(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ChatUser.parse(item)  # raises ValueError: "x is not platform:id"
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except DeadlineError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _calendar(cls, value: str) -> str:
+        try:
+            return normalise_calendar(value)
+        except DeadlineError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.env != Environment.PRODUCTION:
+            return self
+        if self.teams_allow_anonymous:
+            raise ValueError("TEAMS_ALLOW_ANONYMOUS is for development only, not production")
+        if self.slack_bot_token is not None and self.slack_signing_secret is None:
+            raise ValueError("production Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET")
+        if not self.dpo_users:
+            raise ValueError("production needs at least one PRIVACY_DESK_DPO_USERS entry")
+        return self
+
+    def policy(self) -> Policy:
+        dpo = frozenset(ChatUser.parse(u) for u in self.dpo_users)
+        team = frozenset(ChatUser.parse(u) for u in self.privacy_team) | dpo
+        return Policy(
+            timezone=ZoneInfo(self.timezone),
+            calendar=self.holidays,
+            internal_target_days=self.internal_target_days,
+            privacy_team=team,
+            dpo=dpo,
+        )

@@ -1,0 +1,214 @@
+"""The typed commands the grammar produces; each names its usage line for error replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
+
+
+class ListFilter(StrEnum):
+    OPEN = "open"
+    MINE = "mine"
+    DUE_SOON = "due-soon"
+    OVERDUE = "overdue"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    usage_key: ClassVar[str] = "dsar help"
+
+
+@dataclass(frozen=True, slots=True)
+class Help(Command):
+    group: str = "dsar"
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequestForm(Command):
+    """``/dsar new`` with no arguments: the platform asks for the fields."""
+
+    usage_key: ClassVar[str] = "dsar new"
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest(Command):
+    usage_key: ClassVar[str] = "dsar new"
+    type: RequestType
+    name: str
+    email: str
+    received: date | None = None
+    via: Via = Via.EMAIL
+    details: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTicket(Command):
+    usage_key: ClassVar[str] = "dsar show"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequests(Command):
+    usage_key: ClassVar[str] = "dsar list"
+    which: ListFilter = ListFilter.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Verify(Command):
+    usage_key: ClassVar[str] = "dsar verify"
+    ref: str
+    method: IdMethod
+    received: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AskId(Command):
+    usage_key: ClassVar[str] = "dsar ask-id"
+    ref: str
+    asked: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clarify(Command):
+    usage_key: ClassVar[str] = "dsar clarify"
+    ref: str
+    asked: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume(Command):
+    usage_key: ClassVar[str] = "dsar resume"
+    ref: str
+    received: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AskFee(Command):
+    usage_key: ClassVar[str] = "dsar fee"
+    ref: str
+    pence: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeePaid(Command):
+    usage_key: ClassVar[str] = "dsar fee-paid"
+    ref: str
+    received: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assign(Command):
+    usage_key: ClassVar[str] = "dsar assign"
+    ref: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote(Command):
+    usage_key: ClassVar[str] = "dsar note"
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extend(Command):
+    usage_key: ClassVar[str] = "dsar extend"
+    ref: str
+    reason: str
+    told: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseRequest(Command):
+    usage_key: ClassVar[str] = "dsar close"
+    ref: str
+    outcome: Outcome
+    reason: str | None = None
+    told: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineQuery(Command):
+    usage_key: ClassVar[str] = "dsar deadline"
+    received: date
+    calendar: str | None = None
+    extended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Summary(Command):
+    usage_key: ClassVar[str] = "dsar summary"
+
+
+@dataclass(frozen=True, slots=True)
+class NewBreachForm(Command):
+    usage_key: ClassVar[str] = "breach new"
+
+
+@dataclass(frozen=True, slots=True)
+class NewBreach(Command):
+    usage_key: ClassVar[str] = "breach new"
+    aware: datetime
+    summary: str
+    occurred: datetime | None = None
+    data_categories: str | None = None
+    subject_categories: str | None = None
+    subjects: int | None = None
+    records: int | None = None
+    consequences: str | None = None
+    measures: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assess(Command):
+    usage_key: ClassVar[str] = "breach assess"
+    ref: str
+    risk: Risk
+    subjects: int | None = None
+    records: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportToIco(Command):
+    usage_key: ClassVar[str] = "breach ico"
+    ref: str
+    case: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotReportable(Command):
+    usage_key: ClassVar[str] = "breach not-reportable"
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TellSubjects(Command):
+    usage_key: ClassVar[str] = "breach tell-subjects"
+    ref: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DelayReason(Command):
+    usage_key: ClassVar[str] = "breach delay-reason"
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseBreach(Command):
+    usage_key: ClassVar[str] = "breach close"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListBreaches(Command):
+    usage_key: ClassVar[str] = "breach list"
+    open_only: bool = True

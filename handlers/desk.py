@@ -1,0 +1,125 @@
+"""The front door of the core: text or a typed command in, an ``Outcome`` out.
+
+One command is one transaction. A refusal rolls it back, so bad input changes nothing; channel
+posts and direct messages are handed to the ``Notifier`` only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import breaches, queries, summary, tickets
+from handlers import command_types as c
+from handlers.commands import CommandError, parse, usage_for
+from handlers.context import Context, Policy, Refusal
+from handlers.ports import Actor, ChatUser, Clock, Notifier, Outcome, Reply, Tone
+from storage.db import transaction
+from storage.enums import Role
+
+log = logging.getLogger(__name__)
+
+UseCase = Callable[[Context, AsyncSession, Any], Awaitable[Outcome]]
+
+MUTATIONS: dict[type[c.Command], UseCase] = {
+    c.NewRequest: tickets.open_request,
+    c.Verify: tickets.verify,
+    c.AskId: tickets.ask_id,
+    c.Clarify: tickets.clarify,
+    c.Resume: tickets.resume,
+    c.AskFee: tickets.ask_fee,
+    c.FeePaid: tickets.fee_paid,
+    c.Assign: tickets.assign,
+    c.AddNote: tickets.add_note,
+    c.Extend: tickets.extend,
+    c.CloseRequest: tickets.close,
+    c.NewBreach: breaches.open_breach,
+    c.Assess: breaches.assess,
+    c.ReportToIco: breaches.report_to_ico,
+    c.NotReportable: breaches.not_reportable,
+    c.TellSubjects: breaches.tell_subjects,
+    c.DelayReason: breaches.delay_reason,
+    c.CloseBreach: breaches.close,
+}
+
+READS: dict[type[c.Command], UseCase] = {
+    c.ShowTicket: queries.show,
+    c.ListRequests: queries.list_requests,
+    c.ListBreaches: queries.list_breaches,
+    c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
+}
+
+
+def error_reply(reason: str, usage: str) -> Reply:
+    return Reply(text=reason, lines=(f"Usage: {usage}",), tone=Tone.ERROR)
+
+
+def usage_of(command: c.Command) -> str:
+    key = command.usage_key
+    if isinstance(command, c.ShowTicket) and command.ref.startswith("BREACH-"):
+        key = "breach show"
+    group, _, action = key.partition(" ")
+    return usage_for(group, action)
+
+
+class Desk:
+    """Runs commands for one deployment: its database, clock, policy and notifier."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        policy: Policy,
+        notifier: Notifier,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.policy = policy
+        self.notifier = notifier
+
+    def actor(self, user: ChatUser, *, role: Role | None = None) -> Actor:
+        """The acting person, with their configured role unless one is given (the console)."""
+        return Actor(user=user, role=role or self.policy.role_of(user))
+
+    async def run_text(self, *, actor: Actor, text: str) -> Outcome:
+        try:
+            command = parse(text)
+        except CommandError as exc:
+            log.info("rejected command from %s: %s", actor.user, type(exc).__name__)
+            return Outcome(reply=error_reply(exc.reason, exc.usage))
+        return await self.run(actor=actor, command=command)
+
+    async def run(self, *, actor: Actor, command: c.Command) -> Outcome:
+        ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
+        try:
+            outcome = await self._execute(ctx, command)
+        except Refusal as exc:
+            log.info("refused %s from %s", type(command).__name__, actor.user)
+            return Outcome(reply=error_reply(str(exc), usage_of(command)))
+        log.info(
+            "%s by %s%s", type(command).__name__, actor.user,
+            f" -> {outcome.reply.ref}" if outcome.reply.ref else "",
+        )  # fmt: skip
+        for post in outcome.posts:
+            await self.notifier.post(post)
+        for message in outcome.direct:
+            await self.notifier.direct(message)
+        return outcome
+
+    async def _execute(self, ctx: Context, command: c.Command) -> Outcome:
+        if isinstance(command, c.Help):
+            return queries.help_reply(command.group)
+        if isinstance(command, c.DeadlineQuery):
+            return queries.deadline(ctx, command)
+        if isinstance(command, c.NewRequestForm | c.NewBreachForm):
+            raise Refusal("this needs the form: give the fields as arguments here")
+        use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
+        if use_case is None:  # pragma: no cover - every command type is mapped
+            raise Refusal(f"{type(command).__name__} is not supported")
+        async with transaction(self.sessions) as session:
+            return await use_case(ctx, session, command)

@@ -1,0 +1,132 @@
+"""What the core needs from the outside world, and the neutral messages it hands back.
+
+Slack, Teams and the console implement ``Notifier`` and render ``Reply`` / ``ChannelPost``;
+nothing in ``handlers`` knows how. ``ChannelPost`` has no free-text field at all, so a post to
+the compliance channel cannot carry a requester's details by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from storage.enums import Role
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ChatUser:
+    """A person on one platform: ``slack:U012AB3CD``, ``teams:<Entra id>``, ``console:operator``."""
+
+    platform: str
+    external_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChatUser:
+        platform, sep, external_id = text.strip().partition(":")
+        if not sep or not platform or not external_id:
+            raise ValueError(f"{text!r} is not platform:id")
+        return cls(platform.lower(), external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, with the role the configuration gives them."""
+
+    user: ChatUser
+    role: Role
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Tone(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the person who typed a command sees (only them: ephemeral where the platform can)."""
+
+    text: str
+    fields: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...] = ()
+    tone: Tone = Tone.OK
+    ref: str | None = None
+    actions: tuple[str, ...] = ()
+
+    def render_text(self) -> str:
+        """A plain-text rendering, shared by the console and any text-only fallback."""
+        out = [self.text]
+        width = max((len(label) for label, _ in self.fields), default=0)
+        out += [f"  {label.ljust(width)}  {value}" for label, value in self.fields]
+        out += [f"  {line}" for line in self.lines]
+        return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPost:
+    """A compliance-channel post: references, types, states and dates only (SPEC §1)."""
+
+    ref: str
+    kind: str
+    ticket_type: str
+    state: str
+    deadline: date | datetime | None
+    change: str | None = None  # None opens the ticket's thread; otherwise a reply in it
+
+    @property
+    def is_opening(self) -> bool:
+        return self.change is None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage:
+    to: ChatUser
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one command: the reply, and what else it tells whom."""
+
+    reply: Reply
+    posts: tuple[ChannelPost, ...] = ()
+    direct: tuple[DirectMessage, ...] = field(default=())
+    changed: bool = False
+
+
+class Notifier(Protocol):
+    """Delivers posts to the compliance channel and direct messages to people."""
+
+    async def post(self, post: ChannelPost) -> None: ...
+
+    async def direct(self, message: DirectMessage) -> None: ...
+
+
+class RecordingNotifier:
+    """A test fake that keeps a transcript of everything it was asked to deliver."""
+
+    def __init__(self) -> None:
+        self.posts: list[ChannelPost] = []
+        self.directs: list[DirectMessage] = []
+
+    async def post(self, post: ChannelPost) -> None:
+        self.posts.append(post)
+
+    async def direct(self, message: DirectMessage) -> None:
+        self.directs.append(message)

@@ -1,0 +1,96 @@
+"""Read-only commands: show, list, deadline and help."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import breaches, tickets, views
+from handlers import command_types as c
+from handlers.commands import help_lines
+from handlers.context import Context, Refusal
+from handlers.deadlines import DeadlineError, request_deadlines
+from handlers.ports import Outcome, Reply, Tone
+from storage import repositories as repo
+
+DUE_SOON_DAYS = 7
+LIST_LIMIT = 200
+
+
+async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcome:
+    personal = ctx.actor.role.is_privacy_team
+    notes = await repo.notes_for(session=session, ref=cmd.ref) if personal else []
+    if cmd.ref.startswith("BREACH-"):
+        breach = await breaches.load(ctx, session, cmd.ref, for_update=False)
+        reply = views.breach_reply(
+            breach, now=ctx.now, tz=ctx.policy.timezone, personal=personal, notes=notes
+        )
+        return Outcome(reply=reply)
+    req = await tickets.load(ctx, session, cmd.ref, for_update=False)
+    assert req.id is not None
+    pauses = await repo.pauses_for(session=session, request_id=req.id)
+    reply = views.request_reply(req, today=ctx.today, pauses=pauses, notes=notes, personal=personal)
+    return Outcome(reply=reply)
+
+
+async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests) -> Outcome:
+    which = cmd.which
+    mine = which == c.ListFilter.MINE or not ctx.actor.role.is_privacy_team
+    rows = await repo.list_requests(
+        session=session,
+        open_only=which != c.ListFilter.ALL,
+        involving=ctx.who if mine else None,
+        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS) if which == c.ListFilter.DUE_SOON else None,
+        overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
+        limit=LIST_LIMIT + 1,
+    )
+    scope = "your" if mine else "all"
+    title = f"{len(rows) if len(rows) <= LIST_LIMIT else f'{LIST_LIMIT}+'} {which} request(s), {scope}"
+    if not rows:
+        return Outcome(reply=Reply(text=f"No {which} requests ({scope}).", tone=Tone.INFO))
+    lines = tuple(views.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
+    if len(rows) > LIST_LIMIT:
+        lines += (f"… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
+    return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
+
+
+async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches) -> Outcome:
+    mine = not ctx.actor.role.is_privacy_team
+    rows = await repo.list_breaches(
+        session=session, open_only=cmd.open_only, involving=ctx.who if mine else None
+    )
+    which = "open" if cmd.open_only else "all"
+    if not rows:
+        return Outcome(reply=Reply(text=f"No {which} breaches.", tone=Tone.INFO))
+    lines = tuple(views.breach_line(b, ctx.now, ctx.policy.timezone) for b in rows)
+    return Outcome(reply=Reply(text=f"{len(rows)} {which} breach(es)", lines=lines, tone=Tone.INFO))
+
+
+def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
+    calendar = cmd.calendar or ctx.policy.calendar
+    try:
+        dates = request_deadlines(
+            received=cmd.received, calendar=calendar,
+            internal_target_days=ctx.policy.internal_target_days,
+        )  # fmt: skip
+    except DeadlineError as exc:
+        raise Refusal(str(exc)) from exc
+    fields = [
+        ("Calendar", calendar),
+        ("Clock start", views.fmt_day(dates.clock_start)),
+        ("Due", views.fmt_day(dates.due)),
+        ("Extension notice by", views.fmt_day(dates.extension_notice_by)),
+        ("Extended deadline", views.fmt_day(dates.extended_due)),
+    ]
+    if dates.internal_target is not None:
+        fields.append(("Internal target", views.fmt_day(dates.internal_target)))
+    due = dates.extended_due if cmd.extended else dates.due
+    text = f"Received {views.fmt_day(cmd.received)}: due {views.fmt_day(due)}"
+    return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO))
+
+
+def help_reply(group: str) -> Outcome:
+    lines = tuple(help_lines(group))
+    intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
+    return Outcome(reply=Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO))

@@ -1,0 +1,89 @@
+"""The weekly summary of SPEC §6: counts, dates and references only — no personal data."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import views
+from handlers.context import Context
+from handlers.ports import Outcome, Reply, Tone
+from storage import repositories as repo
+
+RATE_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySummary:
+    week_of: date
+    open_by_type_state: tuple[tuple[str, str, int], ...]
+    due_next_7_days: int
+    overdue: int
+    received_last_week: int
+    closed_last_week: int
+    on_time_rate: float | None
+    median_days_to_close: float | None
+    extensions_in_use: int
+    open_breaches: tuple[str, ...]
+
+
+async def build(*, session: AsyncSession, today: date, now: datetime, ctx: Context) -> WeeklySummary:
+    week_start = today - timedelta(days=today.weekday())
+    last_from, last_to = week_start - timedelta(days=7), week_start - timedelta(days=1)
+    closed = await repo.closed_since(session=session, since=today - timedelta(days=RATE_WINDOW_DAYS))
+    on_time = [due is None or closed_on <= due for _, closed_on, due in closed]
+    durations = [(closed_on - received).days for received, closed_on, _ in closed]
+    breaches = await repo.list_breaches(session=session, open_only=True)
+    return WeeklySummary(
+        week_of=week_start,
+        open_by_type_state=tuple(await repo.open_requests_by_type_state(session=session)),
+        due_next_7_days=await repo.count_requests(
+            session=session, open_only=True, due_from=today, due_to=today + timedelta(days=7)
+        ),
+        overdue=await repo.count_requests(
+            session=session, open_only=True, due_to=today - timedelta(days=1)
+        ),
+        received_last_week=await repo.count_requests(
+            session=session, received_from=last_from, received_to=last_to
+        ),
+        closed_last_week=await repo.count_requests(
+            session=session, closed_from=last_from, closed_to=last_to
+        ),
+        on_time_rate=sum(on_time) / len(on_time) if on_time else None,
+        median_days_to_close=statistics.median(durations) if durations else None,
+        extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
+        open_breaches=tuple(views.breach_line(b, now, ctx.policy.timezone) for b in breaches),
+    )
+
+
+def render(summary: WeeklySummary) -> Reply:
+    rate = "—" if summary.on_time_rate is None else f"{summary.on_time_rate:.0%}"
+    median = "—" if summary.median_days_to_close is None else f"{summary.median_days_to_close:g} days"
+    total_open = sum(n for _, _, n in summary.open_by_type_state)
+    fields = (
+        ("Open requests", str(total_open)),
+        ("Due in the next 7 days", str(summary.due_next_7_days)),
+        ("Overdue", str(summary.overdue)),
+        ("Received last week", str(summary.received_last_week)),
+        ("Closed last week", str(summary.closed_last_week)),
+        (f"On time (closed, last {RATE_WINDOW_DAYS} days)", rate),
+        ("Median days to close", median),
+        ("Extensions in use", str(summary.extensions_in_use)),
+        ("Open breaches", str(len(summary.open_breaches))),
+    )
+    lines = tuple(f"{t} / {s}: {n}" for t, s, n in summary.open_by_type_state)
+    return Reply(
+        text=f"Weekly privacy summary, week of {views.fmt_day(summary.week_of)}",
+        fields=fields,
+        lines=lines + summary.open_breaches,
+        tone=Tone.INFO,
+    )
+
+
+async def summary_command(ctx: Context, session: AsyncSession) -> Outcome:
+    ctx.require_privacy_team("see the summary")
+    built = await build(session=session, today=ctx.today, now=ctx.now, ctx=ctx)
+    return Outcome(reply=render(built))

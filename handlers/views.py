@@ -1,0 +1,186 @@
+"""Tickets as neutral replies and channel posts (platform renderers turn these into UI)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from handlers.ports import ChannelPost, Reply
+from storage.enums import RequestState
+from storage.models import Breach, Note, Pause, Request
+
+REQUEST_ACTIONS = ("verify", "ask-id", "clarify", "extend", "assign", "close")
+BREACH_ACTIONS = ("assess", "ico", "not-reportable", "tell-subjects", "close")
+
+
+def fmt_day(day: date | None) -> str:
+    return "—" if day is None else f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def fmt_moment(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(tz)
+    return f"{fmt_day(local.date())} {local:%H:%M %Z}"
+
+
+def fmt_pence(pence: int | None) -> str:
+    return "—" if pence is None else f"£{pence // 100}.{pence % 100:02d}"
+
+
+def person(stored: str | None) -> str:
+    """A stored ``platform:id`` as people read it (``@U123``); ids are not personal data here."""
+    if stored is None:
+        return "—"
+    return "@" + stored.partition(":")[2]
+
+
+def relative(day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {days} day{'s' * (days != 1)}"
+    return f"{-days} day{'s' * (days != -1)} overdue"
+
+
+def request_deadline_text(req: Request, today: date) -> str:
+    if req.state == RequestState.CLOSED:
+        return f"closed {fmt_day(req.closed_on)} ({req.outcome})"
+    if req.state == RequestState.AWAITING_ID:
+        return f"clock stopped: awaiting identity since {fmt_day(req.identity_asked_on)}"
+    if req.state == RequestState.AWAITING_FEE:
+        return f"clock stopped: awaiting fee since {fmt_day(req.fee_asked_on)}"
+    if req.state == RequestState.AWAITING_CLARIFICATION:
+        return f"paused: clarification asked {fmt_day(req.clarification_asked_on)}"
+    assert req.due is not None
+    return f"due {fmt_day(req.due)} ({relative(req.due, today)})"
+
+
+def request_line(req: Request, today: date) -> str:
+    extended = " [extended]" if req.extended else ""
+    return (
+        f"{req.ref}  {req.type:<13} {req.state:<22} {request_deadline_text(req, today)}{extended}"
+    )
+
+
+def request_reply(
+    req: Request,
+    *,
+    today: date,
+    pauses: list[Pause],
+    notes: list[Note],
+    personal: bool,
+    headline: str | None = None,
+) -> Reply:
+    fields: list[tuple[str, str]] = [
+        ("Type", req.type),
+        ("State", req.state),
+        ("Deadline", request_deadline_text(req, today)),
+        ("Received", f"{fmt_day(req.received)} by {req.via}"),
+        ("Clock start", fmt_day(req.clock_start)),
+        ("One-month deadline", fmt_day(req.base_due)),
+    ]
+    if req.type != "complaint":
+        fields.append(("Extension notice by", fmt_day(req.extension_notice_by)))
+        fields.append(("Extended deadline", fmt_day(req.extended_due)))
+    if req.internal_target is not None:
+        fields.append(("Internal target", fmt_day(req.internal_target)))
+    if req.extended:
+        fields.append(("Extended", f"told {fmt_day(req.extension_told_on)}: {req.extension_reason}"))
+    if req.identity_method:
+        fields.append(("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}"))
+    if req.fee_pence is not None:
+        fields.append(("Fee", f"{fmt_pence(req.fee_pence)}, paid {fmt_day(req.fee_paid_on)}"))
+    fields += [(f"Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
+    fields.append(("Assignee", person(req.assignee)))
+    if req.outcome:
+        fields.append(("Outcome", req.outcome + (f": {req.outcome_reason}" if req.outcome_reason else "")))
+    if personal:
+        if req.erased_at is not None:
+            fields.append(("Requester", "erased under the retention policy"))
+        else:
+            fields.append(("Requester", f"{req.requester_name} <{req.requester_email}>"))
+            if req.details:
+                fields.append(("Details", req.details))
+        fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
+    open_ = req.state != RequestState.CLOSED
+    return Reply(
+        text=headline or f"{req.ref} — {req.type} request",
+        fields=tuple(fields),
+        ref=req.ref,
+        actions=REQUEST_ACTIONS if personal and open_ else (),
+    )
+
+
+def request_post(req: Request, change: str | None = None) -> ChannelPost:
+    return ChannelPost(
+        ref=req.ref, kind="request", ticket_type=req.type, state=req.state, deadline=req.due,
+        change=change,
+    )  # fmt: skip
+
+
+def breach_status(breach: Breach, now: datetime) -> str:
+    if breach.ico_notified_at is not None:
+        late = breach.ico_notified_at > breach.ico_due
+        return "ICO notified" + (" late" if late else " within 72 hours")
+    if breach.not_reportable_reason is not None:
+        return "not reportable"
+    hours = (breach.ico_due - now).total_seconds() / 3600
+    if hours < 0:
+        return f"ICO decision {-hours:.0f} h overdue"
+    return f"{hours:.0f} h left to tell the ICO"
+
+
+def breach_line(breach: Breach, now: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"{breach.ref}  {breach.state:<15} ICO due {fmt_moment(breach.ico_due, tz)}  "
+        f"({breach_status(breach, now)})"
+    )
+
+
+def breach_reply(
+    breach: Breach, *, now: datetime, tz: ZoneInfo, personal: bool, notes: list[Note],
+    headline: str | None = None,
+) -> Reply:  # fmt: skip
+    fields: list[tuple[str, str]] = [
+        ("State", breach.state),
+        ("Aware", fmt_moment(breach.aware_at, tz)),
+        ("ICO due", f"{fmt_moment(breach.ico_due, tz)} ({breach_status(breach, now)})"),
+        ("Occurred", fmt_moment(breach.occurred_at, tz)),
+        ("Risk", breach.risk or "not assessed"),
+        ("People affected", "—" if breach.subjects_count is None else str(breach.subjects_count)),
+        ("Records", "—" if breach.records_count is None else str(breach.records_count)),
+    ]
+    if breach.ico_case_ref:
+        fields.append(("ICO case", f"{breach.ico_case_ref}, {fmt_moment(breach.ico_notified_at, tz)}"))
+    if breach.not_reportable_reason:
+        fields.append(("Not reportable", breach.not_reportable_reason))
+    fields.append(("Subjects told", fmt_moment(breach.subjects_told_at, tz)))
+    if breach.delay_reason:
+        fields.append(("Reason for delay", breach.delay_reason))
+    fields.append(("Owner", person(breach.assignee)))
+    if personal:
+        for label, value in (
+            ("What happened", breach.summary),
+            ("Data", breach.data_categories),
+            ("People", breach.subject_categories),
+            ("Consequences", breach.consequences),
+            ("Measures", breach.measures),
+        ):
+            if value:
+                fields.append((label, value))
+        fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
+    return Reply(
+        text=headline or f"{breach.ref} — personal-data breach",
+        fields=tuple(fields),
+        ref=breach.ref,
+        actions=BREACH_ACTIONS if personal and breach.state != "closed" else (),
+    )
+
+
+def breach_post(breach: Breach, change: str | None = None) -> ChannelPost:
+    return ChannelPost(
+        ref=breach.ref, kind="breach", ticket_type="breach", state=breach.state,
+        deadline=breach.ico_due, change=change,
+    )  # fmt: skip

@@ -1,0 +1,180 @@
+"""SQLModel tables. Datetimes are timezone-aware UTC in Python on every database.
+
+Personal data (requester name, email, free-text details, notes, breach narrative) lives only in
+columns listed in ``PERSONAL_FIELDS`` / the ``notes`` table, so that retention can erase it and
+the audit chain, which stores only digests of it, stays verifiable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Dialect, Index, String, Text
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores an aware datetime as UTC; SQLite keeps no offset, so it is restored on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Counter(SQLModel, table=True):
+    """Reference number sequences (``DSAR``, ``BREACH``); one row each, bumped under a lock."""
+
+    __tablename__ = "counters"
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class AuditHead(SQLModel, table=True):
+    """The last link of the event chain; its row is the lock that serialises appends."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
+
+
+class RequestBase(SQLModel):
+    """A rights request, without its personal data."""
+
+    ref: str = Field(max_length=16, unique=True)
+    type: str = Field(max_length=16)
+    state: str = Field(max_length=32, index=True)
+    via: str = Field(max_length=16)
+    received: date
+    calendar: str = Field(max_length=16)
+    created_by: str = Field(max_length=200, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    assignee: str | None = Field(default=None, max_length=200)
+    identity_asked_on: date | None = None
+    identity_received_on: date | None = None
+    identity_method: str | None = Field(default=None, max_length=16)
+    identity_checked_by: str | None = Field(default=None, max_length=200)
+    fee_pence: int | None = None
+    fee_asked_on: date | None = None
+    fee_paid_on: date | None = None
+    clarification_asked_on: date | None = None
+    clock_start: date | None = None
+    base_due: date | None = None
+    extension_notice_by: date | None = None
+    extended_due: date | None = None
+    internal_target: date | None = None
+    # The operative legal deadline: extended_due once extended, else base_due; None while the
+    # clock is stopped (awaiting identity or fee) or paused (awaiting clarification).
+    due: date | None = Field(default=None, index=True)
+    extended: bool = False
+    extension_reason: str | None = Field(default=None, sa_type=Text)
+    extension_told_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    outcome_reason: str | None = Field(default=None, sa_type=Text)
+    complaint_right_told_on: date | None = None
+    closed_on: date | None = None
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Request(RequestBase, table=True):
+    __tablename__ = "requests"
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("requester_name", "requester_email", "details")
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester_name: str | None = Field(default=None, sa_type=Text)
+    requester_email: str | None = Field(default=None, sa_type=Text)
+    details: str | None = Field(default=None, sa_type=Text)
+    pii_salt: str | None = Field(default=None, max_length=32)
+
+
+class Pause(SQLModel, table=True):
+    """A finished clarification pause; the open one is ``Request.clarification_asked_on``."""
+
+    __tablename__ = "pauses"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    asked_on: date
+    answered_on: date
+
+
+class BreachBase(SQLModel):
+    """A personal-data breach, without its narrative fields."""
+
+    ref: str = Field(max_length=16, unique=True)
+    state: str = Field(max_length=32, index=True)
+    aware_at: datetime = Field(sa_type=UTCDateTime)
+    ico_due: datetime = Field(sa_type=UTCDateTime, index=True)
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=200, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    assignee: str | None = Field(default=None, max_length=200)
+    subjects_count: int | None = None
+    records_count: int | None = None
+    risk: str | None = Field(default=None, max_length=8)
+    ico_case_ref: str | None = Field(default=None, max_length=64)
+    ico_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    not_reportable_reason: str | None = Field(default=None, sa_type=Text)
+    subjects_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delay_reason: str | None = Field(default=None, sa_type=Text)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Breach(BreachBase, table=True):
+    __tablename__ = "breaches"
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = (
+        "summary",
+        "data_categories",
+        "subject_categories",
+        "consequences",
+        "measures",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pii_salt: str | None = Field(default=None, max_length=32)
+    summary: str | None = Field(default=None, sa_type=Text)
+    data_categories: str | None = Field(default=None, sa_type=Text)
+    subject_categories: str | None = Field(default=None, sa_type=Text)
+    consequences: str | None = Field(default=None, sa_type=Text)
+    measures: str | None = Field(default=None, sa_type=Text)
+
+
+class Note(SQLModel, table=True):
+    """Free-text notes on a ticket: personal data, so outside the hashed event payload."""
+
+    __tablename__ = "notes"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_ref: str = Field(max_length=16, index=True)
+    event_seq: int
+    author: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+    text: str | None = Field(default=None, sa_type=Text)
+
+
+class Event(SQLModel, table=True):
+    """One link of the append-only, hash-chained history (``privacy-desk audit verify``)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_ticket_ref_seq", "ticket_ref", "seq"),)
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ticket_ref: str = Field(max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=32)
+    data: str = Field(sa_type=Text)
+    prev_hash: str = Field(sa_type=String(64))
+    hash: str = Field(sa_type=String(64))

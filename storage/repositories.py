@@ -1,0 +1,228 @@
+"""Every query the application makes: keyword-only async functions, session passed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import BreachState, RequestState
+from storage.models import AuditHead, Breach, Counter, Event, Note, Pause, Request
+
+REFERENCE_COUNTERS = ("DSAR", "BREACH")
+
+
+async def next_number(*, session: AsyncSession, name: str) -> int:
+    """Bump and return a counter inside the caller's transaction.
+
+    The UPDATE takes the row lock, so concurrent openers queue on it; a rolled-back opener
+    gives its number back, so references neither repeat nor skip.
+    """
+    result = await session.execute(
+        update(Counter)
+        .where(Counter.name == name)  # type: ignore[arg-type]
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    value = result.scalar_one_or_none()
+    if value is None:
+        raise LookupError(f"counter {name!r} is missing: run `privacy-desk migrate`")
+    return int(value)
+
+
+async def lock_audit_head(*, session: AsyncSession) -> AuditHead:
+    """The chain head, locked until the transaction ends (a no-op lock on SQLite's IMMEDIATE)."""
+    result = await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    head = result.scalar_one_or_none()
+    if head is None:
+        raise LookupError("the audit chain head is missing: run `privacy-desk migrate`")
+    return head
+
+
+async def audit_head(*, session: AsyncSession) -> AuditHead | None:
+    return await session.get(AuditHead, 1)
+
+
+async def add(*, session: AsyncSession, row: Request | Breach | Pause | Note | Event) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def request_by_ref(
+    *, session: AsyncSession, ref: str, for_update: bool = False
+) -> Request | None:
+    query = select(Request).where(Request.ref == ref)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def breach_by_ref(
+    *, session: AsyncSession, ref: str, for_update: bool = False
+) -> Breach | None:
+    query = select(Breach).where(Breach.ref == ref)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def pauses_for(*, session: AsyncSession, request_id: int) -> list[Pause]:
+    query = select(Pause).where(Pause.request_id == request_id).order_by(Pause.asked_on, Pause.id)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars())
+
+
+async def notes_for(*, session: AsyncSession, ref: str) -> list[Note]:
+    query = select(Note).where(Note.ticket_ref == ref).order_by(Note.event_seq)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars())
+
+
+async def events_for(*, session: AsyncSession, ref: str) -> list[Event]:
+    query = select(Event).where(Event.ticket_ref == ref).order_by(Event.seq)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars())
+
+
+async def iter_events(*, session: AsyncSession, batch: int = 1000) -> AsyncIterator[Event]:
+    """Every event in chain order, fetched in batches so a long history fits in memory."""
+    after = 0
+    while True:
+        query = select(Event).where(Event.seq > after).order_by(Event.seq).limit(batch)  # type: ignore[arg-type]
+        rows = list((await session.execute(query)).scalars())
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        after = rows[-1].seq
+
+
+async def list_requests(
+    *,
+    session: AsyncSession,
+    open_only: bool,
+    involving: str | None = None,
+    due_by: date | None = None,
+    overdue_on: date | None = None,
+    limit: int | None = None,
+) -> list[Request]:
+    """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets."""
+    query = select(Request)
+    if open_only:
+        query = query.where(Request.state != RequestState.CLOSED.value)
+    if involving is not None:
+        query = query.where(
+            or_(Request.created_by == involving, Request.assignee == involving)  # type: ignore[arg-type]
+        )
+    if due_by is not None:
+        query = query.where(Request.due <= due_by)  # type: ignore[operator]
+    if overdue_on is not None:
+        query = query.where(Request.due < overdue_on)  # type: ignore[operator]
+    query = query.order_by(Request.due.is_(None), Request.due, Request.id)  # type: ignore[union-attr, attr-defined, arg-type]
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def list_breaches(
+    *, session: AsyncSession, open_only: bool, involving: str | None = None
+) -> list[Breach]:
+    query = select(Breach)
+    if open_only:
+        query = query.where(Breach.state != BreachState.CLOSED.value)
+    if involving is not None:
+        query = query.where(
+            or_(Breach.created_by == involving, Breach.assignee == involving)  # type: ignore[arg-type]
+        )
+    query = query.order_by(Breach.ico_due, Breach.id)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars())
+
+
+async def all_requests(*, session: AsyncSession) -> Sequence[Request]:
+    return list((await session.execute(select(Request).order_by(Request.id))).scalars())  # type: ignore[arg-type]
+
+
+async def all_breaches(*, session: AsyncSession) -> Sequence[Breach]:
+    return list((await session.execute(select(Breach).order_by(Breach.id))).scalars())  # type: ignore[arg-type]
+
+
+async def pauses_by_request(*, session: AsyncSession) -> dict[int, list[Pause]]:
+    found: dict[int, list[Pause]] = {}
+    for pause in (await session.execute(select(Pause).order_by(Pause.asked_on, Pause.id))).scalars():  # type: ignore[arg-type]
+        found.setdefault(pause.request_id, []).append(pause)
+    return found
+
+
+async def count_events(*, session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Event))).scalar_one())
+
+
+async def latest_event_for(*, session: AsyncSession, ref: str) -> Event | None:
+    query = (
+        select(Event).where(Event.ticket_ref == ref).order_by(Event.seq.desc()).limit(1)  # type: ignore[attr-defined]
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def ticket_refs(*, session: AsyncSession) -> list[str]:
+    requests = (await session.execute(select(Request.ref))).scalars()
+    breaches = (await session.execute(select(Breach.ref))).scalars()
+    return [*requests, *breaches]
+
+
+
+async def all_notes(*, session: AsyncSession) -> list[Note]:
+    query = select(Note).order_by(Note.event_seq)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars())
+
+
+async def open_requests_by_type_state(*, session: AsyncSession) -> list[tuple[str, str, int]]:
+    query = (
+        select(Request.type, Request.state, func.count())
+        .where(Request.state != RequestState.CLOSED.value)
+        .group_by(Request.type, Request.state)
+        .order_by(Request.type, Request.state)
+    )
+    return [(t, s, int(n)) for t, s, n in (await session.execute(query)).all()]
+
+
+async def count_requests(
+    *,
+    session: AsyncSession,
+    open_only: bool = False,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    extended: bool | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
+) -> int:
+    """How many requests match every given bound (bounds are inclusive)."""
+    query = select(func.count()).select_from(Request)
+    conditions = []
+    if open_only:
+        conditions.append(Request.state != RequestState.CLOSED.value)
+    if due_from is not None:
+        conditions.append(Request.due >= due_from)  # type: ignore[operator]
+    if due_to is not None:
+        conditions.append(Request.due <= due_to)  # type: ignore[operator]
+    if extended is not None:
+        conditions.append(Request.extended == extended)
+    if received_from is not None:
+        conditions.append(Request.received >= received_from)
+    if received_to is not None:
+        conditions.append(Request.received <= received_to)
+    if closed_from is not None:
+        conditions.append(Request.closed_on >= closed_from)  # type: ignore[operator]
+    if closed_to is not None:
+        conditions.append(Request.closed_on <= closed_to)  # type: ignore[operator]
+    query = query.where(*conditions)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def closed_since(*, session: AsyncSession, since: date) -> list[tuple[date, date, date | None]]:
+    """(received, closed_on, due) of requests closed on or after ``since``."""
+    query = select(Request.received, Request.closed_on, Request.due).where(
+        Request.closed_on >= since  # type: ignore[operator]
+    )
+    return [(r, c, d) for r, c, d in (await session.execute(query)).all()]

@@ -1,0 +1,236 @@
+"""Properties of the legal calendar in handlers/deadlines.py, checked with hypothesis."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.deadlines import (
+    DeadlineError,
+    Pause,
+    add_months,
+    breach_ico_due,
+    is_working_day,
+    request_deadlines,
+    resolve_local,
+    zone,
+)
+
+LONDON = zone("Europe/London")
+FIRST = date(2000, 1, 1)
+LAST = date(2090, 12, 31)
+
+# No example database: the suite must not write into the working tree.
+FAST = settings(max_examples=200, deadline=None, database=None)
+
+calendars = st.sampled_from(["GB-ENG", "GB-WLS", "GB-SCT", "GB-NIR", "IE", "DE", "FR"])
+received_dates = st.dates(min_value=FIRST, max_value=LAST)
+
+
+@st.composite
+def pauses(draw: st.DrawFn) -> Pause:
+    start = draw(received_dates)
+    length = draw(st.integers(min_value=0, max_value=60))
+    return Pause(start, start + timedelta(days=length))
+
+
+pause_lists = st.lists(pauses(), max_size=4)
+
+
+# --- rights requests --------------------------------------------------------------------------
+
+
+@FAST
+@given(received=received_dates, calendar=calendars, paused=pause_lists)
+def test_due_is_at_least_28_days_after_clock_start(
+    received: date, calendar: str, paused: list[Pause]
+) -> None:
+    result = request_deadlines(received=received, calendar=calendar, pauses=paused)
+    assert result.clock_start == received
+    assert result.due >= received + timedelta(days=28)
+    # ... and never more than a month (31 days) + the pauses + a run of non-working days later
+    extra = sum(p.days for p in paused)
+    assert result.due <= received + timedelta(days=31 + extra + 10)
+
+
+@FAST
+@given(
+    received=received_dates,
+    calendar=calendars,
+    paused=pause_lists,
+    target=st.integers(min_value=1, max_value=120),
+)
+def test_every_deadline_is_a_working_day(
+    received: date, calendar: str, paused: list[Pause], target: int
+) -> None:
+    result = request_deadlines(
+        received=received, calendar=calendar, pauses=paused, internal_target_days=target
+    )
+    assert result.internal_target is not None
+    for day in (result.due, result.extended_due, result.internal_target):
+        assert is_working_day(day, calendar)
+        assert day.weekday() < 5
+    assert result.extension_notice_by == result.due
+
+
+@FAST
+@given(
+    received=received_dates,
+    calendar=calendars,
+    paused=pause_lists,
+    target=st.integers(min_value=1, max_value=120),
+)
+def test_deadlines_are_the_first_working_day_on_or_after_the_raw_date(
+    received: date, calendar: str, paused: list[Pause], target: int
+) -> None:
+    """Roll forward goes to the *next* working day, never further."""
+    result = request_deadlines(
+        received=received, calendar=calendar, pauses=paused, internal_target_days=target
+    )
+    extra = timedelta(days=sum(p.days for p in paused))
+    raw_target = received + timedelta(days=target) + extra
+    assert result.internal_target is not None
+    assert result.internal_target >= raw_target
+    day = raw_target
+    while day < result.internal_target:
+        assert not is_working_day(day, calendar)
+        day += timedelta(days=1)
+
+
+@FAST
+@given(received=received_dates, calendar=calendars, step=st.integers(min_value=1, max_value=400))
+def test_due_never_decreases_as_received_grows(received: date, calendar: str, step: int) -> None:
+    later = received + timedelta(days=step)
+    first = request_deadlines(received=received, calendar=calendar)
+    second = request_deadlines(received=later, calendar=calendar)
+    assert first.due <= second.due
+    assert first.extended_due <= second.extended_due
+
+
+@FAST
+@given(received=received_dates, calendar=calendars, paused=pause_lists)
+def test_extension_is_at_least_the_due_date_and_89_days(
+    received: date, calendar: str, paused: list[Pause]
+) -> None:
+    result = request_deadlines(received=received, calendar=calendar, pauses=paused)
+    assert result.extended_due >= result.due
+    assert result.extended_due >= result.clock_start + timedelta(days=89)
+
+
+@FAST
+@given(
+    received=received_dates,
+    calendar=calendars,
+    paused=pause_lists,
+    extra_pause=pauses(),
+)
+def test_adding_a_pause_never_makes_the_due_date_earlier(
+    received: date, calendar: str, paused: list[Pause], extra_pause: Pause
+) -> None:
+    before = request_deadlines(received=received, calendar=calendar, pauses=paused)
+    after = request_deadlines(received=received, calendar=calendar, pauses=[*paused, extra_pause])
+    assert after.due >= before.due
+    assert after.extended_due >= before.extended_due
+    # the whole pause is added before rolling: never swallowed by a weekend already rolled over
+    total = timedelta(days=sum(p.days for p in [*paused, extra_pause]))
+    assert after.due >= add_months(received, 1) + total
+    assert after.extended_due >= add_months(received, 3) + total
+
+
+@FAST
+@given(
+    received=received_dates,
+    identity_lag=st.none() | st.integers(min_value=-40, max_value=40),
+    fee_lag=st.none() | st.integers(min_value=-40, max_value=40),
+    calendar=calendars,
+)
+def test_clock_start_is_the_latest_date_given(
+    received: date, identity_lag: int | None, fee_lag: int | None, calendar: str
+) -> None:
+    identity = None if identity_lag is None else received + timedelta(days=identity_lag)
+    fee = None if fee_lag is None else received + timedelta(days=fee_lag)
+    result = request_deadlines(
+        received=received, identity_received=identity, fee_paid=fee, calendar=calendar
+    )
+    given_dates = [x for x in (received, identity, fee) if x is not None]
+    assert result.clock_start == max(given_dates)
+    assert result == request_deadlines(received=max(given_dates), calendar=calendar)
+
+
+# --- breaches ---------------------------------------------------------------------------------
+
+fixed_offsets: st.SearchStrategy[tzinfo] = st.builds(
+    timezone,
+    st.timedeltas(
+        min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+    ).map(lambda t: timedelta(minutes=t // timedelta(minutes=1))),
+)
+any_zone: st.SearchStrategy[tzinfo] = fixed_offsets | st.timezones() | st.just(LONDON)
+
+
+@FAST
+@given(
+    aware=st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - bounds of the wall-clock range
+        max_value=datetime(2090, 12, 31),  # noqa: DTZ001
+        timezones=any_zone,
+        allow_imaginary=False,
+    )
+)
+def test_breach_is_exactly_72_hours_in_utc(aware: datetime) -> None:
+    deadline = breach_ico_due(aware)
+    assert deadline.utcoffset() == timedelta(0)
+    assert deadline - aware == timedelta(hours=72)
+    assert deadline.astimezone(UTC) - aware.astimezone(UTC) == timedelta(hours=72)
+    assert deadline.replace(tzinfo=None) - aware.astimezone(UTC).replace(tzinfo=None) == timedelta(
+        hours=72
+    )
+
+
+def _last_sunday(year: int, month: int) -> date:
+    day = date(year, month + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+@st.composite
+def clock_change_times(draw: st.DrawFn) -> datetime:
+    """A wall time in the small hours of a British clock-change Sunday."""
+    year = draw(st.integers(min_value=2000, max_value=2090))
+    sunday = _last_sunday(year, draw(st.sampled_from([3, 10])))
+    minutes = draw(st.integers(min_value=0, max_value=3 * 60 - 1))
+    return datetime(sunday.year, sunday.month, sunday.day) + timedelta(minutes=minutes)  # noqa: DTZ001
+
+
+naive_times = (
+    st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2090, 12, 31),  # noqa: DTZ001
+    )
+    | clock_change_times()
+)
+
+
+@FAST
+@given(moment=naive_times)
+def test_resolve_local_round_trips_or_refuses(moment: datetime) -> None:
+    try:
+        resolved = resolve_local(moment, LONDON)
+    except DeadlineError as exc:
+        assert "offset" in str(exc)
+        return
+    assert resolved.utcoffset() == timedelta(0)
+    assert resolved.astimezone(LONDON).replace(tzinfo=None) == moment
+
+
+@FAST
+@given(moment=clock_change_times())
+def test_resolve_local_refuses_exactly_the_clock_change_hour(moment: datetime) -> None:
+    """Since 1996 British clocks change at 01:00 UTC: 01:00-01:59 local is skipped or repeated."""
+    refused = False
+    try:
+        resolve_local(moment, LONDON)
+    except DeadlineError:
+        refused = True
+    assert refused is (moment.hour == 1)
