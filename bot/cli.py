@@ -92,7 +92,10 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             aware = d.parse_moment(args.breach, tz)
             due = d.breach_ico_due(aware)
             result = {"aware_at": aware.isoformat(), "ico_due": due.isoformat()}
-            human = f"aware {aware.astimezone(tz):%Y-%m-%d %H:%M %Z}; tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+            human = (
+                f"aware {aware.astimezone(tz):%a %Y-%m-%d %H:%M %Z}; "
+                f"tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+            )
         else:
             if args.received is None:
                 raise CliError("give the date the request was received, or --breach TIME")
@@ -101,9 +104,11 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             if start is not None and start < received:
                 raise CliError("--clock-start cannot be before the date received")
             dates = d.request_deadlines(
-                received=received, identity_received=start,
-                pauses=[d.Pause(a, b) for a, b in args.pause], calendar=d.normalise_calendar(args.calendar),
-            )  # fmt: skip
+                received=received,
+                identity_received=start,
+                pauses=[d.Pause(a, b) for a, b in args.pause],
+                calendar=d.normalise_calendar(args.calendar),
+            )
             result = {
                 "clock_start": dates.clock_start.isoformat(),
                 "due": dates.due.isoformat(),
@@ -129,14 +134,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         engine = create_engine(settings.database_url)
         try:
             async with transaction(session_factory(engine)) as session:
-                return list(await export.rows(session=session, kind=args.kind, personal=args.include_personal))
+                return list(
+                    await export.rows(
+                        session=session, kind=args.kind, personal=args.include_personal
+                    )
+                )
         finally:
             await engine.dispose()
 
     found = asyncio.run(collect())
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
-        writer = csv.DictWriter(out, fieldnames=export.columns(args.kind, personal=args.include_personal))
+        writer = csv.DictWriter(
+            out, fieldnames=export.columns(args.kind, personal=args.include_personal)
+        )
         writer.writeheader()
         writer.writerows(found)
     finally:
@@ -167,8 +178,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 0
     for problem in report.problems:
         print(f"TAMPERED: {problem}", file=sys.stderr)
-    print(f"audit chain broken: {len(report.problems)} problem(s) in {report.events} events",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"audit chain broken: {len(report.problems)} problem(s) in {report.events} events",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -203,8 +216,11 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--kind", choices=["requests", "breaches"], required=True)
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", help="file to write (default: standard output)")
-    export.add_argument("--include-personal", action="store_true",
-                        help="add requester details / breach narrative (handle with care)")  # fmt: skip
+    export.add_argument(
+        "--include-personal",
+        action="store_true",
+        help="add requester details / breach narrative (handle with care)",
+    )
     export.set_defaults(func=cmd_export)
 
     audit = sub.add_parser("audit", help="check the tamper-evident history")

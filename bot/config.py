@@ -58,9 +58,13 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=6, ge=1, le=100)
 
     @field_validator(
-        "slack_team_ids", "teams_tenant_ids", "compliance_channel", "dpo_users", "privacy_team",
+        "slack_team_ids",
+        "teams_tenant_ids",
+        "compliance_channel",
+        "dpo_users",
+        "privacy_team",
         mode="before",
-    )  # fmt: skip
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):

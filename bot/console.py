@@ -157,4 +157,3 @@ class Console:
             failures += outcome.reply.tone == Tone.ERROR
             print(render(outcome), file=self.stdout)
             self.stdout.flush()
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,14 +38,24 @@ def event_hash(
     *, seq: int, ref: str, at: datetime, actor: str, action: str, data: str, prev: str
 ) -> str:
     body = canonical(
-        {"seq": seq, "ref": ref, "at": at, "actor": actor, "action": action, "data": data,
-         "prev": prev}
-    )  # fmt: skip
+        {
+            "seq": seq,
+            "ref": ref,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "data": data,
+            "prev": prev,
+        }
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def state_digest(
-    ticket: Request | Breach, *, pauses: list[Pause] = (), notes: list[Note] = ()  # type: ignore[assignment]
+    ticket: Request | Breach,
+    *,
+    pauses: Sequence[Pause] = (),
+    notes: Sequence[Note] = (),
 ) -> str:
     """A digest of everything stored about a ticket; salted, as the row holds a random salt."""
     content = {
@@ -84,9 +95,15 @@ async def record(
         seq=seq, ref=ticket.ref, at=at, actor=actor, action=action, data=data, prev=head.hash
     )
     event = Event(
-        seq=seq, ticket_ref=ticket.ref, at=at, actor=actor, action=action, data=data,
-        prev_hash=head.hash, hash=digest,
-    )  # fmt: skip
+        seq=seq,
+        ticket_ref=ticket.ref,
+        at=at,
+        actor=actor,
+        action=action,
+        data=data,
+        prev_hash=head.hash,
+        hash=digest,
+    )
     await repo.add(session=session, row=event)
     head.seq, head.hash = seq, digest
     session.add(head)
@@ -129,9 +146,14 @@ async def verify(*, session: AsyncSession, max_problems: int = 20) -> AuditRepor
         if event.prev_hash != prev:
             report.problems.append(f"event {event.seq} does not follow event {event.seq - 1}")
         recomputed = event_hash(
-            seq=event.seq, ref=event.ticket_ref, at=event.at, actor=event.actor,
-            action=event.action, data=event.data, prev=event.prev_hash,
-        )  # fmt: skip
+            seq=event.seq,
+            ref=event.ticket_ref,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            data=event.data,
+            prev=event.prev_hash,
+        )
         if recomputed != event.hash:
             report.problems.append(f"event {event.seq} ({event.ticket_ref}) has been altered")
         prev, expected_seq = event.hash, event.seq + 1

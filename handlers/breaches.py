@@ -22,7 +22,9 @@ UNDECIDED = (S.OPEN, S.ASSESSED)
 async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> Outcome:
     try:
         aware = resolve_local(cmd.aware, ctx.policy.timezone)
-        occurred = None if cmd.occurred is None else resolve_local(cmd.occurred, ctx.policy.timezone)
+        occurred = (
+            None if cmd.occurred is None else resolve_local(cmd.occurred, ctx.policy.timezone)
+        )
     except DeadlineError as exc:
         raise Refusal(str(exc)) from exc
     if aware > ctx.now:
@@ -31,19 +33,36 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         raise Refusal("occurred= is after the organisation became aware of the breach")
     number = await repo.next_number(session=session, name="BREACH")
     breach = Breach(
-        ref=f"BREACH-{number:04d}", state=S.OPEN, aware_at=aware, ico_due=breach_ico_due(aware),
-        occurred_at=occurred, created_by=ctx.who, created_at=ctx.now, pii_salt=secrets.token_hex(16),
-        summary=cmd.summary, data_categories=cmd.data_categories,
-        subject_categories=cmd.subject_categories, subjects_count=cmd.subjects,
-        records_count=cmd.records, consequences=cmd.consequences, measures=cmd.measures,
-    )  # fmt: skip
+        ref=f"BREACH-{number:04d}",
+        state=S.OPEN,
+        aware_at=aware,
+        ico_due=breach_ico_due(aware),
+        occurred_at=occurred,
+        created_by=ctx.who,
+        created_at=ctx.now,
+        pii_salt=secrets.token_hex(16),
+        summary=cmd.summary,
+        data_categories=cmd.data_categories,
+        subject_categories=cmd.subject_categories,
+        subjects_count=cmd.subjects,
+        records_count=cmd.records,
+        consequences=cmd.consequences,
+        measures=cmd.measures,
+    )
     await repo.add(session=session, row=breach)
-    await audit.record(session=session, ticket=breach, actor=ctx.who, action="opened", at=ctx.now,
-                       facts={"aware": aware, "ico_due": breach.ico_due})  # fmt: skip
+    await audit.record(
+        session=session,
+        ticket=breach,
+        actor=ctx.who,
+        action="opened",
+        at=ctx.now,
+        facts={"aware": aware, "ico_due": breach.ico_due},
+    )
     tz = ctx.policy.timezone
     headline = f"{breach.ref} logged: tell the ICO by {views.fmt_moment(breach.ico_due, tz)}"
-    reply = views.breach_reply(breach, now=ctx.now, tz=tz, personal=False, notes=[],
-                               headline=headline)  # fmt: skip
+    reply = views.breach_reply(
+        breach, now=ctx.now, tz=tz, personal=False, notes=[], headline=headline
+    )
     alert = Reply(
         text=f"New breach {breach.ref}: ICO decision due {views.fmt_moment(breach.ico_due, tz)} "
         f"({views.breach_status(breach, ctx.now)})",
@@ -63,15 +82,33 @@ async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: boo
 
 
 async def _change(
-    ctx: Context, session: AsyncSession, breach: Breach, *, action: str, change: str,
-    facts: dict[str, object] | None = None, warning: str | None = None,
-) -> Outcome:  # fmt: skip
+    ctx: Context,
+    session: AsyncSession,
+    breach: Breach,
+    *,
+    action: str,
+    change: str,
+    facts: dict[str, object] | None = None,
+    warning: str | None = None,
+) -> Outcome:
     session.add(breach)
     await session.flush()
-    await audit.record(session=session, ticket=breach, actor=ctx.who, action=action, at=ctx.now,
-                       facts={"state": breach.state, **(facts or {})})  # fmt: skip
-    reply = views.breach_reply(breach, now=ctx.now, tz=ctx.policy.timezone, personal=False,
-                               notes=[], headline=f"{breach.ref}: {change}")  # fmt: skip
+    await audit.record(
+        session=session,
+        ticket=breach,
+        actor=ctx.who,
+        action=action,
+        at=ctx.now,
+        facts={"state": breach.state, **(facts or {})},
+    )
+    reply = views.breach_reply(
+        breach,
+        now=ctx.now,
+        tz=ctx.policy.timezone,
+        personal=False,
+        notes=[],
+        headline=f"{breach.ref}: {change}",
+    )
     if warning:
         reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
     return Outcome(reply=reply, posts=(views.breach_post(breach, change),), changed=True)
@@ -98,8 +135,15 @@ async def assess(ctx: Context, session: AsyncSession, cmd: c.Assess) -> Outcome:
     warning = None
     if cmd.risk == Risk.HIGH and breach.subjects_told_at is None:
         warning = "High risk: tell the people affected without undue delay (Art 34)."
-    return await _change(ctx, session, breach, action="assessed", change=f"risk assessed: {cmd.risk}",
-                         facts={"risk": cmd.risk}, warning=warning)  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        breach,
+        action="assessed",
+        change=f"risk assessed: {cmd.risk}",
+        facts={"risk": cmd.risk},
+        warning=warning,
+    )
 
 
 async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco) -> Outcome:
@@ -111,9 +155,18 @@ async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco)
     breach.ico_case_ref, breach.ico_notified_at, breach.state = cmd.case, at, S.REPORTED
     warning = None
     if at > breach.ico_due and not breach.delay_reason:
-        warning = "Reported after 72 hours: record the reasons with /breach delay-reason (Art 33(1))."
-    return await _change(ctx, session, breach, action="ico_notified", change="ICO notified",
-                         facts={"at": at, "late": at > breach.ico_due}, warning=warning)  # fmt: skip
+        warning = (
+            "Reported after 72 hours: record the reasons with /breach delay-reason (Art 33(1))."
+        )
+    return await _change(
+        ctx,
+        session,
+        breach,
+        action="ico_notified",
+        change="ICO notified",
+        facts={"at": at, "late": at > breach.ico_due},
+        warning=warning,
+    )
 
 
 async def not_reportable(ctx: Context, session: AsyncSession, cmd: c.NotReportable) -> Outcome:
@@ -137,8 +190,14 @@ async def tell_subjects(ctx: Context, session: AsyncSession, cmd: c.TellSubjects
     if breach.subjects_told_at is not None:
         raise Refusal(f"{breach.ref}: the people affected were already recorded as told")
     breach.subjects_told_at = ctx.moment_or_now(cmd.at, "at=", not_before=breach.aware_at)
-    return await _change(ctx, session, breach, action="subjects_told", change="people affected told",
-                         facts={"at": breach.subjects_told_at})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        breach,
+        action="subjects_told",
+        change="people affected told",
+        facts={"at": breach.subjects_told_at},
+    )
 
 
 async def delay_reason(ctx: Context, session: AsyncSession, cmd: c.DelayReason) -> Outcome:
@@ -146,7 +205,9 @@ async def delay_reason(ctx: Context, session: AsyncSession, cmd: c.DelayReason) 
     breach = await load(ctx, session, cmd.ref, for_update=True)
     _open(breach, "record reasons for delay")
     breach.delay_reason = cmd.text
-    return await _change(ctx, session, breach, action="delay_reason", change="reasons for delay recorded")
+    return await _change(
+        ctx, session, breach, action="delay_reason", change="reasons for delay recorded"
+    )
 
 
 async def close(ctx: Context, session: AsyncSession, cmd: c.CloseBreach) -> Outcome:

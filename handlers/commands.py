@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -61,6 +62,9 @@ USAGE: dict[str, str] = {
     "breach list": "/breach list [open|all]",
     "breach help": "/breach help",
 }
+
+
+Builder = Callable[["_Args"], c.Command]
 
 
 class CommandError(ValueError):
@@ -246,9 +250,13 @@ def _dsar_new(a: _Args) -> c.Command:
     if any(ch in name for ch in "\r\n\t"):
         a.fail("name= must be on one line")
     return c.NewRequest(
-        type=kind, name=name, email=email, received=a.take_day("received"), via=via,
+        type=kind,
+        name=name,
+        email=email,
+        received=a.take_day("received"),
+        via=via,
         details=details,
-    )  # fmt: skip
+    )
 
 
 def _email(a: _Args, value: str | None) -> str:
@@ -273,8 +281,11 @@ def _dsar_fee(a: _Args) -> c.Command:
         amount = Decimal(raw.removeprefix("£").replace(",", ""))
     except InvalidOperation:
         a.fail(f"amount= {_show(raw)} is not an amount of money (e.g. 10 or 12.50)")
-    if not amount.is_finite() or amount <= 0 or amount > 100_000 or amount != amount.quantize(
-        Decimal("0.01")
+    if (
+        not amount.is_finite()
+        or amount <= 0
+        or amount > 100_000
+        or amount != amount.quantize(Decimal("0.01"))
     ):
         a.fail(f"amount= {_show(raw)} must be a positive amount in pounds and pence")
     return c.AskFee(ref=ref, pence=int(amount * 100))
@@ -329,7 +340,7 @@ def _verify(a: _Args) -> c.Command:
     return c.Verify(ref=ref, method=method, received=a.take_day("received"))
 
 
-_DSAR = {
+_DSAR: dict[str, Builder] = {
     "new": _dsar_new,
     "show": lambda a: c.ShowTicket(ref=a.ref("DSAR")),
     "list": _dsar_list,
@@ -391,13 +402,14 @@ def _breach_list(a: _Args) -> c.Command:
     return c.ListBreaches(open_only=which == "open")
 
 
-_BREACH = {
+_BREACH: dict[str, Builder] = {
     "new": _breach_new,
     "assess": _breach_assess,
     "ico": lambda a: c.ReportToIco(
-        ref=a.ref("BREACH"), case=a.take("case", required=True, limit=64) or "",
+        ref=a.ref("BREACH"),
+        case=a.take("case", required=True, limit=64) or "",
         at=a.take_moment("at"),
-    ),  # fmt: skip
+    ),
     "not-reportable": lambda a: c.NotReportable(
         ref=a.ref("BREACH"), reason=a.take("reason", required=True, limit=LIMITS["text"]) or ""
     ),

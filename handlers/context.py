@@ -10,6 +10,8 @@ from handlers.deadlines import DEFAULT_CALENDAR, DeadlineError, local_day, resol
 from handlers.ports import Actor, ChatUser
 from storage.enums import Role
 
+LONDON = ZoneInfo("Europe/London")
+
 
 class Refusal(Exception):
     """The command is understood but may not happen; the message is one line for people."""
@@ -19,7 +21,7 @@ class Refusal(Exception):
 class Policy:
     """The organisation's settings that the core needs (built once from configuration)."""
 
-    timezone: ZoneInfo = ZoneInfo("Europe/London")
+    timezone: ZoneInfo = LONDON
     calendar: str = DEFAULT_CALENDAR
     internal_target_days: int | None = None
     privacy_team: frozenset[ChatUser] = frozenset()
@@ -51,7 +53,9 @@ class Context:
         if not self.actor.role.is_privacy_team:
             raise Refusal(f"only the privacy team may {doing}")
 
-    def day_or_today(self, value: date | None, what: str, *, not_before: date | None = None) -> date:
+    def day_or_today(
+        self, value: date | None, what: str, *, not_before: date | None = None
+    ) -> date:
         """An action's date: today by default, never in the future, never before the ticket."""
         day = value or self.today
         if day > self.today:

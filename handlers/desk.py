@@ -102,9 +102,11 @@ class Desk:
             log.info("refused %s from %s", type(command).__name__, actor.user)
             return Outcome(reply=error_reply(str(exc), usage_of(command)))
         log.info(
-            "%s by %s%s", type(command).__name__, actor.user,
+            "%s by %s%s",
+            type(command).__name__,
+            actor.user,
             f" -> {outcome.reply.ref}" if outcome.reply.ref else "",
-        )  # fmt: skip
+        )
         for post in outcome.posts:
             await self.notifier.post(post)
         for message in outcome.direct:

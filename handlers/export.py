@@ -14,19 +14,52 @@ from storage import repositories as repo
 from storage.models import Breach, Pause, Request
 
 REQUEST_COLUMNS = (
-    "reference", "type", "state", "received", "via", "identity_asked", "identity_received",
-    "identity_method", "fee", "fee_paid", "clock_start", "paused", "paused_days", "deadline",
-    "one_month_deadline", "extension_notice_by", "extended", "extended_deadline",
-    "extension_reason", "extension_told", "outcome", "outcome_reason", "refusal_right_to_complain_told",
-    "closed", "on_time", "assignee",
-)  # fmt: skip
+    "reference",
+    "type",
+    "state",
+    "received",
+    "via",
+    "identity_asked",
+    "identity_received",
+    "identity_method",
+    "fee",
+    "fee_paid",
+    "clock_start",
+    "paused",
+    "paused_days",
+    "deadline",
+    "one_month_deadline",
+    "extension_notice_by",
+    "extended",
+    "extended_deadline",
+    "extension_reason",
+    "extension_told",
+    "outcome",
+    "outcome_reason",
+    "refusal_right_to_complain_told",
+    "closed",
+    "on_time",
+    "assignee",
+)
 REQUEST_PERSONAL = ("requester_name", "requester_email", "details")
 BREACH_COLUMNS = (
-    "reference", "state", "aware_at", "occurred_at", "ico_due", "risk", "people_affected",
-    "records_affected", "ico_decision", "ico_case_reference", "ico_notified_at",
-    "reported_within_72h", "not_reportable_reason", "subjects_told_at", "delay_reason",
+    "reference",
+    "state",
+    "aware_at",
+    "occurred_at",
+    "ico_due",
+    "risk",
+    "people_affected",
+    "records_affected",
+    "ico_decision",
+    "ico_case_reference",
+    "ico_notified_at",
+    "reported_within_72h",
+    "not_reportable_reason",
+    "subjects_told_at",
+    "delay_reason",
     "closed_at",
-)  # fmt: skip
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BREACH_PERSONAL = ("summary", "data_categories", "people_categories", "consequences", "measures")
 
@@ -47,26 +80,41 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
     closed = req.closed_on
     on_time = None if closed is None else (req.due is None or closed <= req.due)
     values: dict[str, object] = {
-        "reference": req.ref, "type": req.type, "state": req.state, "received": req.received,
-        "via": req.via, "identity_asked": req.identity_asked_on,
-        "identity_received": req.identity_received_on, "identity_method": req.identity_method,
+        "reference": req.ref,
+        "type": req.type,
+        "state": req.state,
+        "received": req.received,
+        "via": req.via,
+        "identity_asked": req.identity_asked_on,
+        "identity_received": req.identity_received_on,
+        "identity_method": req.identity_method,
         "fee": None if req.fee_pence is None else f"{req.fee_pence / 100:.2f}",
-        "fee_paid": req.fee_paid_on, "clock_start": req.clock_start,
-        "paused": "; ".join(f"{p.asked_on.isoformat()}..{p.answered_on.isoformat()}" for p in pauses),
+        "fee_paid": req.fee_paid_on,
+        "clock_start": req.clock_start,
+        "paused": "; ".join(
+            f"{p.asked_on.isoformat()}..{p.answered_on.isoformat()}" for p in pauses
+        ),
         "paused_days": sum((p.answered_on - p.asked_on).days + 1 for p in pauses),
-        "deadline": req.due, "one_month_deadline": req.base_due,
-        "extension_notice_by": req.extension_notice_by, "extended": req.extended,
+        "deadline": req.due,
+        "one_month_deadline": req.base_due,
+        "extension_notice_by": req.extension_notice_by,
+        "extended": req.extended,
         "extended_deadline": req.extended_due if req.extended else None,
-        "extension_reason": req.extension_reason, "extension_told": req.extension_told_on,
-        "outcome": req.outcome, "outcome_reason": req.outcome_reason,
-        "refusal_right_to_complain_told": req.complaint_right_told_on, "closed": closed,
-        "on_time": on_time, "assignee": req.assignee,
-    }  # fmt: skip
+        "extension_reason": req.extension_reason,
+        "extension_told": req.extension_told_on,
+        "outcome": req.outcome,
+        "outcome_reason": req.outcome_reason,
+        "refusal_right_to_complain_told": req.complaint_right_told_on,
+        "closed": closed,
+        "on_time": on_time,
+        "assignee": req.assignee,
+    }
     if personal:
         values |= {
-            "requester_name": req.requester_name, "requester_email": req.requester_email,
+            "requester_name": req.requester_name,
+            "requester_email": req.requester_email,
             "details": req.details,
-        }  # fmt: skip
+        }
     return {key: _cell(value) for key, value in values.items()}
 
 
@@ -79,21 +127,31 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         decision = None
     within = None if breach.ico_notified_at is None else breach.ico_notified_at <= breach.ico_due
     values: dict[str, object] = {
-        "reference": breach.ref, "state": breach.state, "aware_at": breach.aware_at,
-        "occurred_at": breach.occurred_at, "ico_due": breach.ico_due, "risk": breach.risk,
-        "people_affected": breach.subjects_count, "records_affected": breach.records_count,
-        "ico_decision": decision, "ico_case_reference": breach.ico_case_ref,
-        "ico_notified_at": breach.ico_notified_at, "reported_within_72h": within,
+        "reference": breach.ref,
+        "state": breach.state,
+        "aware_at": breach.aware_at,
+        "occurred_at": breach.occurred_at,
+        "ico_due": breach.ico_due,
+        "risk": breach.risk,
+        "people_affected": breach.subjects_count,
+        "records_affected": breach.records_count,
+        "ico_decision": decision,
+        "ico_case_reference": breach.ico_case_ref,
+        "ico_notified_at": breach.ico_notified_at,
+        "reported_within_72h": within,
         "not_reportable_reason": breach.not_reportable_reason,
-        "subjects_told_at": breach.subjects_told_at, "delay_reason": breach.delay_reason,
+        "subjects_told_at": breach.subjects_told_at,
+        "delay_reason": breach.delay_reason,
         "closed_at": breach.closed_at,
-    }  # fmt: skip
+    }
     if personal:
         values |= {
-            "summary": breach.summary, "data_categories": breach.data_categories,
-            "people_categories": breach.subject_categories, "consequences": breach.consequences,
+            "summary": breach.summary,
+            "data_categories": breach.data_categories,
+            "people_categories": breach.subject_categories,
+            "consequences": breach.consequences,
             "measures": breach.measures,
-        }  # fmt: skip
+        }
     return {key: _cell(value) for key, value in values.items()}
 
 
@@ -107,6 +165,8 @@ async def rows(*, session: AsyncSession, kind: str, personal: bool) -> Iterator[
     if kind == "requests":
         pauses = await repo.pauses_by_request(session=session)
         requests = await repo.all_requests(session=session)
-        return iter([request_row(r, pauses.get(r.id or 0, []), personal=personal) for r in requests])
+        return iter(
+            [request_row(r, pauses.get(r.id or 0, []), personal=personal) for r in requests]
+        )
     breaches = await repo.all_breaches(session=session)
     return iter([breach_row(b, personal=personal) for b in breaches])

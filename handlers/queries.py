@@ -41,17 +41,21 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
         session=session,
         open_only=which != c.ListFilter.ALL,
         involving=ctx.who if mine else None,
-        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS) if which == c.ListFilter.DUE_SOON else None,
+        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS)
+        if which == c.ListFilter.DUE_SOON
+        else None,
         overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )
     scope = "your" if mine else "all"
-    title = f"{len(rows) if len(rows) <= LIST_LIMIT else f'{LIST_LIMIT}+'} {which} request(s), {scope}"
+    title = (
+        f"{len(rows) if len(rows) <= LIST_LIMIT else f'{LIST_LIMIT}+'} {which} request(s), {scope}"
+    )
     if not rows:
         return Outcome(reply=Reply(text=f"No {which} requests ({scope}).", tone=Tone.INFO))
     lines = tuple(views.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
     if len(rows) > LIST_LIMIT:
-        lines += (f"… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
+        lines += ("… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
     return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
 
 
@@ -71,9 +75,10 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
     calendar = cmd.calendar or ctx.policy.calendar
     try:
         dates = request_deadlines(
-            received=cmd.received, calendar=calendar,
+            received=cmd.received,
+            calendar=calendar,
             internal_target_days=ctx.policy.internal_target_days,
-        )  # fmt: skip
+        )
     except DeadlineError as exc:
         raise Refusal(str(exc)) from exc
     fields = [

@@ -30,10 +30,14 @@ class WeeklySummary:
     open_breaches: tuple[str, ...]
 
 
-async def build(*, session: AsyncSession, today: date, now: datetime, ctx: Context) -> WeeklySummary:
+async def build(
+    *, session: AsyncSession, today: date, now: datetime, ctx: Context
+) -> WeeklySummary:
     week_start = today - timedelta(days=today.weekday())
     last_from, last_to = week_start - timedelta(days=7), week_start - timedelta(days=1)
-    closed = await repo.closed_since(session=session, since=today - timedelta(days=RATE_WINDOW_DAYS))
+    closed = await repo.closed_since(
+        session=session, since=today - timedelta(days=RATE_WINDOW_DAYS)
+    )
     on_time = [due is None or closed_on <= due for _, closed_on, due in closed]
     durations = [(closed_on - received).days for received, closed_on, _ in closed]
     breaches = await repo.list_breaches(session=session, open_only=True)
@@ -61,7 +65,9 @@ async def build(*, session: AsyncSession, today: date, now: datetime, ctx: Conte
 
 def render(summary: WeeklySummary) -> Reply:
     rate = "—" if summary.on_time_rate is None else f"{summary.on_time_rate:.0%}"
-    median = "—" if summary.median_days_to_close is None else f"{summary.median_days_to_close:g} days"
+    median = (
+        "—" if summary.median_days_to_close is None else f"{summary.median_days_to_close:g} days"
+    )
     total_open = sum(n for _, _, n in summary.open_by_type_state)
     fields = (
         ("Open requests", str(total_open)),

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import audit, views
 from handlers import command_types as c
 from handlers.context import Context, Refusal
-from handlers.deadlines import DeadlineError, Pause as PauseSpan, complaint_ack_due, request_deadlines
+from handlers.deadlines import (
+    DeadlineError,
+    complaint_ack_due,
+    request_deadlines,
+)
+from handlers.deadlines import (
+    Pause as PauseSpan,
+)
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
 from storage import repositories as repo
 from storage.enums import RequestState as S
@@ -23,17 +30,29 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     received = ctx.day_or_today(cmd.received, "received=")
     number = await repo.next_number(session=session, name="DSAR")
     req = Request(
-        ref=f"DSAR-{number:04d}", type=cmd.type, state=S.RECEIVED, via=cmd.via,
-        received=received, calendar=ctx.policy.calendar, created_by=ctx.who,
-        created_at=ctx.now, requester_name=cmd.name, requester_email=cmd.email,
-        details=cmd.details, pii_salt=secrets.token_hex(16),
-    )  # fmt: skip
+        ref=f"DSAR-{number:04d}",
+        type=cmd.type,
+        state=S.RECEIVED,
+        via=cmd.via,
+        received=received,
+        calendar=ctx.policy.calendar,
+        created_by=ctx.who,
+        created_at=ctx.now,
+        requester_name=cmd.name,
+        requester_email=cmd.email,
+        details=cmd.details,
+        pii_salt=secrets.token_hex(16),
+    )
     recompute(req, [], ctx)
     await repo.add(session=session, row=req)
     await audit.record(
-        session=session, ticket=req, actor=ctx.who, action="opened", at=ctx.now,
+        session=session,
+        ticket=req,
+        actor=ctx.who,
+        action="opened",
+        at=ctx.now,
         facts={"type": req.type, "via": req.via, "received": req.received, "due": req.due},
-    )  # fmt: skip
+    )
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:
         headline += " — already overdue"
@@ -87,9 +106,15 @@ async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: boo
 
 
 async def _change(
-    ctx: Context, session: AsyncSession, req: Request, *, action: str, change: str,
-    facts: dict[str, object] | None = None, direct: tuple[DirectMessage, ...] = (),
-) -> Outcome:  # fmt: skip
+    ctx: Context,
+    session: AsyncSession,
+    req: Request,
+    *,
+    action: str,
+    change: str,
+    facts: dict[str, object] | None = None,
+    direct: tuple[DirectMessage, ...] = (),
+) -> Outcome:
     """Recompute, record and report one change to ``req``."""
     assert req.id is not None
     pauses = await repo.pauses_for(session=session, request_id=req.id)
@@ -97,13 +122,21 @@ async def _change(
     session.add(req)
     await session.flush()
     await audit.record(
-        session=session, ticket=req, actor=ctx.who, action=action, at=ctx.now,
+        session=session,
+        ticket=req,
+        actor=ctx.who,
+        action=action,
+        at=ctx.now,
         facts={"state": req.state, "due": req.due, **(facts or {})},
-    )  # fmt: skip
+    )
     reply = views.request_reply(
-        req, today=ctx.today, pauses=pauses, notes=[], personal=False,
+        req,
+        today=ctx.today,
+        pauses=pauses,
+        notes=[],
+        personal=False,
         headline=f"{req.ref}: {change}",
-    )  # fmt: skip
+    )
     return Outcome(
         reply=reply, posts=(views.request_post(req, change),), direct=direct, changed=True
     )
@@ -123,8 +156,14 @@ async def ask_id(ctx: Context, session: AsyncSession, cmd: c.AskId) -> Outcome:
         raise Refusal(f"{req.ref}: identity was already verified")
     req.identity_asked_on = ctx.day_or_today(cmd.asked, "asked=", not_before=req.received)
     req.state = S.AWAITING_ID
-    return await _change(ctx, session, req, action="identity_asked", change="identity requested",
-                         facts={"asked": req.identity_asked_on})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="identity_asked",
+        change="identity requested",
+        facts={"asked": req.identity_asked_on},
+    )
 
 
 async def verify(ctx: Context, session: AsyncSession, cmd: c.Verify) -> Outcome:
@@ -140,8 +179,14 @@ async def verify(ctx: Context, session: AsyncSession, cmd: c.Verify) -> Outcome:
         req.identity_received_on = arrived  # the clock starts on the day it arrived
     req.identity_method, req.identity_checked_by = cmd.method, ctx.who
     req.state = S.IN_PROGRESS
-    return await _change(ctx, session, req, action="identity_verified", change="identity verified",
-                         facts={"method": cmd.method, "received": arrived})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="identity_verified",
+        change="identity verified",
+        facts={"method": cmd.method, "received": arrived},
+    )
 
 
 async def clarify(ctx: Context, session: AsyncSession, cmd: c.Clarify) -> Outcome:
@@ -153,8 +198,14 @@ async def clarify(ctx: Context, session: AsyncSession, cmd: c.Clarify) -> Outcom
         cmd.asked, "asked=", not_before=req.clock_start or req.received
     )
     req.state = S.AWAITING_CLARIFICATION
-    return await _change(ctx, session, req, action="paused", change="paused for clarification",
-                         facts={"asked": req.clarification_asked_on})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="paused",
+        change="paused for clarification",
+        facts={"asked": req.clarification_asked_on},
+    )
 
 
 async def resume(ctx: Context, session: AsyncSession, cmd: c.Resume) -> Outcome:
@@ -170,8 +221,14 @@ async def resume(ctx: Context, session: AsyncSession, cmd: c.Resume) -> Outcome:
     pause = Pause(request_id=req.id, asked_on=req.clarification_asked_on, answered_on=answered)
     await repo.add(session=session, row=pause)
     req.clarification_asked_on, req.state = None, S.IN_PROGRESS
-    return await _change(ctx, session, req, action="resumed", change="clarification received",
-                         facts={"asked": pause.asked_on, "answered": answered})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="resumed",
+        change="clarification received",
+        facts={"asked": pause.asked_on, "answered": answered},
+    )
 
 
 async def ask_fee(ctx: Context, session: AsyncSession, cmd: c.AskFee) -> Outcome:
@@ -182,8 +239,9 @@ async def ask_fee(ctx: Context, session: AsyncSession, cmd: c.AskFee) -> Outcome
     if req.fee_asked_on is not None:
         raise Refusal(f"{req.ref}: a fee was already asked for")
     req.fee_pence, req.fee_asked_on, req.state = cmd.pence, ctx.today, S.AWAITING_FEE
-    return await _change(ctx, session, req, action="fee_asked", change="fee requested",
-                         facts={"pence": cmd.pence})  # fmt: skip
+    return await _change(
+        ctx, session, req, action="fee_asked", change="fee requested", facts={"pence": cmd.pence}
+    )
 
 
 async def fee_paid(ctx: Context, session: AsyncSession, cmd: c.FeePaid) -> Outcome:
@@ -192,28 +250,41 @@ async def fee_paid(ctx: Context, session: AsyncSession, cmd: c.FeePaid) -> Outco
     _require_state(req, (S.AWAITING_FEE,), "record a fee as paid")
     req.fee_paid_on = ctx.day_or_today(cmd.received, "received=", not_before=req.fee_asked_on)
     req.state = S.IN_PROGRESS
-    return await _change(ctx, session, req, action="fee_paid", change="fee paid",
-                         facts={"paid": req.fee_paid_on})  # fmt: skip
+    return await _change(
+        ctx, session, req, action="fee_paid", change="fee paid", facts={"paid": req.fee_paid_on}
+    )
 
 
 async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
     ctx.require_privacy_team("assign requests")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _require_state(req, (*ACTIVE, S.AWAITING_ID, S.AWAITING_FEE, S.AWAITING_CLARIFICATION), "assign")
+    _require_state(
+        req, (*ACTIVE, S.AWAITING_ID, S.AWAITING_FEE, S.AWAITING_CLARIFICATION), "assign"
+    )
     assignee = ChatUser(ctx.actor.user.platform, cmd.person)
     req.assignee = str(assignee)
-    note = Reply(text=f"{req.ref} ({req.type}) is assigned to you: "
-                 f"{views.request_deadline_text(req, ctx.today)}", ref=req.ref)  # fmt: skip
-    return await _change(ctx, session, req, action="assigned", change="assigned",
-                         facts={"assignee": req.assignee},
-                         direct=(DirectMessage(to=assignee, reply=note),))  # fmt: skip
+    note = Reply(
+        text=f"{req.ref} ({req.type}) is assigned to you: "
+        f"{views.request_deadline_text(req, ctx.today)}",
+        ref=req.ref,
+    )
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="assigned",
+        change="assigned",
+        facts={"assignee": req.assignee},
+        direct=(DirectMessage(to=assignee, reply=note),),
+    )
 
 
 async def add_note(ctx: Context, session: AsyncSession, cmd: c.AddNote) -> Outcome:
     ctx.require_privacy_team("add notes")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    await audit.record_with_note(session=session, ticket=req, actor=ctx.who, at=ctx.now,
-                                 text=cmd.text)  # fmt: skip
+    await audit.record_with_note(
+        session=session, ticket=req, actor=ctx.who, at=ctx.now, text=cmd.text
+    )
     return Outcome(reply=Reply(text=f"{req.ref}: note added", ref=req.ref), changed=True)
 
 
@@ -232,8 +303,9 @@ async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
             f" (told {views.fmt_day(told)}); the extension is not available"
         )
     req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told
-    return await _change(ctx, session, req, action="extended", change="deadline extended",
-                         facts={"told": told})  # fmt: skip
+    return await _change(
+        ctx, session, req, action="extended", change="deadline extended", facts={"told": told}
+    )
 
 
 async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Outcome:
@@ -248,8 +320,14 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
         raise Refusal("told= is only for refusals (the date the requester was told)")
     req.state, req.closed_on = S.CLOSED, ctx.today
     on_time = req.due is None or req.closed_on <= req.due
-    return await _change(ctx, session, req, action="closed", change=f"closed: {cmd.outcome}",
-                         facts={"outcome": cmd.outcome, "on_time": on_time})  # fmt: skip
+    return await _change(
+        ctx,
+        session,
+        req,
+        action="closed",
+        change=f"closed: {cmd.outcome}",
+        facts={"outcome": cmd.outcome, "on_time": on_time},
+    )
 
 
 def _not_complaint(req: Request, doing: str) -> None:

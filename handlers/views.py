@@ -87,15 +87,21 @@ def request_reply(
     if req.internal_target is not None:
         fields.append(("Internal target", fmt_day(req.internal_target)))
     if req.extended:
-        fields.append(("Extended", f"told {fmt_day(req.extension_told_on)}: {req.extension_reason}"))
+        fields.append(
+            ("Extended", f"told {fmt_day(req.extension_told_on)}: {req.extension_reason}")
+        )
     if req.identity_method:
-        fields.append(("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}"))
+        fields.append(
+            ("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}")
+        )
     if req.fee_pence is not None:
         fields.append(("Fee", f"{fmt_pence(req.fee_pence)}, paid {fmt_day(req.fee_paid_on)}"))
-    fields += [(f"Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
+    fields += [("Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
-        fields.append(("Outcome", req.outcome + (f": {req.outcome_reason}" if req.outcome_reason else "")))
+        fields.append(
+            ("Outcome", req.outcome + (f": {req.outcome_reason}" if req.outcome_reason else ""))
+        )
     if personal:
         if req.erased_at is not None:
             fields.append(("Requester", "erased under the retention policy"))
@@ -115,9 +121,13 @@ def request_reply(
 
 def request_post(req: Request, change: str | None = None) -> ChannelPost:
     return ChannelPost(
-        ref=req.ref, kind="request", ticket_type=req.type, state=req.state, deadline=req.due,
+        ref=req.ref,
+        kind="request",
+        ticket_type=req.type,
+        state=req.state,
+        deadline=req.due,
         change=change,
-    )  # fmt: skip
+    )
 
 
 def breach_status(breach: Breach, now: datetime) -> str:
@@ -140,9 +150,14 @@ def breach_line(breach: Breach, now: datetime, tz: ZoneInfo) -> str:
 
 
 def breach_reply(
-    breach: Breach, *, now: datetime, tz: ZoneInfo, personal: bool, notes: list[Note],
+    breach: Breach,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    personal: bool,
+    notes: list[Note],
     headline: str | None = None,
-) -> Reply:  # fmt: skip
+) -> Reply:
     fields: list[tuple[str, str]] = [
         ("State", breach.state),
         ("Aware", fmt_moment(breach.aware_at, tz)),
@@ -153,7 +168,9 @@ def breach_reply(
         ("Records", "—" if breach.records_count is None else str(breach.records_count)),
     ]
     if breach.ico_case_ref:
-        fields.append(("ICO case", f"{breach.ico_case_ref}, {fmt_moment(breach.ico_notified_at, tz)}"))
+        fields.append(
+            ("ICO case", f"{breach.ico_case_ref}, {fmt_moment(breach.ico_notified_at, tz)}")
+        )
     if breach.not_reportable_reason:
         fields.append(("Not reportable", breach.not_reportable_reason))
     fields.append(("Subjects told", fmt_moment(breach.subjects_told_at, tz)))
@@ -181,6 +198,10 @@ def breach_reply(
 
 def breach_post(breach: Breach, change: str | None = None) -> ChannelPost:
     return ChannelPost(
-        ref=breach.ref, kind="breach", ticket_type="breach", state=breach.state,
-        deadline=breach.ico_due, change=change,
-    )  # fmt: skip
+        ref=breach.ref,
+        kind="breach",
+        ticket_type="breach",
+        state=breach.state,
+        deadline=breach.ico_due,
+        change=change,
+    )

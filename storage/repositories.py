@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.enums import BreachState, RequestState
 from storage.models import AuditHead, Breach, Counter, Event, Note, Pause, Request
@@ -22,9 +23,9 @@ async def next_number(*, session: AsyncSession, name: str) -> int:
     """
     result = await session.execute(
         update(Counter)
-        .where(Counter.name == name)  # type: ignore[arg-type]
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        .where(col(Counter.name) == name)
+        .values(value=col(Counter.value) + 1)
+        .returning(col(Counter.value))
     )
     value = result.scalar_one_or_none()
     if value is None:
@@ -34,7 +35,9 @@ async def next_number(*, session: AsyncSession, name: str) -> int:
 
 async def lock_audit_head(*, session: AsyncSession) -> AuditHead:
     """The chain head, locked until the transaction ends (a no-op lock on SQLite's IMMEDIATE)."""
-    result = await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    result = await session.execute(
+        select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()
+    )
     head = result.scalar_one_or_none()
     if head is None:
         raise LookupError("the audit chain head is missing: run `privacy-desk migrate`")
@@ -53,7 +56,7 @@ async def add(*, session: AsyncSession, row: Request | Breach | Pause | Note | E
 async def request_by_ref(
     *, session: AsyncSession, ref: str, for_update: bool = False
 ) -> Request | None:
-    query = select(Request).where(Request.ref == ref)
+    query = select(Request).where(col(Request.ref) == ref)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -62,24 +65,28 @@ async def request_by_ref(
 async def breach_by_ref(
     *, session: AsyncSession, ref: str, for_update: bool = False
 ) -> Breach | None:
-    query = select(Breach).where(Breach.ref == ref)
+    query = select(Breach).where(col(Breach.ref) == ref)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def pauses_for(*, session: AsyncSession, request_id: int) -> list[Pause]:
-    query = select(Pause).where(Pause.request_id == request_id).order_by(Pause.asked_on, Pause.id)  # type: ignore[arg-type]
+    query = (
+        select(Pause)
+        .where(col(Pause.request_id) == request_id)
+        .order_by(col(Pause.asked_on), col(Pause.id))
+    )
     return list((await session.execute(query)).scalars())
 
 
 async def notes_for(*, session: AsyncSession, ref: str) -> list[Note]:
-    query = select(Note).where(Note.ticket_ref == ref).order_by(Note.event_seq)  # type: ignore[arg-type]
+    query = select(Note).where(col(Note.ticket_ref) == ref).order_by(col(Note.event_seq))
     return list((await session.execute(query)).scalars())
 
 
 async def events_for(*, session: AsyncSession, ref: str) -> list[Event]:
-    query = select(Event).where(Event.ticket_ref == ref).order_by(Event.seq)  # type: ignore[arg-type]
+    query = select(Event).where(col(Event.ticket_ref) == ref).order_by(col(Event.seq))
     return list((await session.execute(query)).scalars())
 
 
@@ -87,7 +94,7 @@ async def iter_events(*, session: AsyncSession, batch: int = 1000) -> AsyncItera
     """Every event in chain order, fetched in batches so a long history fits in memory."""
     after = 0
     while True:
-        query = select(Event).where(Event.seq > after).order_by(Event.seq).limit(batch)  # type: ignore[arg-type]
+        query = select(Event).where(col(Event.seq) > after).order_by(col(Event.seq)).limit(batch)
         rows = list((await session.execute(query)).scalars())
         if not rows:
             return
@@ -108,16 +115,16 @@ async def list_requests(
     """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets."""
     query = select(Request)
     if open_only:
-        query = query.where(Request.state != RequestState.CLOSED.value)
+        query = query.where(col(Request.state) != RequestState.CLOSED.value)
     if involving is not None:
         query = query.where(
-            or_(Request.created_by == involving, Request.assignee == involving)  # type: ignore[arg-type]
+            or_(col(Request.created_by) == involving, col(Request.assignee) == involving)
         )
     if due_by is not None:
-        query = query.where(Request.due <= due_by)  # type: ignore[operator]
+        query = query.where(col(Request.due) <= due_by)
     if overdue_on is not None:
-        query = query.where(Request.due < overdue_on)  # type: ignore[operator]
-    query = query.order_by(Request.due.is_(None), Request.due, Request.id)  # type: ignore[union-attr, attr-defined, arg-type]
+        query = query.where(col(Request.due) < overdue_on)
+    query = query.order_by(col(Request.due).is_(None), col(Request.due), col(Request.id))
     if limit is not None:
         query = query.limit(limit)
     return list((await session.execute(query)).scalars())
@@ -128,26 +135,28 @@ async def list_breaches(
 ) -> list[Breach]:
     query = select(Breach)
     if open_only:
-        query = query.where(Breach.state != BreachState.CLOSED.value)
+        query = query.where(col(Breach.state) != BreachState.CLOSED.value)
     if involving is not None:
         query = query.where(
-            or_(Breach.created_by == involving, Breach.assignee == involving)  # type: ignore[arg-type]
+            or_(col(Breach.created_by) == involving, col(Breach.assignee) == involving)
         )
-    query = query.order_by(Breach.ico_due, Breach.id)  # type: ignore[arg-type]
+    query = query.order_by(col(Breach.ico_due), col(Breach.id))
     return list((await session.execute(query)).scalars())
 
 
 async def all_requests(*, session: AsyncSession) -> Sequence[Request]:
-    return list((await session.execute(select(Request).order_by(Request.id))).scalars())  # type: ignore[arg-type]
+    return list((await session.execute(select(Request).order_by(col(Request.id)))).scalars())
 
 
 async def all_breaches(*, session: AsyncSession) -> Sequence[Breach]:
-    return list((await session.execute(select(Breach).order_by(Breach.id))).scalars())  # type: ignore[arg-type]
+    return list((await session.execute(select(Breach).order_by(col(Breach.id)))).scalars())
 
 
 async def pauses_by_request(*, session: AsyncSession) -> dict[int, list[Pause]]:
     found: dict[int, list[Pause]] = {}
-    for pause in (await session.execute(select(Pause).order_by(Pause.asked_on, Pause.id))).scalars():  # type: ignore[arg-type]
+    for pause in (
+        await session.execute(select(Pause).order_by(col(Pause.asked_on), col(Pause.id)))
+    ).scalars():
         found.setdefault(pause.request_id, []).append(pause)
     return found
 
@@ -158,29 +167,28 @@ async def count_events(*, session: AsyncSession) -> int:
 
 async def latest_event_for(*, session: AsyncSession, ref: str) -> Event | None:
     query = (
-        select(Event).where(Event.ticket_ref == ref).order_by(Event.seq.desc()).limit(1)  # type: ignore[attr-defined]
+        select(Event).where(col(Event.ticket_ref) == ref).order_by(col(Event.seq).desc()).limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def ticket_refs(*, session: AsyncSession) -> list[str]:
-    requests = (await session.execute(select(Request.ref))).scalars()
-    breaches = (await session.execute(select(Breach.ref))).scalars()
+    requests = (await session.execute(select(col(Request.ref)))).scalars()
+    breaches = (await session.execute(select(col(Breach.ref)))).scalars()
     return [*requests, *breaches]
 
 
-
 async def all_notes(*, session: AsyncSession) -> list[Note]:
-    query = select(Note).order_by(Note.event_seq)  # type: ignore[arg-type]
+    query = select(Note).order_by(col(Note.event_seq))
     return list((await session.execute(query)).scalars())
 
 
 async def open_requests_by_type_state(*, session: AsyncSession) -> list[tuple[str, str, int]]:
     query = (
-        select(Request.type, Request.state, func.count())
-        .where(Request.state != RequestState.CLOSED.value)
-        .group_by(Request.type, Request.state)
-        .order_by(Request.type, Request.state)
+        select(col(Request.type), col(Request.state), func.count())
+        .where(col(Request.state) != RequestState.CLOSED.value)
+        .group_by(col(Request.type), col(Request.state))
+        .order_by(col(Request.type), col(Request.state))
     )
     return [(t, s, int(n)) for t, s, n in (await session.execute(query)).all()]
 
@@ -201,28 +209,31 @@ async def count_requests(
     query = select(func.count()).select_from(Request)
     conditions = []
     if open_only:
-        conditions.append(Request.state != RequestState.CLOSED.value)
+        conditions.append(col(Request.state) != RequestState.CLOSED.value)
     if due_from is not None:
-        conditions.append(Request.due >= due_from)  # type: ignore[operator]
+        conditions.append(col(Request.due) >= due_from)
     if due_to is not None:
-        conditions.append(Request.due <= due_to)  # type: ignore[operator]
+        conditions.append(col(Request.due) <= due_to)
     if extended is not None:
-        conditions.append(Request.extended == extended)
+        conditions.append(col(Request.extended) == extended)
     if received_from is not None:
-        conditions.append(Request.received >= received_from)
+        conditions.append(col(Request.received) >= received_from)
     if received_to is not None:
-        conditions.append(Request.received <= received_to)
+        conditions.append(col(Request.received) <= received_to)
     if closed_from is not None:
-        conditions.append(Request.closed_on >= closed_from)  # type: ignore[operator]
+        conditions.append(col(Request.closed_on) >= closed_from)
     if closed_to is not None:
-        conditions.append(Request.closed_on <= closed_to)  # type: ignore[operator]
+        conditions.append(col(Request.closed_on) <= closed_to)
     query = query.where(*conditions)
     return int((await session.execute(query)).scalar_one())
 
 
-async def closed_since(*, session: AsyncSession, since: date) -> list[tuple[date, date, date | None]]:
+async def closed_since(
+    *, session: AsyncSession, since: date
+) -> list[tuple[date, date, date | None]]:
     """(received, closed_on, due) of requests closed on or after ``since``."""
-    query = select(Request.received, Request.closed_on, Request.due).where(
-        Request.closed_on >= since  # type: ignore[operator]
+    query = select(col(Request.received), col(Request.closed_on), col(Request.due)).where(
+        col(Request.closed_on) >= since
     )
-    return [(r, c, d) for r, c, d in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    return [(r, c, d) for r, c, d in rows if c is not None]

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.models
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -29,32 +27,32 @@ def upgrade() -> None:
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     assert head is not None
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
     op.create_table(
         "breaches",
-        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("ref", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
         sa.Column("aware_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ico_due", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("occurred_at", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("assignee", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("assignee", sa.String(length=200), nullable=True),
         sa.Column("subjects_count", sa.Integer(), nullable=True),
         sa.Column("records_count", sa.Integer(), nullable=True),
-        sa.Column("risk", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
-        sa.Column("ico_case_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("risk", sa.String(length=8), nullable=True),
+        sa.Column("ico_case_ref", sa.String(length=64), nullable=True),
         sa.Column("ico_notified_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("not_reportable_reason", sa.Text(), nullable=True),
         sa.Column("subjects_told_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("delay_reason", sa.Text(), nullable=True),
         sa.Column("closed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("pii_salt", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("pii_salt", sa.String(length=32), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
         sa.Column("data_categories", sa.Text(), nullable=True),
         sa.Column("subject_categories", sa.Text(), nullable=True),
@@ -70,7 +68,7 @@ def upgrade() -> None:
 
     counters = op.create_table(
         "counters",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
@@ -79,10 +77,10 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("ticket_ref", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("ticket_ref", sa.String(length=16), nullable=False),
         sa.Column("at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
@@ -94,9 +92,9 @@ def upgrade() -> None:
     op.create_table(
         "notes",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ticket_ref", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("ticket_ref", sa.String(length=16), nullable=False),
         sa.Column("event_seq", sa.Integer(), nullable=False),
-        sa.Column("author", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("author", sa.String(length=200), nullable=False),
         sa.Column("at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -106,21 +104,19 @@ def upgrade() -> None:
 
     op.create_table(
         "requests",
-        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("via", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("ref", sa.String(length=16), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
+        sa.Column("via", sa.String(length=16), nullable=False),
         sa.Column("received", sa.Date(), nullable=False),
-        sa.Column("calendar", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("calendar", sa.String(length=16), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("assignee", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("assignee", sa.String(length=200), nullable=True),
         sa.Column("identity_asked_on", sa.Date(), nullable=True),
         sa.Column("identity_received_on", sa.Date(), nullable=True),
-        sa.Column("identity_method", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-        sa.Column(
-            "identity_checked_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
-        ),
+        sa.Column("identity_method", sa.String(length=16), nullable=True),
+        sa.Column("identity_checked_by", sa.String(length=200), nullable=True),
         sa.Column("fee_pence", sa.Integer(), nullable=True),
         sa.Column("fee_asked_on", sa.Date(), nullable=True),
         sa.Column("fee_paid_on", sa.Date(), nullable=True),
@@ -134,7 +130,7 @@ def upgrade() -> None:
         sa.Column("extended", sa.Boolean(), nullable=False),
         sa.Column("extension_reason", sa.Text(), nullable=True),
         sa.Column("extension_told_on", sa.Date(), nullable=True),
-        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("outcome_reason", sa.Text(), nullable=True),
         sa.Column("complaint_right_told_on", sa.Date(), nullable=True),
         sa.Column("closed_on", sa.Date(), nullable=True),
@@ -143,7 +139,7 @@ def upgrade() -> None:
         sa.Column("requester_name", sa.Text(), nullable=True),
         sa.Column("requester_email", sa.Text(), nullable=True),
         sa.Column("details", sa.Text(), nullable=True),
-        sa.Column("pii_salt", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("pii_salt", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("ref"),
     )
