@@ -36,14 +36,14 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
 
 async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests) -> Outcome:
     which = cmd.which
+    soon = which == c.ListFilter.DUE_SOON
     mine = which == c.ListFilter.MINE or not ctx.actor.role.is_privacy_team
     rows = await repo.list_requests(
         session=session,
         open_only=which != c.ListFilter.ALL,
         involving=ctx.who if mine else None,
-        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS)
-        if which == c.ListFilter.DUE_SOON
-        else None,
+        due_from=ctx.today if soon else None,
+        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS) if soon else None,
         overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )

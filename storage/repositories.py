@@ -108,6 +108,7 @@ async def list_requests(
     session: AsyncSession,
     open_only: bool,
     involving: str | None = None,
+    due_from: date | None = None,
     due_by: date | None = None,
     overdue_on: date | None = None,
     limit: int | None = None,
@@ -120,6 +121,8 @@ async def list_requests(
         query = query.where(
             or_(col(Request.created_by) == involving, col(Request.assignee) == involving)
         )
+    if due_from is not None:
+        query = query.where(col(Request.due) >= due_from)
     if due_by is not None:
         query = query.where(col(Request.due) <= due_by)
     if overdue_on is not None:

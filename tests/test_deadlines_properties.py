@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
+import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +41,14 @@ def pauses(draw: st.DrawFn) -> Pause:
 pause_lists = st.lists(pauses(), max_size=4)
 
 
+@functools.cache
+def _public_holidays(calendar: str, year: int) -> frozenset[date]:
+    """The calendar straight from the holidays package, as an oracle for is_working_day."""
+    country, _, subdiv = calendar.partition("-")
+    found = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    return frozenset(found.keys())
+
+
 # --- rights requests --------------------------------------------------------------------------
 
 
@@ -72,6 +82,7 @@ def test_every_deadline_is_a_working_day(
     for day in (result.due, result.extended_due, result.internal_target):
         assert is_working_day(day, calendar)
         assert day.weekday() < 5
+        assert day not in _public_holidays(calendar, day.year)  # independent of the module
     assert result.extension_notice_by == result.due
 
 

@@ -78,3 +78,70 @@ async def test_staff_cannot_act_and_nothing_changes(
         out = await driver.refused(STAFF, line)
         assert "only the privacy team" in out.reply.text
     assert await database_state(sessions) == before
+
+
+async def test_lists_filter_and_staff_see_only_their_own(driver: Driver, clock: FakeClock) -> None:
+    from tests.conftest import OTHER_STAFF
+
+    await driver.ok(STAFF, '/dsar new access name="A" email=a@example.com received=2025-10-01')
+    await driver.ok(
+        OTHER_STAFF, '/dsar new erasure name="B" email=b@example.com received=2025-11-20'
+    )
+    await driver.ok(STAFF, '/dsar new consent name="C" email=c@example.com received=2025-10-28')
+    overdue = (await driver.ok(PRIVACY, "/dsar list overdue")).reply.render_text()
+    assert "DSAR-0001" in overdue and "DSAR-0002" not in overdue and "overdue" in overdue
+    soon = (await driver.ok(PRIVACY, "/dsar list due-soon")).reply.render_text()
+    assert (
+        "DSAR-0003" in soon and "DSAR-0002" not in soon and "DSAR-0001" not in soon
+    )  # due 28 Nov: within 7 days of 24 Nov
+    staff_view = (await driver.ok(OTHER_STAFF, "/dsar list")).reply.render_text()
+    assert "DSAR-0002" in staff_view and "DSAR-0001" not in staff_view
+    await driver.refused(OTHER_STAFF, "/dsar show DSAR-0001")
+    await driver.ok(PRIVACY, "/dsar close DSAR-0003 outcome=fulfilled")
+    everything = (await driver.ok(PRIVACY, "/dsar list all")).reply.render_text()
+    assert "DSAR-0003" in everything
+    assert "DSAR-0003" not in (await driver.ok(PRIVACY, "/dsar list")).reply.render_text()
+
+
+async def test_internal_target_is_shown_beside_the_legal_deadline(
+    desk: object, driver: Driver
+) -> None:
+    from dataclasses import replace
+
+    from handlers.desk import Desk
+
+    assert isinstance(desk, Desk)
+    desk.policy = replace(desk.policy, internal_target_days=28)
+    out = await driver.ok(STAFF, NEW)
+    # 3 Nov + 28 days = 1 Dec 2025 (Mon); legal deadline 3 Dec.
+    assert "Internal target" in out.reply.render_text()
+    assert "Mon 1 Dec 2025" in out.reply.render_text()
+
+
+async def test_complaint_is_acknowledged_within_30_days(driver: Driver) -> None:
+    out = await driver.ok(
+        STAFF, '/dsar new complaint name="A" email=a@example.com received=2025-11-03'
+    )
+    assert "Tue 2 Dec 2025" in out.reply.render_text()  # 30 days beginning with 3 Nov
+    await driver.refused(PRIVACY, '/dsar extend DSAR-0001 reason="x"')
+
+
+async def test_summary_counts(driver: Driver) -> None:
+    await driver.ok(STAFF, '/dsar new access name="A" email=a@example.com received=2025-10-01')
+    await driver.ok(STAFF, '/dsar new erasure name="B" email=b@example.com received=2025-11-18')
+    await driver.ok(PRIVACY, '/dsar extend DSAR-0002 reason="complex"')
+    await driver.ok(STAFF, '/breach new aware="2025-11-24T08:00" summary="x"')
+    text = (await driver.ok(DPO, "/dsar summary")).reply.render_text()
+    assert "Open requests                    2" in text
+    assert "Overdue                          1" in text
+    assert "Received last week               1" in text
+    assert "Extensions in use                1" in text
+    assert "Open breaches                    1" in text
+    assert "BREACH-0001" in text and "h left to tell the ICO" in text
+
+
+async def test_assign_sends_a_direct_message(driver: Driver, notifier: RecordingNotifier) -> None:
+    await driver.ok(STAFF, NEW)
+    await driver.ok(DPO, "/dsar assign DSAR-0001 <@UPRIV1|priv>")
+    [dm] = notifier.directs
+    assert dm.to == PRIVACY and "DSAR-0001" in dm.reply.text and "Jane" not in dm.reply.text

@@ -1,0 +1,119 @@
+"""Helpers shared by the benchmarks: statistics, tables, subprocess timing, paths.
+
+Benchmarks print figures and compare them with a baseline measured in the same run; nothing
+here asserts on wall-clock time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def venv_bin(name: str) -> Path:
+    """A console script next to the running interpreter (``.venv/bin/<name>``).
+
+    ``sys.executable`` is deliberately not resolved: in a virtualenv it is a symlink to the base
+    interpreter, and the scripts live next to the link.
+    """
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise SystemExit(
+            f"{path} does not exist: run the benchmark with the project's virtualenv "
+            f"(e.g. {REPO / '.venv/bin/python'} -m bench.<name>)"
+        )
+    return path
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without ``PRIVACY_DESK_*`` settings, so a developer's shell or a
+    ``.env`` cannot change what a subprocess measures."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Summary of timing samples, in seconds."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        """Nearest-rank 90th percentile."""
+        ordered = sorted(self.samples)
+        return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    stdout: str
+    stderr: str
+
+
+def run_process(argv: Sequence[str], *, stdin: str | None = None, cwd: Path | None = None) -> Run:
+    """Run ``argv`` to completion and time it from spawn to exit; a failure stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        list(argv),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean_env(),
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(
+            f"benchmark command failed (exit {done.returncode}): {' '.join(argv)}\n"
+            f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        )
+    return Run(seconds=seconds, stdout=done.stdout, stderr=done.stderr)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"{text} is not a positive integer")
+    return value

@@ -1,0 +1,163 @@
+"""The command line as a user runs it: exit codes, JSON shape, the console over a pipe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+PRIVACY_DESK = Path(sys.executable).with_name("privacy-desk")
+
+
+def run_cli(
+    *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PRIVACY_DESK), *args], input=stdin, capture_output=True, text=True, cwd=cwd,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["2025-09-03"], {"clock_start": "2025-09-03", "due": "2025-10-03",
+                          "extension_notice_by": "2025-10-03", "extended_due": "2025-12-03"}),
+        (["2025-11-25"], {"clock_start": "2025-11-25", "due": "2025-12-29",
+                          "extension_notice_by": "2025-12-29", "extended_due": "2026-02-25"}),
+        (["2025-11-25", "--calendar", "GB-SCT", "--pause", "2025-11-26:2025-11-27"],
+         {"clock_start": "2025-11-25", "due": "2025-12-29",
+          "extension_notice_by": "2025-12-29", "extended_due": "2026-02-27"}),
+        (["2025-09-03", "--clock-start", "2025-09-10"],
+         {"clock_start": "2025-09-10", "due": "2025-10-10",
+          "extension_notice_by": "2025-10-10", "extended_due": "2025-12-10"}),
+        (["--breach", "2025-10-24T16:00+01:00"],
+         {"aware_at": "2025-10-24T15:00:00+00:00", "ico_due": "2025-10-27T15:00:00+00:00"}),
+        (["--breach", "2025-10-24T16:00"],
+         {"aware_at": "2025-10-24T15:00:00+00:00", "ico_due": "2025-10-27T15:00:00+00:00"}),
+    ],
+)  # fmt: skip
+def test_deadline_json(
+    args: list[str], expected: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deadline", *args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["2025-02-30"], "not a date"),
+        (["2025-09-03", "--calendar", "XX"], "unknown holiday calendar"),
+        (["--breach", "2025-10-26T01:30"], "UTC offset"),
+        (["--breach", "2025-03-30T01:30"], "does not exist"),
+        (["2025-09-03", "--clock-start", "2025-09-01"], "before the date received"),
+        ([], "give the date"),
+    ],
+)
+def test_deadline_errors_are_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deadline", *args, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith("privacy-desk: ")
+
+
+def test_bad_configuration_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PRIVACY_DESK_TIMEZONE", "Mars/Olympus")
+    assert main(["audit", "verify", "--db", str(tmp_path / "x.db")]) == 2
+    assert "unknown timezone" in capsys.readouterr().err
+
+
+SCRIPT = """\
+/dsar new access name="Jane Doe" email=jane@example.com received=2025-11-03 via=letter
+/dsar ask-id DSAR-0001 asked=2025-11-04
+/dsar verify DSAR-0001 method=document_seen received=2025-11-06
+/dsar clarify DSAR-0001 asked=2025-11-10
+/dsar resume DSAR-0001 received=2025-11-12
+/dsar extend DSAR-0001 reason="several systems" told=2025-11-20
+/dsar close DSAR-0001 outcome=refused reason="manifestly excessive"
+/breach new aware="2025-11-20T10:00+00:00" summary="laptop left on a train" subjects=12
+/breach assess BREACH-0001 risk=low
+/breach ico BREACH-0001 case=IC-99 at=2025-11-21T09:00
+/breach close BREACH-0001
+"""
+
+
+def test_console_over_a_pipe_then_export_and_audit(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    console = run_cli("console", "--db", str(db), stdin=SCRIPT, cwd=tmp_path)
+    assert console.returncode == 0, console.stdout + console.stderr
+    out = console.stdout
+    assert "DSAR-0001 logged" in out and "BREACH-0001 logged" in out
+    assert "[#compliance] DSAR-0001 opened · access · received" in out
+    assert "[DM → @operator] New breach BREACH-0001" in out
+    # Nothing from the requester reached a channel line.
+    channel = [line for line in out.splitlines() if line.startswith("[#compliance]")]
+    assert channel and not any("Jane" in line or "jane@" in line for line in channel)
+    assert not (tmp_path / "privacy-desk.db").exists()
+
+    requests = run_cli("export", "--kind", "requests", "--format", "csv", "--db", str(db))
+    assert requests.returncode == 0, requests.stderr
+    [row] = list(csv.DictReader(io.StringIO(requests.stdout)))
+    assert row["reference"] == "DSAR-0001"
+    assert (row["received"], row["clock_start"], row["paused"], row["paused_days"]) == (
+        "2025-11-03", "2025-11-06", "2025-11-10..2025-11-12", "3",
+    )  # fmt: skip
+    assert (row["extended"], row["extended_deadline"], row["extension_reason"]) == (
+        "yes", "2026-02-09", "several systems",
+    )  # fmt: skip
+    assert (row["outcome"], row["outcome_reason"]) == ("refused", "manifestly excessive")
+    assert "jane" not in requests.stdout.lower()
+
+    personal = run_cli("export", "--kind", "requests", "--include-personal", "--db", str(db))
+    assert "jane@example.com" in personal.stdout
+
+    breaches = run_cli("export", "--kind", "breaches", "--db", str(db))
+    [b] = list(csv.DictReader(io.StringIO(breaches.stdout)))
+    assert (b["reference"], b["ico_decision"], b["ico_case_reference"]) == (
+        "BREACH-0001", "notified", "IC-99",
+    )  # fmt: skip
+    assert b["reported_within_72h"] == "yes"
+
+    intact = run_cli("audit", "verify", "--db", str(db))
+    assert intact.returncode == 0 and "audit chain intact" in intact.stdout
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE requests SET outcome = 'fulfilled' WHERE ref = 'DSAR-0001'")
+    broken = run_cli("audit", "verify", "--db", str(db))
+    assert broken.returncode == 1
+    assert "DSAR-0001 has been changed outside the history" in broken.stderr
+
+
+def test_console_prompts_for_new_request_fields(tmp_path: Path) -> None:
+    answers = "/dsar new\naccess\nJo Bloggs\njo@example.com\n2025-11-03\nphone\n\n/dsar list\n"
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=answers, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DSAR-0001 logged: access request" in result.stdout
+    assert "by phone" in result.stdout
+
+
+def test_console_as_staff_is_refused_privacy_actions(tmp_path: Path) -> None:
+    script = (
+        '/dsar new access name="A B" email=a@example.com\n/dsar close DSAR-0001 outcome=withdrawn\n'
+    )
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), "--as", "staff", stdin=script)
+    assert result.returncode == 1  # a scripted command failed
+    assert "! only the privacy team may close requests" in result.stdout
+
+
+def test_console_uses_privacy_desk_db_in_the_working_directory(tmp_path: Path) -> None:
+    result = run_cli("console", stdin="/dsar help\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "privacy-desk.db").exists()
