@@ -12,7 +12,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,3 +118,68 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise ValueError(f"{text} is not a positive integer")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProfile:
+    """Seconds per import group, per run, from ``python -X importtime`` (self times, so the
+    groups partition the import time), and each run's wall time (inflated by importtime)."""
+
+    groups: dict[str, list[float]]
+    walls: list[float]
+
+    def report(self, top: int = 8) -> str:
+        imports = [sum(run) for run in zip(*self.groups.values(), strict=True)]
+        total = statistics.median(imports)
+        wall = statistics.median(self.walls)
+        order = sorted(self.groups, key=lambda key: -statistics.median(self.groups[key]))
+        rows = [
+            [key, ms(statistics.median(self.groups[key])),
+             f"{statistics.median(self.groups[key]) / total:.0%}"]
+            for key in order[:top]
+        ]  # fmt: skip
+        rest = [sum(self.groups[key][i] for key in order[top:]) for i in range(len(self.walls))]
+        if order[top:]:
+            rows.append([f"{len(order) - top} other groups", ms(statistics.median(rest)),
+                         f"{statistics.median(rest) / total:.0%}"])  # fmt: skip
+        rows.append(["= all imports", ms(total), "100%"])
+        rows.append(["wall time of the run (importtime on)", ms(wall), ""])
+        rows.append(["not imports (wall − imports)", ms(wall - total), ""])
+        return table(["import group (self time)", "median ms", "of imports"], rows)
+
+
+def import_profile(
+    argv: Sequence[str],
+    *,
+    runs: int,
+    group: Callable[[str], str],
+    stdin: str | None = None,
+    cwd: Path | None = None,
+) -> ImportProfile:
+    """Run ``python -X importtime argv…`` ``runs`` times and sum self times by ``group(module)``."""
+    results: list[dict[str, float]] = []
+    walls: list[float] = []
+    for _ in range(runs):
+        found: dict[str, float] = defaultdict(float)
+        run = run_process([sys.executable, "-X", "importtime", *argv], stdin=stdin, cwd=cwd)
+        for line in run.stderr.splitlines():
+            if not line.startswith("import time:") or "cumulative" in line:
+                continue
+            self_us, _cumulative, name = line.removeprefix("import time:").split("|")
+            found[group(name.strip())] += int(self_us) / 1e6
+        results.append(found)
+        walls.append(run.seconds)
+    keys = sorted({key for found in results for key in found})
+    return ImportProfile({key: [found.get(key, 0.0) for found in results] for key in keys}, walls)
+
+
+def package_group(module: str) -> str:
+    """Modules grouped by top-level package; the holidays country modules, which the package
+    imports all at once on the first lookup, apart from the rest of holidays."""
+    if module.startswith("holidays.countries"):
+        return "holidays.countries.* (first lookup)"
+    if module.startswith("holidays"):
+        return "holidays (core)"
+    if module.startswith(("encodings", "site", "_frozen_importlib", "zipimport", "__editable__")):
+        return "interpreter start-up (site, encodings, …)"
+    return module.split(".")[0]

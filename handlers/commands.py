@@ -20,7 +20,7 @@ from typing import TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from handlers import command_types as c
-from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
+from handlers.deadlines import DeadlineError, normalise_calendar, parse_day, parse_wall_time
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
 
 LIMITS = {"name": 200, "email": 254, "text": 4000, "short": 200}
@@ -153,13 +153,10 @@ class _Args:
         value = self.take(key, required=required)
         if value is None:
             return None
-        cleaned = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
         try:
-            if len(cleaned) < 16 or cleaned[10] not in "Tt ":
-                raise ValueError
-            return datetime.fromisoformat(cleaned)
-        except ValueError:
-            self.fail(f"{key}= {_show(value)} is not a date and time: use YYYY-MM-DDTHH:MM[+HH:MM]")
+            return parse_wall_time(value)
+        except DeadlineError as exc:
+            self.fail(f"{key}= {exc}")
         raise AssertionError  # pragma: no cover
 
     def take_count(self, key: str) -> int | None:

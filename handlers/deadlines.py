@@ -13,6 +13,7 @@ Every rule about deadlines lives here and nowhere else (SPEC §4):
 from __future__ import annotations
 
 import calendar as _calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +28,8 @@ BREACH_WINDOW = timedelta(hours=72)
 COMPLAINT_ACK_DAYS = 30
 EXTENSION_MONTHS = 3
 _MAX_YEAR = 9998
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|[Zz])?", re.ASCII)
 
 
 class DeadlineError(ValueError):
@@ -35,7 +38,7 @@ class DeadlineError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """A clarification pause: asked on ``start``, answered on ``end``, both days excluded."""
+    """A clarification pause: asked on ``start``, answered on ``end``; both days are paused."""
 
     start: date
     end: date
@@ -75,10 +78,13 @@ def normalise_calendar(code: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _holiday_set(code: str, year: int) -> frozenset[date]:
+    code = code.strip().upper()
     if code in UK_CALENDARS:
         country, subdiv = "GB", UK_CALENDARS[code]
     elif "-" in code:
         country, subdiv = code.split("-", 1)
+        if not country or not subdiv:
+            raise DeadlineError(f"unknown holiday calendar {code!r}: use GB-ENG or a code like IE")
     else:
         country, subdiv = code, ""
     try:
@@ -175,7 +181,10 @@ def breach_ico_due(aware_at: datetime) -> datetime:
     """72 elapsed hours after awareness, in UTC: weekends, holidays and clock changes ignored."""
     if aware_at.tzinfo is None or aware_at.utcoffset() is None:
         raise DeadlineError("the time the organisation became aware needs a UTC offset")
-    return aware_at.astimezone(UTC) + BREACH_WINDOW
+    try:
+        return aware_at.astimezone(UTC) + BREACH_WINDOW
+    except OverflowError as exc:
+        raise DeadlineError("that time is outside the supported range of dates") from exc
 
 
 def zone(name: str) -> ZoneInfo:
@@ -190,6 +199,13 @@ def resolve_local(moment: datetime, tz: ZoneInfo) -> datetime:
 
     A time that already carries an offset is returned unchanged (converted to UTC).
     """
+    try:
+        return _resolve_local(moment, tz)
+    except OverflowError as exc:
+        raise DeadlineError("that time is outside the supported range of dates") from exc
+
+
+def _resolve_local(moment: datetime, tz: ZoneInfo) -> datetime:
     if moment.tzinfo is not None:
         if moment.utcoffset() is None:
             raise DeadlineError("that time has an unusable timezone")
@@ -211,26 +227,30 @@ def resolve_local(moment: datetime, tz: ZoneInfo) -> datetime:
     return early.astimezone(UTC)
 
 
-def parse_moment(text: str, tz: ZoneInfo) -> datetime:
-    """Parse ``YYYY-MM-DDTHH:MM[:SS][±HH:MM|Z]``; local times are read in ``tz``. Returns UTC."""
+def parse_wall_time(text: str) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM[:SS][±HH:MM|Z]`` strictly; naive when no offset is given."""
     cleaned = text.strip()
+    if _MOMENT.fullmatch(cleaned) is None:
+        raise DeadlineError(f"{text!r} is not a date and time: use YYYY-MM-DDTHH:MM[+HH:MM]")
     if cleaned.endswith(("z", "Z")):
         cleaned = cleaned[:-1] + "+00:00"
-    if len(cleaned) < 16 or cleaned[10] not in "T ":
-        raise DeadlineError(f"{text!r} is not a date and time: use YYYY-MM-DDTHH:MM[+HH:MM]")
     try:
-        moment = datetime.fromisoformat(cleaned)
+        return datetime.fromisoformat(cleaned)
     except ValueError as exc:
         raise DeadlineError(
             f"{text!r} is not a date and time: use YYYY-MM-DDTHH:MM[+HH:MM]"
         ) from exc
-    return resolve_local(moment, tz)
+
+
+def parse_moment(text: str, tz: ZoneInfo) -> datetime:
+    """Parse a date and time; local times are read in ``tz``. Returns UTC."""
+    return resolve_local(parse_wall_time(text), tz)
 
 
 def parse_day(text: str) -> date:
     """Parse an ISO ``YYYY-MM-DD`` date, with a message people can act on."""
     cleaned = text.strip()
-    if len(cleaned) != 10:
+    if _DAY.fullmatch(cleaned) is None:
         raise DeadlineError(f"{text!r} is not a date: use YYYY-MM-DD")
     try:
         return date.fromisoformat(cleaned)
