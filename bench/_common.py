@@ -85,6 +85,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
+class ProcessFailed(Exception):
+    """A command the benchmark runs exited with an error (the message has its output)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     seconds: float
@@ -93,7 +97,7 @@ class Run:
 
 
 def run_process(argv: Sequence[str], *, stdin: str | None = None, cwd: Path | None = None) -> Run:
-    """Run ``argv`` to completion and time it from spawn to exit; a failure stops the benchmark."""
+    """Run ``argv`` to completion and time it from spawn to exit; raise ProcessFailed on error."""
     start = time.perf_counter()
     done = subprocess.run(
         list(argv),
@@ -106,9 +110,9 @@ def run_process(argv: Sequence[str], *, stdin: str | None = None, cwd: Path | No
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(
+        raise ProcessFailed(
             f"benchmark command failed (exit {done.returncode}): {' '.join(argv)}\n"
-            f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+            f"stdout:\n{done.stdout[-2000:]}\nstderr (end):\n{done.stderr[-2000:]}"
         )
     return Run(seconds=seconds, stdout=done.stdout, stderr=done.stderr)
 
@@ -152,34 +156,88 @@ def import_profile(
     argv: Sequence[str],
     *,
     runs: int,
-    group: Callable[[str], str],
+    group: Callable[[tuple[str, ...]], str],
     stdin: str | None = None,
     cwd: Path | None = None,
 ) -> ImportProfile:
-    """Run ``python -X importtime argv…`` ``runs`` times and sum self times by ``group(module)``."""
+    """Run ``python -X importtime argv…`` ``runs`` times and sum self times by group.
+
+    ``group`` is given each module's import chain (outermost importer first, the module last).
+    """
     results: list[dict[str, float]] = []
     walls: list[float] = []
     for _ in range(runs):
-        found: dict[str, float] = defaultdict(float)
         run = run_process([sys.executable, "-X", "importtime", *argv], stdin=stdin, cwd=cwd)
-        for line in run.stderr.splitlines():
-            if not line.startswith("import time:") or "cumulative" in line:
-                continue
-            self_us, _cumulative, name = line.removeprefix("import time:").split("|")
-            found[group(name.strip())] += int(self_us) / 1e6
-        results.append(found)
+        results.append(group_times(run.stderr, group))
         walls.append(run.seconds)
     keys = sorted({key for found in results for key in found})
     return ImportProfile({key: [found.get(key, 0.0) for found in results] for key in keys}, walls)
 
 
-def package_group(module: str) -> str:
-    """Modules grouped by top-level package; the holidays country modules, which the package
-    imports all at once on the first lookup, apart from the rest of holidays."""
+@dataclass(slots=True)
+class _Node:
+    name: str
+    self_seconds: float
+    children: list[_Node]
+
+
+def group_times(importtime: str, group: Callable[[tuple[str, ...]], str]) -> dict[str, float]:
+    """Self times summed by ``group(chain)``. importtime prints a module after its imports,
+    indented two spaces per level, so the tree is rebuilt bottom-up."""
+    pending: dict[int, list[_Node]] = defaultdict(list)
+    for line in importtime.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, _cumulative, label = line.removeprefix("import time:").split("|")
+        depth = (len(label) - len(label.lstrip(" ")) - 1) // 2
+        node = _Node(label.strip(), int(self_us) / 1e6, pending.pop(depth + 1, []))
+        pending[depth].append(node)
+    found: dict[str, float] = defaultdict(float)
+
+    def walk(node: _Node, chain: tuple[str, ...]) -> None:
+        chain = (*chain, node.name)
+        found[group(chain)] += node.self_seconds
+        for child in node.children:
+            walk(child, chain)
+
+    for root in pending[0]:
+        walk(root, ())
+    return dict(found)
+
+
+PROJECT = ("bot", "handlers", "storage")
+START_UP = ("encodings", "site", "io", "zipimport", "_frozen_importlib_external", "_signal")
+
+
+def _is_stdlib(module: str) -> bool:
+    root = module.split(".")[0]
+    return not root.startswith("__editable__") and (
+        root in sys.stdlib_module_names or root.startswith("_")
+    )
+
+
+def _package(module: str) -> str:
     if module.startswith("holidays.countries"):
         return "holidays.countries.* (first lookup)"
     if module.startswith("holidays"):
         return "holidays (core)"
-    if module.startswith(("encodings", "site", "_frozen_importlib", "zipimport", "__editable__")):
+    if module.startswith("pydantic"):
+        return "pydantic, pydantic_settings"
+    if module.startswith("__editable__"):
+        return "interpreter start-up (site, encodings, …)"
+    return module.split(".")[0]
+
+
+def package_group(chain: tuple[str, ...]) -> str:
+    """Third-party and project modules by package (the holidays country modules, imported all
+    at once on the first lookup, apart); a standard-library module counts towards the
+    third-party package that imported it, else under its own name."""
+    module = chain[-1]
+    if not _is_stdlib(module):
+        return _package(module)
+    owners = [m for m in chain[:-1] if not _is_stdlib(m)]
+    if owners and owners[-1].split(".")[0] not in PROJECT:
+        return _package(owners[-1])
+    if chain[0].split(".")[0] in START_UP:
         return "interpreter start-up (site, encodings, …)"
     return module.split(".")[0]

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
-from bench._common import Stats, ms, positive_int, run_process, table, venv_bin
+from bench._common import (
+    ProcessFailed,
+    Stats,
+    import_profile,
+    ms,
+    package_group,
+    positive_int,
+    run_process,
+    table,
+    venv_bin,
+)
 
 HOLIDAYS_LOOKUP = "import holidays; holidays.country_holidays('GB', subdiv='ENG', years=2025)"
 
@@ -36,38 +44,6 @@ def commands(day: str) -> list[tuple[str, list[str]]]:
             [str(venv_bin("privacy-desk")), "deadline", day, "--json"],
         ),
     ]
-
-
-def group_of(module: str) -> str:
-    if module.startswith("holidays.countries"):
-        return "holidays country modules (1st lookup)"
-    if module in ("handlers", "handlers.deadlines"):
-        return "handlers.deadlines (+ holidays core)"
-    if module == "bot.cli":
-        return "bot.cli (argparse, asyncio, json, …)"
-    if module in ("bot", "site", "encodings", "io", "zipimport", "_frozen_importlib_external"):
-        return "interpreter start-up (site, encodings, …)"
-    return "other top-level imports"
-
-
-def import_breakdown(argv: list[str], runs: int, cwd: Path) -> dict[str, list[float]]:
-    """Seconds per import group, per run, from ``python -X importtime`` (top-level entries
-    partition the import time, so their cumulative figures add up without double counting)."""
-    per_group: dict[str, list[float]] = defaultdict(list)
-    for _ in range(runs):
-        found: dict[str, float] = defaultdict(float)
-        result = run_process([sys.executable, "-X", "importtime", *argv], cwd=cwd)
-        for text in result.stderr.splitlines():
-            if not text.startswith("import time:") or "cumulative" in text:
-                continue
-            _, cumulative, name = text.removeprefix("import time:").split("|")
-            if name.startswith("  "):  # nested: already inside its top-level parent's figure
-                continue
-            found[group_of(name.strip())] += int(cumulative) / 1e6
-        found["total of all imports"] = sum(found.values())
-        for key, value in found.items():
-            per_group[key].append(value)
-    return per_group
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             for label, command in todo:
                 samples[label].append(run_process(command, cwd=cwd).seconds)
-        breakdown = (
-            import_breakdown(todo[-1][1], args.breakdown_runs, cwd)
+        profile = (
+            import_profile(todo[-1][1], runs=args.breakdown_runs, group=package_group, cwd=cwd)
             if args.breakdown_runs > 0
-            else {}
+            else None
         )
 
     print(f"privacy-desk deadline, end to end as a subprocess ({args.runs} runs each, interleaved)")
@@ -120,31 +96,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{cli.median / holidays_only.median:.2f}x"
     )
 
-    if breakdown:
+    if profile is not None:
         print()
         print(
-            f"import breakdown of privacy-desk deadline (python -X importtime, median of "
+            f"where privacy-desk deadline spends its start (python -X importtime, median of "
             f"{args.breakdown_runs} runs; importtime itself inflates the figures)"
         )
-        order = sorted(breakdown, key=lambda key: -statistics.median(breakdown[key]))
-        total = statistics.median(breakdown["total of all imports"])
-        print(
-            table(
-                ["import group", "median ms", "share"],
-                [
-                    [
-                        key,
-                        ms(statistics.median(breakdown[key])),
-                        f"{statistics.median(breakdown[key]) / total:.0%}",
-                    ]
-                    for key in order
-                ],
-            )
-        )
+        print(profile.report())
     print()
     print(f"benchmark runtime: {time.perf_counter() - began:.1f} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ProcessFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from handlers import jobs
+from handlers.context import Policy
 from handlers.desk import Desk
+from handlers.outbox import Sender
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade_async
@@ -26,12 +30,38 @@ async def prepare_database(settings: Settings, *, migrate: bool | None = None) -
     return create_engine(settings.database_url)
 
 
-def build_desk(
-    settings: Settings, engine: AsyncEngine, *, notifier: Notifier, clock: Clock | None = None
-) -> Desk:
-    return Desk(
-        sessions=session_factory(engine),
-        clock=clock or SystemClock(),
-        policy=settings.policy(),
-        notifier=notifier,
+@dataclass
+class Core:
+    """What every front end shares: the desk and the outbox sender, on one engine."""
+
+    desk: Desk
+    sender: Sender
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    async def sweep(self) -> tuple[int, int]:
+        return await jobs.sweep(
+            sessions=self.sessions, clock=self.clock, policy=self.desk.policy, sender=self.sender
+        )
+
+
+def build_core(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    notifiers: dict[str, Notifier],
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    deliver_now: bool = True,
+) -> Core:
+    clock = clock or SystemClock()
+    sessions = session_factory(engine)
+    sender = Sender(sessions=sessions, clock=clock, notifiers=notifiers)
+    desk = Desk(
+        sessions=sessions,
+        clock=clock,
+        policy=policy or settings.policy(),
+        sender=sender,
+        deliver_now=deliver_now,
     )
+    return Core(desk=desk, sender=sender, sessions=sessions, clock=clock)

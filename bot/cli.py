@@ -43,22 +43,37 @@ def _settings(db: str | None) -> Settings:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import build_desk, prepare_database
+    from bot.app import build_core, prepare_database
     from bot.console import Console, ConsoleNotifier, operator_policy
+    from bot.scheduler import build_scheduler
     from storage.enums import Role
 
     settings = _settings(args.db)
 
     async def run() -> int:
         engine = await prepare_database(settings)
+        scheduler = None
         try:
             role = Role(args.role)
-            notifier = ConsoleNotifier(sys.stdout, settings.policy().timezone)
-            desk = build_desk(settings, engine, notifier=notifier)
-            desk.policy = operator_policy(desk.policy, role)
-            console = Console(desk, role=role, stdin=sys.stdin, stdout=sys.stdout)
+            policy = operator_policy(settings.policy(), role)
+            notifier = ConsoleNotifier(sys.stdout, policy.timezone)
+            core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
+            console = Console(
+                core.desk, role=role, stdin=sys.stdin, stdout=sys.stdout, sweep=core.sweep
+            )
+            if console.interactive:  # nudges and the weekly summary arrive while you type
+                scheduler = build_scheduler(
+                    settings=settings,
+                    sessions=core.sessions,
+                    clock=core.clock,
+                    policy=policy,
+                    sender=core.sender,
+                )
+                scheduler.start()
             return await console.run()
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             await engine.dispose()
 
     return asyncio.run(run())

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.context import Policy
 from handlers.deadlines import DeadlineError, normalise_calendar, zone
+from handlers.offsets import OffsetsError, parse_offsets
 from handlers.ports import ChatUser
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./privacy-desk.db"
@@ -107,6 +108,26 @@ class Settings(BaseSettings):
             raise ValueError("production needs at least one PRIVACY_DESK_DPO_USERS entry")
         return self
 
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str | None) -> str | None:
+        try:
+            parse_offsets(value)
+        except OffsetsError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("summary_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"SUMMARY_CRON {value!r} is not a crontab line: {exc}") from exc
+        return value
+
     def policy(self) -> Policy:
         dpo = frozenset(ChatUser.parse(u) for u in self.dpo_users)
         team = frozenset(ChatUser.parse(u) for u in self.privacy_team) | dpo
@@ -116,4 +137,6 @@ class Settings(BaseSettings):
             internal_target_days=self.internal_target_days,
             privacy_team=team,
             dpo=dpo,
+            compliance_channels=tuple(ChatUser.parse(c) for c in self.compliance_channel),
+            reminders=parse_offsets(self.reminder_offsets),
         )

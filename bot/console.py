@@ -7,7 +7,7 @@ The person at the console is the local operator (``console:operator``) and acts 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TextIO
@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Policy
 from handlers.desk import Desk
-from handlers.ports import Actor, ChannelPost, ChatUser, DirectMessage, Outcome, Tone
+from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
+from handlers.summary import render as render_summary
 from handlers.views import fmt_day, fmt_moment
 from storage.enums import RequestType, Role, Via
 
-OPERATOR = ChatUser("console", "operator")
+CONSOLE = "console"
+OPERATOR = ChatUser(CONSOLE, "operator")
+CONSOLE_CHANNEL = ChatUser(CONSOLE, "compliance")
 PROMPT = "privacy-desk> "
 Ask = Callable[[str], str | None]
 
@@ -27,11 +30,27 @@ Ask = Callable[[str], str | None]
 class ConsoleNotifier:
     """Prints what the compliance channel and direct messages would receive."""
 
+    platform = CONSOLE
+
     def __init__(self, out: TextIO, tz: ZoneInfo) -> None:
         self.out = out
         self.tz = tz
+        self.count = 0
 
-    async def post(self, post: ChannelPost) -> None:
+    async def send(self, delivery: Delivery) -> str:
+        self.count += 1
+        content = delivery.content
+        if isinstance(content, WeeklySummary):
+            text = "[#compliance] " + render_summary(content, self.tz).render_text()
+        elif isinstance(content, ChannelPost):
+            text = "[#compliance] " + self._post_line(content)
+        else:
+            text = f"[DM → @{delivery.target}] {content.text}"
+        print(text, file=self.out)
+        self.out.flush()
+        return f"console-{self.count}"
+
+    def _post_line(self, post: ChannelPost) -> str:
         if post.deadline is None:
             deadline = "clock stopped"
         elif isinstance(post.deadline, datetime):
@@ -39,20 +58,16 @@ class ConsoleNotifier:
         else:
             deadline = "due " + fmt_day(post.deadline)
         what = "opened" if post.is_opening else f"↳ {post.change}"
-        print(
-            f"[#compliance] {post.ref} {what} · {post.ticket_type} · {post.state} · {deadline}",
-            file=self.out,
-        )
-
-    async def direct(self, message: DirectMessage) -> None:
-        print(f"[DM → @{message.to.external_id}] {message.reply.text}", file=self.out)
+        return f"{post.ref} {what} · {post.ticket_type} · {post.state} · {deadline}"
 
 
 def operator_policy(policy: Policy, role: Role) -> Policy:
-    """The configured policy with the console operator in the role they act in."""
+    """The configured policy with the console operator in the role they act in, and the
+    console's own compliance channel beside any configured ones."""
     team = policy.privacy_team | {OPERATOR} if role.is_privacy_team else policy.privacy_team
     dpo = policy.dpo | {OPERATOR} if role == Role.DPO else policy.dpo
-    return replace(policy, privacy_team=team, dpo=dpo)
+    channels = (*policy.compliance_channels, CONSOLE_CHANNEL)
+    return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
 
 
 def _quote(value: str) -> str:
@@ -106,8 +121,17 @@ def render(outcome: Outcome) -> str:
 
 
 class Console:
-    def __init__(self, desk: Desk, *, role: Role, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        role: Role,
+        stdin: TextIO,
+        stdout: TextIO,
+        sweep: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.desk = desk
+        self.sweep = sweep
         self.actor: Actor = desk.actor(OPERATOR, role=role)
         self.stdin, self.stdout = stdin, stdout
         self.interactive = stdin.isatty()
@@ -133,6 +157,7 @@ class Console:
                 file=self.stdout,
             )
         failures = 0
+        await self._sweep()
         while True:
             line = await asyncio.to_thread(self._read, PROMPT if self.interactive else "")
             if line is None or line.strip().lower() in ("quit", "exit"):
@@ -157,3 +182,9 @@ class Console:
             failures += outcome.reply.tone == Tone.ERROR
             print(render(outcome), file=self.stdout)
             self.stdout.flush()
+            await self._sweep()
+
+    async def _sweep(self) -> None:
+        """Fire whatever is due now (a back-dated ticket may be overdue at once)."""
+        if self.sweep is not None:
+            await self.sweep()

@@ -11,6 +11,7 @@ from handlers import command_types as c
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
 from handlers.ports import DirectMessage, Outcome, Reply
+from handlers.reminders import reschedule
 from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
@@ -58,6 +59,13 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         at=ctx.now,
         facts={"aware": aware, "ico_due": breach.ico_due},
     )
+    await reschedule(
+        session=session,
+        ticket=breach,
+        policy=ctx.policy,
+        offsets=ctx.policy.reminders,
+        now=ctx.now,
+    )
     tz = ctx.policy.timezone
     headline = f"{breach.ref} logged: tell the ICO by {views.fmt_moment(breach.ico_due, tz)}"
     reply = views.breach_reply(
@@ -100,6 +108,13 @@ async def _change(
         action=action,
         at=ctx.now,
         facts={"state": breach.state, **(facts or {})},
+    )
+    await reschedule(
+        session=session,
+        ticket=breach,
+        policy=ctx.policy,
+        offsets=ctx.policy.reminders,
+        now=ctx.now,
     )
     reply = views.breach_reply(
         breach,

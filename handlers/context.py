@@ -7,10 +7,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.deadlines import DEFAULT_CALENDAR, DeadlineError, local_day, resolve_local
+from handlers.offsets import ReminderOffsets
 from handlers.ports import Actor, ChatUser
 from storage.enums import Role
 
 LONDON = ZoneInfo("Europe/London")
+DEFAULT_OFFSETS = ReminderOffsets()
 
 
 class Refusal(Exception):
@@ -26,6 +28,9 @@ class Policy:
     internal_target_days: int | None = None
     privacy_team: frozenset[ChatUser] = frozenset()
     dpo: frozenset[ChatUser] = frozenset()
+    # Where compliance posts go, one entry per platform: ChatUser(platform, channel id).
+    compliance_channels: tuple[ChatUser, ...] = ()
+    reminders: ReminderOffsets = DEFAULT_OFFSETS
 
     def role_of(self, user: ChatUser) -> Role:
         if user in self.dpo:

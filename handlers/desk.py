@@ -1,7 +1,8 @@
 """The front door of the core: text or a typed command in, an ``Outcome`` out.
 
-One command is one transaction. A refusal rolls it back, so bad input changes nothing; channel
-posts and direct messages are handed to the ``Notifier`` only after the commit.
+One command is one transaction. A refusal rolls it back, so bad input changes nothing. Channel
+posts, direct messages and the ticket's reminder schedule are written in that same transaction
+(the outbox); after the commit the ``Sender`` is asked to deliver them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from handlers import breaches, queries, summary, tickets
 from handlers import command_types as c
 from handlers.commands import CommandError, parse, usage_for
 from handlers.context import Context, Policy, Refusal
-from handlers.ports import Actor, ChatUser, Clock, Notifier, Outcome, Reply, Tone
+from handlers.outbox import Sender, enqueue_outcome
+from handlers.ports import Actor, ChatUser, Clock, Outcome, Reply, Tone
 from storage.db import transaction
 from storage.enums import Role
 
@@ -75,12 +77,14 @@ class Desk:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         policy: Policy,
-        notifier: Notifier,
+        sender: Sender | None = None,
+        deliver_now: bool = True,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.policy = policy
-        self.notifier = notifier
+        self.sender = sender
+        self.deliver_now = deliver_now
 
     def actor(self, user: ChatUser, *, role: Role | None = None) -> Actor:
         """The acting person, with their configured role unless one is given (the console)."""
@@ -107,10 +111,11 @@ class Desk:
             actor.user,
             f" -> {outcome.reply.ref}" if outcome.reply.ref else "",
         )
-        for post in outcome.posts:
-            await self.notifier.post(post)
-        for message in outcome.direct:
-            await self.notifier.direct(message)
+        if self.sender is not None and (outcome.posts or outcome.direct):
+            if self.deliver_now:
+                await self.sender.run_once()
+            else:
+                self.sender.kick()
         return outcome
 
     async def _execute(self, ctx: Context, command: c.Command) -> Outcome:
@@ -124,4 +129,6 @@ class Desk:
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")
         async with transaction(self.sessions) as session:
-            return await use_case(ctx, session, command)
+            outcome = await use_case(ctx, session, command)
+            await enqueue_outcome(session=session, policy=ctx.policy, outcome=outcome, now=ctx.now)
+            return outcome

@@ -110,23 +110,94 @@ class Outcome:
     changed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class BreachClock:
+    """One open breach as the weekly summary shows it: reference, state and the 72-hour status."""
+
+    ref: str
+    state: str
+    ico_due: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySummary:
+    """SPEC §6's weekly summary: counts, dates and references only."""
+
+    week_of: date
+    open_by_type_state: tuple[tuple[str, str, int], ...]
+    due_next_7_days: int
+    overdue: int
+    received_last_week: int
+    closed_last_week: int
+    on_time_rate: float | None
+    median_days_to_close: float | None
+    extensions_in_use: int
+    open_breaches: tuple[BreachClock, ...]
+
+
+ChannelContent = ChannelPost | WeeklySummary
+
+
+class DeliveryKind(StrEnum):
+    POST = "post"  # a new message in a channel (a ticket's opening post, the summary)
+    REPLY = "reply"  # a reply in the thread of a ticket's opening post
+    DIRECT = "direct"  # a direct message to a person
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message for one platform, as the outbox hands it to that platform's ``Notifier``."""
+
+    kind: DeliveryKind
+    target: str  # the platform's channel or user id
+    content: ChannelContent | Reply
+    thread: str | None = None  # for replies: the platform's id of the opening post
+
+
+class DeliveryError(Exception):
+    """A send that did not happen; ``retry_after`` (seconds) when the platform said when."""
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
 class Notifier(Protocol):
-    """Delivers posts to the compliance channel and direct messages to people."""
+    """Delivers to one platform; returns the platform's id for what it sent."""
 
-    async def post(self, post: ChannelPost) -> None: ...
+    platform: str
 
-    async def direct(self, message: DirectMessage) -> None: ...
+    async def send(self, delivery: Delivery) -> str: ...
 
 
 class RecordingNotifier:
     """A test fake that keeps a transcript of everything it was asked to deliver."""
 
-    def __init__(self) -> None:
-        self.posts: list[ChannelPost] = []
-        self.directs: list[DirectMessage] = []
+    def __init__(self, platform: str = "slack") -> None:
+        self.platform = platform
+        self.deliveries: list[Delivery] = []
 
-    async def post(self, post: ChannelPost) -> None:
-        self.posts.append(post)
+    async def send(self, delivery: Delivery) -> str:
+        self.deliveries.append(delivery)
+        return f"m{len(self.deliveries)}"
 
-    async def direct(self, message: DirectMessage) -> None:
-        self.directs.append(message)
+    @property
+    def posts(self) -> list[ChannelPost]:
+        return [d.content for d in self.deliveries if isinstance(d.content, ChannelPost)]
+
+    @property
+    def summaries(self) -> list[WeeklySummary]:
+        return [d.content for d in self.deliveries if isinstance(d.content, WeeklySummary)]
+
+    @property
+    def directs(self) -> list[DirectMessage]:
+        return [
+            DirectMessage(to=ChatUser(self.platform, d.target), reply=d.content)
+            for d in self.deliveries
+            if d.kind == DeliveryKind.DIRECT and isinstance(d.content, Reply)
+        ]

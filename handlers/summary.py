@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import views
-from handlers.context import Context
-from handlers.ports import Outcome, Reply, Tone
+from handlers.context import Context, Policy
+from handlers.ports import BreachClock, Outcome, Reply, Tone, WeeklySummary
 from storage import repositories as repo
 
 RATE_WINDOW_DAYS = 365
 
 
-@dataclass(frozen=True, slots=True)
-class WeeklySummary:
-    week_of: date
-    open_by_type_state: tuple[tuple[str, str, int], ...]
-    due_next_7_days: int
-    overdue: int
-    received_last_week: int
-    closed_last_week: int
-    on_time_rate: float | None
-    median_days_to_close: float | None
-    extensions_in_use: int
-    open_breaches: tuple[str, ...]
-
-
 async def build(
-    *, session: AsyncSession, today: date, now: datetime, ctx: Context
+    *, session: AsyncSession, today: date, now: datetime, policy: Policy
 ) -> WeeklySummary:
     week_start = today - timedelta(days=today.weekday())
     last_from, last_to = week_start - timedelta(days=7), week_start - timedelta(days=1)
@@ -59,11 +45,16 @@ async def build(
         on_time_rate=sum(on_time) / len(on_time) if on_time else None,
         median_days_to_close=statistics.median(durations) if durations else None,
         extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
-        open_breaches=tuple(views.breach_line(b, now, ctx.policy.timezone) for b in breaches),
+        open_breaches=tuple(
+            BreachClock(
+                ref=b.ref, state=b.state, ico_due=b.ico_due, status=views.breach_status(b, now)
+            )
+            for b in breaches
+        ),
     )
 
 
-def render(summary: WeeklySummary) -> Reply:
+def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
     rate = "—" if summary.on_time_rate is None else f"{summary.on_time_rate:.0%}"
     median = (
         "—" if summary.median_days_to_close is None else f"{summary.median_days_to_close:g} days"
@@ -84,12 +75,16 @@ def render(summary: WeeklySummary) -> Reply:
     return Reply(
         text=f"Weekly privacy summary, week of {views.fmt_day(summary.week_of)}",
         fields=fields,
-        lines=lines + summary.open_breaches,
+        lines=lines
+        + tuple(
+            f"{b.ref}  {b.state}  ICO due {views.fmt_moment(b.ico_due, tz)} ({b.status})"
+            for b in summary.open_breaches
+        ),
         tone=Tone.INFO,
     )
 
 
 async def summary_command(ctx: Context, session: AsyncSession) -> Outcome:
     ctx.require_privacy_team("see the summary")
-    built = await build(session=session, today=ctx.today, now=ctx.now, ctx=ctx)
-    return Outcome(reply=render(built))
+    built = await build(session=session, today=ctx.today, now=ctx.now, policy=ctx.policy)
+    return Outcome(reply=render(built, ctx.policy.timezone))

@@ -18,6 +18,7 @@ from handlers.deadlines import (
     Pause as PauseSpan,
 )
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
+from handlers.reminders import reschedule
 from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
@@ -52,6 +53,13 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         action="opened",
         at=ctx.now,
         facts={"type": req.type, "via": req.via, "received": req.received, "due": req.due},
+    )
+    await reschedule(
+        session=session,
+        ticket=req,
+        policy=ctx.policy,
+        offsets=ctx.policy.reminders,
+        now=ctx.now,
     )
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:
@@ -128,6 +136,13 @@ async def _change(
         action=action,
         at=ctx.now,
         facts={"state": req.state, "due": req.due, **(facts or {})},
+    )
+    await reschedule(
+        session=session,
+        ticket=req,
+        policy=ctx.policy,
+        offsets=ctx.policy.reminders,
+        now=ctx.now,
     )
     reply = views.request_reply(
         req,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Dialect, Index, String, Text
+from sqlalchemy import Dialect, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -178,3 +178,51 @@ class Event(SQLModel, table=True):
     data: str = Field(sa_type=Text)
     prev_hash: str = Field(sa_type=String(64))
     hash: str = Field(sa_type=String(64))
+
+
+class Reminder(SQLModel, table=True):
+    """A nudge due at ``fire_at``; rows are the schedule, so a restart loses none."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("ticket_ref", "kind", "fire_at", name="uq_reminders_ticket_kind_fire"),
+        Index("ix_reminders_pending_fire_at", "fire_at", postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
+    )  # fmt: skip
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_ref: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=32)
+    fire_at: datetime = Field(sa_type=UTCDateTime)
+    state: str = Field(default="pending", max_length=16)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An outgoing post, thread reply or direct message: a row first, then delivered.
+
+    ``thread_key`` orders a ticket's messages on one channel; ``dedupe_key`` makes a message
+    (the weekly summary) exist once however many replicas try to create it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
+        Index("ix_outbox_thread", "platform", "target", "thread_key", "id"),
+    )  # fmt: skip
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    target: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    thread_key: str | None = Field(default=None, max_length=64)
+    dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
+    payload: str = Field(sa_type=Text)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    leased_by: str | None = Field(default=None, max_length=64)
+    platform_message_id: str | None = Field(default=None, max_length=128)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlalchemy.orm import aliased
+from sqlmodel import SQLModel, col, select
 
 from storage.enums import BreachState, RequestState
-from storage.models import AuditHead, Breach, Counter, Event, Note, Pause, Request
+from storage.models import (
+    AuditHead,
+    Breach,
+    Counter,
+    Event,
+    Note,
+    OutboxMessage,
+    Pause,
+    Reminder,
+    Request,
+)
 
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 
@@ -48,7 +62,7 @@ async def audit_head(*, session: AsyncSession) -> AuditHead | None:
     return await session.get(AuditHead, 1)
 
 
-async def add(*, session: AsyncSession, row: Request | Breach | Pause | Note | Event) -> None:
+async def add(*, session: AsyncSession, row: SQLModel) -> None:
     session.add(row)
     await session.flush()
 
@@ -240,3 +254,184 @@ async def closed_since(
     )
     rows = (await session.execute(query)).all()
     return [(r, c, d) for r, c, d in rows if c is not None]
+
+
+# --- outbox --------------------------------------------------------------------------------------
+
+
+async def add_outbox_once(*, session: AsyncSession, row: OutboxMessage) -> bool:
+    """Insert ``row`` unless its ``dedupe_key`` exists already; True if this call inserted it."""
+    values = row.model_dump(exclude={"id"})
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        statement: Any = pg_insert(table).values(**values)
+    else:
+        statement = sqlite_insert(table).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+        table.c.id
+    )
+    result = await session.execute(statement)
+    return result.scalar_one_or_none() is not None
+
+
+async def claim_outbox(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    platforms: Sequence[str],
+    worker: str,
+    lease_until: datetime,
+    limit: int,
+) -> list[OutboxMessage]:
+    """Lease up to ``limit`` deliverable messages for ``worker``.
+
+    Deliverable: pending, due, not leased by anyone else, and the oldest unsent message of its
+    thread (so replies go out in order, after their opening post). PostgreSQL skips rows another
+    replica has locked; SQLite's ``BEGIN IMMEDIATE`` already makes claimers take turns.
+    """
+    earlier = aliased(OutboxMessage)
+    blocked = (
+        select(earlier.id)
+        .where(
+            col(earlier.platform) == col(OutboxMessage.platform),
+            col(earlier.target) == col(OutboxMessage.target),
+            col(earlier.thread_key) == col(OutboxMessage.thread_key),
+            col(earlier.state) == "pending",
+            col(earlier.id) < col(OutboxMessage.id),
+        )
+        .exists()
+    )
+    query = (
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.state) == "pending",
+            col(OutboxMessage.next_attempt_at) <= now,
+            col(OutboxMessage.platform).in_(platforms),
+            or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+            ~blocked,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+    rows = list((await session.execute(query)).scalars())
+    for row in rows:
+        row.lease_until, row.leased_by = lease_until, worker
+        session.add(row)
+    await session.flush()
+    return rows
+
+
+async def thread_parent_id(
+    *, session: AsyncSession, platform: str, target: str, thread_key: str
+) -> str | None:
+    """The platform id of the first message sent in a ticket's thread on one channel."""
+    query = (
+        select(col(OutboxMessage.platform_message_id))
+        .where(
+            col(OutboxMessage.platform) == platform,
+            col(OutboxMessage.target) == target,
+            col(OutboxMessage.thread_key) == thread_key,
+            col(OutboxMessage.kind) == "post",
+            col(OutboxMessage.state) == "sent",
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def outbox_by_id(
+    *, session: AsyncSession, message_id: int, for_update: bool = True
+) -> OutboxMessage | None:
+    query = select(OutboxMessage).where(col(OutboxMessage.id) == message_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def outbox_counts(*, session: AsyncSession, failing_after: int) -> dict[str, int]:
+    """Pending, failing (pending after ``failing_after`` attempts) and failed messages."""
+    query = select(
+        func.count().filter(col(OutboxMessage.state) == "pending"),
+        func.count().filter(
+            col(OutboxMessage.state) == "pending", col(OutboxMessage.attempts) >= failing_after
+        ),
+        func.count().filter(col(OutboxMessage.state) == "failed"),
+    ).select_from(OutboxMessage)
+    pending, failing, failed = (await session.execute(query)).one()
+    return {"pending": int(pending), "failing": int(failing), "failed": int(failed)}
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
+    query = select(Reminder).where(col(Reminder.ticket_ref) == ref).order_by(col(Reminder.fire_at))
+    return list((await session.execute(query)).scalars())
+
+
+async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
+    await session.execute(
+        delete(Reminder).where(col(Reminder.ticket_ref) == ref, col(Reminder.state) == "pending")
+    )
+
+
+async def claim_due_reminders(
+    *, session: AsyncSession, now: datetime, limit: int
+) -> list[Reminder]:
+    """Pending reminders whose time has come, locked for this transaction (skip-locked)."""
+    query = (
+        select(Reminder)
+        .where(col(Reminder.state) == "pending", col(Reminder.fire_at) <= now)
+        .order_by(col(Reminder.fire_at), col(Reminder.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def pending_reminders_of(
+    *, session: AsyncSession, refs: Sequence[str], now: datetime
+) -> list[Reminder]:
+    """Other due reminders of these tickets (locked), so a burst collapses to one nudge."""
+    if not refs:
+        return []
+    query = (
+        select(Reminder)
+        .where(
+            col(Reminder.ticket_ref).in_(refs),
+            col(Reminder.state) == "pending",
+            col(Reminder.fire_at) <= now,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def requests_to_erase(*, session: AsyncSession, closed_before: date) -> list[Request]:
+    query = (
+        select(Request)
+        .where(
+            col(Request.state) == RequestState.CLOSED.value,
+            col(Request.closed_on) < closed_before,
+            col(Request.erased_at).is_(None),
+        )
+        .order_by(col(Request.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def breaches_to_erase(*, session: AsyncSession, closed_before: datetime) -> list[Breach]:
+    query = (
+        select(Breach)
+        .where(
+            col(Breach.state) == BreachState.CLOSED.value,
+            col(Breach.closed_at) < closed_before,
+            col(Breach.pii_salt).is_not(None),
+        )
+        .order_by(col(Breach.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())

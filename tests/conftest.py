@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.context import Policy
 from handlers.desk import Desk
+from handlers.outbox import Sender
 from handlers.ports import Actor, ChatUser, Outcome, RecordingNotifier
 from storage.db import create_engine, session_factory
 from storage.enums import Role
@@ -31,12 +32,23 @@ POSTGRES_URL = os.environ.get(
     "PRIVACY_DESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 SKIP_POSTGRES = os.environ.get("PRIVACY_DESK_TEST_POSTGRES") == "skip"
-TABLES = ("pauses", "notes", "events", "requests", "breaches", "counters", "audit_head")
+TABLES = (
+    "pauses",
+    "notes",
+    "events",
+    "requests",
+    "breaches",
+    "counters",
+    "audit_head",
+    "reminders",
+    "outbox",
+)
 
 STAFF = ChatUser("slack", "USTAFF1")
 OTHER_STAFF = ChatUser("slack", "USTAFF2")
 PRIVACY = ChatUser("slack", "UPRIV1")
 DPO = ChatUser("slack", "UDPO1")
+COMPLIANCE = ChatUser("slack", "CCOMPLIANCE")
 
 
 class FakeClock:
@@ -136,17 +148,25 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def policy() -> Policy:
-    return Policy(privacy_team=frozenset({PRIVACY, DPO}), dpo=frozenset({DPO}))
+    return Policy(
+        privacy_team=frozenset({PRIVACY, DPO}),
+        dpo=frozenset({DPO}),
+        compliance_channels=(COMPLIANCE,),
+    )
+
+
+@pytest.fixture
+def sender(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, notifier: RecordingNotifier
+) -> Sender:
+    return Sender(sessions=sessions, clock=clock, notifiers={"slack": notifier})
 
 
 @pytest.fixture
 def desk(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: FakeClock,
-    notifier: RecordingNotifier,
-    policy: Policy,
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, sender: Sender, policy: Policy
 ) -> Desk:
-    return Desk(sessions=sessions, clock=clock, policy=policy, notifier=notifier)
+    return Desk(sessions=sessions, clock=clock, policy=policy, sender=sender)
 
 
 @dataclass

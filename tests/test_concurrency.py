@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handlers import audit
 from handlers.context import Policy
 from handlers.desk import Desk
+from handlers.outbox import Sender
 from handlers.ports import ChatUser, RecordingNotifier
 from storage import repositories as repo
 from storage.db import create_engine, session_factory
@@ -24,7 +25,12 @@ async def test_fifty_concurrent_opens_from_two_replicas(
     second = create_engine(db_url)
     notifier = RecordingNotifier()
     desks = [
-        Desk(sessions=session_factory(e), clock=clock, policy=policy, notifier=notifier)
+        Desk(
+            sessions=session_factory(e),
+            clock=clock,
+            policy=policy,
+            sender=Sender(sessions=session_factory(e), clock=clock, notifiers={"slack": notifier}),
+        )
         for e in (engine, second)
     ]
 
@@ -65,9 +71,7 @@ async def test_fifty_concurrent_opens_from_two_replicas(
 async def test_a_failed_open_gives_its_number_back(
     engine: AsyncEngine, clock: FakeClock, policy: Policy
 ) -> None:
-    desk = Desk(
-        sessions=session_factory(engine), clock=clock, policy=policy, notifier=RecordingNotifier()
-    )
+    desk = Desk(sessions=session_factory(engine), clock=clock, policy=policy)
     actor = desk.actor(ChatUser("slack", "USTAFF1"))
     ok = '/dsar new access name="A" email=a@example.com'
     assert (await desk.run_text(actor=actor, text=ok)).reply.ref == "DSAR-0001"

@@ -1,0 +1,257 @@
+"""Durable delivery: every outgoing message is a row first, then sent with retries.
+
+``enqueue_outcome`` writes a command's posts and direct messages into the outbox inside the
+command's own transaction, so a ticket and its notifications commit together or not at all.
+``Sender`` leases deliverable rows (one replica at a time), sends them through the platform's
+``Notifier``, and records the platform's message id — or the failure and the next attempt.
+A message is sent again only if its sender died after claiming it and before recording it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import payloads
+from handlers.context import Policy
+from handlers.ports import (
+    ChannelPost,
+    Clock,
+    Delivery,
+    DeliveryError,
+    DeliveryKind,
+    Notifier,
+    Outcome,
+    Reply,
+    WeeklySummary,
+)
+from storage import repositories as repo
+from storage.db import transaction
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+FAILING_AFTER = 3  # attempts after which a pending message counts as failing (metrics, readyz)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    base_seconds: float = 2.0
+    max_seconds: float = 900.0
+    lease_seconds: float = 60.0
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_seconds)
+        return float(min(self.base_seconds * 2 ** max(attempts - 1, 0), self.max_seconds))
+
+
+def _row(
+    *,
+    platform: str,
+    target: str,
+    kind: DeliveryKind,
+    content: payloads.Content,
+    thread_key: str | None,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    return OutboxMessage(
+        platform=platform,
+        target=target,
+        kind=kind.value,
+        thread_key=thread_key,
+        dedupe_key=dedupe_key,
+        payload=payloads.encode(content),
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+async def enqueue_post(
+    *, session: AsyncSession, policy: Policy, post: ChannelPost, now: datetime
+) -> None:
+    """A ticket's post on every compliance channel: the opening post, or a reply in its thread."""
+    kind = DeliveryKind.POST if post.is_opening else DeliveryKind.REPLY
+    for channel in policy.compliance_channels:
+        row = _row(
+            platform=channel.platform,
+            target=channel.external_id,
+            kind=kind,
+            content=post,
+            thread_key=post.ref,
+            now=now,
+        )
+        await repo.add(session=session, row=row)
+
+
+async def enqueue_direct(
+    *, session: AsyncSession, platform: str, user: str, reply: Reply, now: datetime
+) -> None:
+    row = _row(
+        platform=platform,
+        target=user,
+        kind=DeliveryKind.DIRECT,
+        content=reply,
+        thread_key=None,
+        now=now,
+    )
+    await repo.add(session=session, row=row)
+
+
+async def enqueue_outcome(
+    *, session: AsyncSession, policy: Policy, outcome: Outcome, now: datetime
+) -> None:
+    for post in outcome.posts:
+        await enqueue_post(session=session, policy=policy, post=post, now=now)
+    for message in outcome.direct:
+        await enqueue_direct(
+            session=session,
+            platform=message.to.platform,
+            user=message.to.external_id,
+            reply=message.reply,
+            now=now,
+        )
+
+
+async def enqueue_summary(
+    *, session: AsyncSession, policy: Policy, summary: WeeklySummary, now: datetime
+) -> int:
+    """The week's summary on every compliance channel, once per week however often asked."""
+    created = 0
+    for channel in policy.compliance_channels:
+        key = f"summary:{summary.week_of.isoformat()}:{channel}"
+        row = _row(
+            platform=channel.platform,
+            target=channel.external_id,
+            kind=DeliveryKind.POST,
+            content=summary,
+            thread_key=None,
+            now=now,
+            dedupe_key=key,
+        )
+        created += await repo.add_outbox_once(session=session, row=row)
+    return created
+
+
+class Sender:
+    """Claims and delivers outbox rows for the platforms this process can reach."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        notifiers: dict[str, Notifier],
+        retry: RetryPolicy | None = None,
+        batch: int = 50,
+        worker: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.notifiers = notifiers
+        self.retry = retry or RetryPolicy()
+        self.batch = batch
+        self.worker = worker or uuid.uuid4().hex[:16]
+        self._kick = asyncio.Event()
+
+    def kick(self) -> None:
+        """Ask a running ``serve_forever`` loop to look now rather than at its next sweep."""
+        self._kick.set()
+
+    async def run_once(self) -> int:
+        """Deliver everything deliverable now; returns how many messages were sent."""
+        if not self.notifiers:
+            return 0
+        sent = 0
+        while True:
+            now = self.clock.now()
+            async with transaction(self.sessions) as session:
+                rows = await repo.claim_outbox(
+                    session=session,
+                    now=now,
+                    platforms=sorted(self.notifiers),
+                    worker=self.worker,
+                    limit=self.batch,
+                    lease_until=now + timedelta(seconds=self.retry.lease_seconds),
+                )
+                threads = {
+                    row.id: await self._parent(session, row) for row in rows if row.kind == "reply"
+                }
+            if not rows:
+                return sent
+            results = [await self._send(row, threads.get(row.id)) for row in rows]
+            sent += sum(results)
+            if not any(results):
+                return sent  # everything claimed failed: let the backoff run
+
+    async def _parent(self, session: AsyncSession, row: OutboxMessage) -> str | None:
+        assert row.thread_key is not None
+        return await repo.thread_parent_id(
+            session=session, platform=row.platform, target=row.target, thread_key=row.thread_key
+        )
+
+    async def _send(self, row: OutboxMessage, thread: str | None) -> bool:
+        assert row.id is not None
+        notifier = self.notifiers[row.platform]
+        kind = DeliveryKind(row.kind)
+        if kind == DeliveryKind.REPLY and thread is None:
+            kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
+        delivery = Delivery(
+            kind=kind, target=row.target, content=payloads.decode(row.payload), thread=thread
+        )
+        try:
+            message_id = await notifier.send(delivery)
+        except DeliveryError as exc:
+            await self._failed(row.id, exc)
+            return False
+        except Exception as exc:  # a bug or an unexpected transport error: retry, loudly
+            log.exception("outbox %s: unexpected error sending via %s", row.id, row.platform)
+            await self._failed(row.id, DeliveryError(type(exc).__name__))
+            return False
+        await self._sent(row.id, message_id)
+        return True
+
+    async def _sent(self, row_id: int, message_id: str) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            row = await repo.outbox_by_id(session=session, message_id=row_id)
+            if row is None or row.state != "pending":
+                log.warning("outbox %s was already settled by another sender", row_id)
+                return
+            row.state, row.sent_at, row.platform_message_id = "sent", now, message_id
+            row.lease_until = row.leased_by = None
+            row.attempts += 1
+            session.add(row)
+
+    async def _failed(self, row_id: int, error: DeliveryError) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            row = await repo.outbox_by_id(session=session, message_id=row_id)
+            if row is None or row.state != "pending":
+                return
+            row.attempts += 1
+            row.last_error = error.reason[:200]
+            row.lease_until = row.leased_by = None
+            if error.permanent:
+                row.state = "failed"
+                log.error(
+                    "outbox %s to %s failed for good: %s", row_id, row.platform, row.last_error
+                )
+            else:
+                delay = self.retry.backoff(row.attempts, error.retry_after)
+                row.next_attempt_at = now + timedelta(seconds=delay)
+                log.warning(
+                    "outbox %s to %s: attempt %s failed (%s); retry in %.0f s",
+                    row_id,
+                    row.platform,
+                    row.attempts,
+                    row.last_error,
+                    delay,
+                )
+            session.add(row)

@@ -1,0 +1,240 @@
+"""Nudges nobody misses (SPEC §6): the schedule as rows, and the sweep that sends what is due.
+
+``reschedule`` rewrites a ticket's pending reminders whenever its deadlines move; the sweep
+claims due reminders (skip-locked, so replicas share the work), collapses a burst for one
+ticket to its most urgent nudge, queues the direct messages in the outbox in the same
+transaction, and books the next occurrence of the repeating ones (overdue; breach past 72 h).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import views
+from handlers.context import Policy
+from handlers.offsets import ReminderOffsets
+from handlers.outbox import enqueue_direct, enqueue_post
+from handlers.ports import ChatUser, Reply
+from storage import repositories as repo
+from storage.enums import BreachState, RequestState, RequestType
+from storage.models import Breach, Reminder, Request
+
+OVERDUE, BREACH_REPEAT, ID_CHASE, EXTENSION = "overdue", "breach-repeat", "id-chase", "extension"
+REPEATING = (OVERDUE, BREACH_REPEAT)
+ALARMS = {OVERDUE: "overdue", "breach-72h": "72 hours passed without an ICO decision"}
+
+
+# --- the schedule (pure) -------------------------------------------------------------------------
+
+
+def _at(day: date, offsets: ReminderOffsets, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, offsets.at, tzinfo=tz)
+
+
+def request_schedule(
+    req: Request, offsets: ReminderOffsets, tz: ZoneInfo
+) -> list[tuple[str, datetime]]:
+    """(kind, when) of every nudge this request should get from now on, given its state."""
+    if req.state == RequestState.CLOSED:
+        return []
+    if req.state == RequestState.AWAITING_ID:
+        assert req.identity_asked_on is not None
+        chase = req.identity_asked_on + timedelta(days=offsets.id_chase_days)
+        return [(ID_CHASE, _at(chase, offsets, tz))]
+    if req.due is None:  # clock stopped or paused: no deadline is running
+        return []
+    target = min(req.due, req.internal_target) if req.internal_target else req.due
+    plan = [
+        (f"due-{n}d", _at(target - timedelta(days=n), offsets, tz)) for n in offsets.request_days
+    ]
+    if not req.extended and req.type != RequestType.COMPLAINT and req.extension_notice_by:
+        notice = req.extension_notice_by - timedelta(days=offsets.extension_days_before)
+        plan.append((EXTENSION, _at(notice, offsets, tz)))
+    overdue = req.due + timedelta(days=offsets.overdue_every_days)
+    plan.append((OVERDUE, _at(overdue, offsets, tz)))
+    return plan
+
+
+def breach_schedule(breach: Breach, offsets: ReminderOffsets) -> list[tuple[str, datetime]]:
+    if breach.state not in (BreachState.OPEN, BreachState.ASSESSED):
+        return []  # the ICO decision is recorded: the 72-hour clock no longer matters
+    plan = [(f"breach-{h}h", breach.aware_at + timedelta(hours=h)) for h in offsets.breach_hours]
+    plan.append((BREACH_REPEAT, breach.ico_due + timedelta(hours=offsets.breach_repeat_hours)))
+    return plan
+
+
+def urgency(kind: str) -> int:
+    """Higher is more urgent; a burst for one ticket sends only its most urgent nudge."""
+    if kind in (OVERDUE, BREACH_REPEAT):
+        return 10_000
+    if kind.startswith("due-"):
+        return 1_000 - int(kind[4:-1])
+    if kind.startswith("breach-"):
+        return int(kind[7:-1])
+    return {EXTENSION: 500, ID_CHASE: 400}.get(kind, 0)
+
+
+async def reschedule(
+    *,
+    session: AsyncSession,
+    ticket: Request | Breach,
+    policy: Policy,
+    offsets: ReminderOffsets,
+    now: datetime,
+) -> None:
+    """Replace the ticket's pending reminders with its current schedule.
+
+    A nudge already sent is not booked again; a past-due one of a kind not yet sent is booked
+    (it fires at the next sweep, where a burst collapses to the most urgent).
+    """
+    plan = (
+        request_schedule(ticket, offsets, policy.timezone)
+        if isinstance(ticket, Request)
+        else breach_schedule(ticket, offsets)
+    )
+    await repo.drop_pending_reminders(session=session, ref=ticket.ref)
+    done = await repo.reminders_for(session=session, ref=ticket.ref)
+    done_keys = {(r.kind, r.fire_at) for r in done}
+    done_kinds = {r.kind for r in done if r.state == "sent"}
+    for kind, when in plan:
+        when = when.astimezone(now.tzinfo)
+        if when <= now and kind in done_kinds:
+            if kind not in REPEATING:
+                continue
+            when = _next_after(when, period(kind, offsets), now)  # keep the repeat going
+        if (kind, when) not in done_keys:
+            row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
+            await repo.add(session=session, row=row)
+
+
+def period(kind: str, offsets: ReminderOffsets) -> timedelta:
+    if kind == OVERDUE:
+        return timedelta(days=offsets.overdue_every_days)
+    return timedelta(hours=offsets.breach_repeat_hours)
+
+
+def _next_after(when: datetime, step: timedelta, now: datetime) -> datetime:
+    """The first of ``when``, ``when + step``, … that is after ``now``."""
+    if when > now:
+        return when
+    return when + step * ((now - when) // step + 1)
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+
+def _recipients(ticket: Request | Breach, policy: Policy) -> list[ChatUser]:
+    people = set(policy.dpo)
+    if ticket.assignee:
+        people.add(ChatUser.parse(ticket.assignee))
+    return sorted(people)
+
+
+def _message(ticket: Request | Breach, kind: str, now: datetime, tz: ZoneInfo) -> Reply:
+    today = now.astimezone(tz).date()
+    if isinstance(ticket, Breach):
+        left = views.breach_status(ticket, now)
+        text = f"{ticket.ref}: tell the ICO by {views.fmt_moment(ticket.ico_due, tz)} ({left})"
+        return Reply(text=text, ref=ticket.ref, actions=views.BREACH_ACTIONS)
+    what = f"{ticket.ref} ({ticket.type})"
+    if kind == ID_CHASE:
+        asked = views.fmt_day(ticket.identity_asked_on)
+        text = f"{what}: identity asked {asked} and not yet received — chase the requester"
+    elif kind == EXTENSION:
+        notice = views.fmt_day(ticket.extension_notice_by)
+        text = f"{what}: if it needs the two-month extension, tell the requester by {notice}"
+    elif ticket.due is None:
+        text = f"{what}: {views.request_deadline_text(ticket, today)}"
+    elif kind == OVERDUE:
+        ago = views.relative(ticket.due, today)
+        text = f"{what} is OVERDUE: it was due {views.fmt_day(ticket.due)} ({ago})"
+    else:
+        text = f"{what} is due {views.fmt_day(ticket.due)} ({views.relative(ticket.due, today)})"
+        if ticket.internal_target and ticket.internal_target < ticket.due:
+            text += f"; internal target {views.fmt_day(ticket.internal_target)}"
+    return Reply(text=text, ref=ticket.ref, actions=views.REQUEST_ACTIONS)
+
+
+async def _ticket(session: AsyncSession, ref: str) -> Request | Breach | None:
+    if ref.startswith("BREACH-"):
+        return await repo.breach_by_ref(session=session, ref=ref)
+    return await repo.request_by_ref(session=session, ref=ref)
+
+
+async def sweep(
+    *,
+    session: AsyncSession,
+    policy: Policy,
+    offsets: ReminderOffsets,
+    now: datetime,
+    limit: int = 500,
+) -> int:
+    """Send what is due (into the outbox); returns how many nudges were queued."""
+    claimed = await repo.claim_due_reminders(session=session, now=now, limit=limit)
+    refs = sorted({r.ticket_ref for r in claimed})
+    more = await repo.pending_reminders_of(session=session, refs=refs, now=now)
+    by_ticket: dict[str, dict[int | None, Reminder]] = {}
+    for reminder in [*claimed, *more]:
+        by_ticket.setdefault(reminder.ticket_ref, {})[reminder.id] = reminder
+    queued = 0
+    for ref, group in by_ticket.items():
+        reminders = sorted(group.values(), key=lambda r: (urgency(r.kind), r.fire_at))
+        chosen = reminders[-1]
+        for reminder in reminders[:-1]:
+            reminder.state, reminder.done_at = "superseded", now
+            session.add(reminder)
+        chosen.state, chosen.done_at = "sent", now
+        session.add(chosen)
+        ticket = await _ticket(session, ref)
+        if ticket is None or not _still_running(ticket):
+            chosen.state = "cancelled"
+            continue
+        queued += await _notify(session, ticket, chosen, policy, now)
+        if chosen.kind in REPEATING:
+            following = _next_after(chosen.fire_at, period(chosen.kind, offsets), now)
+            row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
+            await repo.add(session=session, row=row)
+    await session.flush()
+    return queued
+
+
+async def _notify(
+    session: AsyncSession,
+    ticket: Request | Breach,
+    chosen: Reminder,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    reply = _message(ticket, chosen.kind, now, policy.timezone)
+    people = _recipients(ticket, policy)
+    for person in people:
+        await enqueue_direct(
+            session=session, platform=person.platform, user=person.external_id, reply=reply, now=now
+        )
+    if await _first_alarm(session, ticket, chosen):
+        alarm = ALARMS[OVERDUE if isinstance(ticket, Request) else "breach-72h"]
+        post = (
+            views.request_post(ticket, alarm)
+            if isinstance(ticket, Request)
+            else views.breach_post(ticket, alarm)
+        )
+        await enqueue_post(session=session, policy=policy, post=post, now=now)
+    return len(people)
+
+
+def _still_running(ticket: Request | Breach) -> bool:
+    if isinstance(ticket, Request):
+        return ticket.state != RequestState.CLOSED
+    return ticket.state in (BreachState.OPEN, BreachState.ASSESSED)
+
+
+async def _first_alarm(session: AsyncSession, ticket: Request | Breach, chosen: Reminder) -> bool:
+    """Whether this nudge is the ticket's first alarm (overdue; 72 h passed), posted once."""
+    alarms = (OVERDUE,) if isinstance(ticket, Request) else ("breach-72h", BREACH_REPEAT)
+    if chosen.kind not in alarms:
+        return False
+    earlier = await repo.reminders_for(session=session, ref=ticket.ref)
+    return not any(r.kind in alarms and r.state == "sent" and r.id != chosen.id for r in earlier)
