@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import os
 import sys
 import tempfile
@@ -56,7 +55,7 @@ from bench._common import (
 from handlers.context import Policy
 from handlers.deadlines import local_day, request_deadlines
 from handlers.desk import Desk
-from handlers.ports import ChatUser, RecordingNotifier, Tone
+from handlers.ports import ChatUser, Tone
 from handlers.queries import LIST_LIMIT
 from storage.db import create_engine, session_factory, transaction
 from storage.enums import RequestState, RequestType, Via
@@ -151,16 +150,11 @@ def listed(lines: tuple[str, ...] | list[str]) -> int:
 async def in_process(engine: AsyncEngine, today: date, repeat: int) -> InProcess:
     now = datetime.combine(today, clock_time(9, 30), tzinfo=UTC)
     assert local_day(now, LONDON) == today
-    # A list delivers nothing, so the desk needs no real delivery; the Desk's delivery wiring is
-    # being reworked (notifier -> outbox sender), so pass a RecordingNotifier only if asked for.
-    delivery: dict[str, Any] = {}
-    if "notifier" in inspect.signature(Desk).parameters:
-        delivery["notifier"] = RecordingNotifier()
+    # A list delivers nothing, so the desk needs no outbox sender.
     desk = Desk(
         sessions=session_factory(engine),
         clock=FixedClock(now),
         policy=Policy(privacy_team=frozenset({DPO}), dpo=frozenset({DPO})),
-        **delivery,
     )
     actor = desk.actor(DPO)
     first: dict[str, float] = {}

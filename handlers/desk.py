@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -19,7 +20,8 @@ from handlers import command_types as c
 from handlers.commands import CommandError, parse, usage_for
 from handlers.context import Context, Policy, Refusal
 from handlers.outbox import Sender, enqueue_outcome
-from handlers.ports import Actor, ChatUser, Clock, Outcome, Reply, Tone
+from handlers.ports import Actor, ChatUser, Clock, DirectMessage, Outcome, Reply, Tone
+from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import Role
 
@@ -56,6 +58,14 @@ READS: dict[type[c.Command], UseCase] = {
 }
 
 
+class Duplicate(Exception):
+    """A platform delivered the same request twice; ``ref`` is what the first one produced."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
 def error_reply(reason: str, usage: str) -> Reply:
     return Reply(text=reason, lines=(f"Usage: {usage}",), tone=Tone.ERROR)
 
@@ -90,18 +100,46 @@ class Desk:
         """The acting person, with their configured role unless one is given (the console)."""
         return Actor(user=user, role=role or self.policy.role_of(user))
 
-    async def run_text(self, *, actor: Actor, text: str) -> Outcome:
+    async def run_text(
+        self,
+        *,
+        actor: Actor,
+        text: str,
+        delivery_key: str | None = None,
+        receipt_to: ChatUser | None = None,
+    ) -> Outcome:
+        """Parse and run one command line. See ``run`` for the keyword arguments."""
         try:
             command = parse(text)
         except CommandError as exc:
             log.info("rejected command from %s: %s", actor.user, type(exc).__name__)
             return Outcome(reply=error_reply(exc.reason, exc.usage))
-        return await self.run(actor=actor, command=command)
+        return await self.run(
+            actor=actor, command=command, delivery_key=delivery_key, receipt_to=receipt_to
+        )
 
-    async def run(self, *, actor: Actor, command: c.Command) -> Outcome:
+    async def run(
+        self,
+        *,
+        actor: Actor,
+        command: c.Command,
+        delivery_key: str | None = None,
+        receipt_to: ChatUser | None = None,
+    ) -> Outcome:
+        """Run one command in one transaction.
+
+        ``delivery_key`` identifies the platform delivery (a Slack trigger_id, an event id): a
+        retry of the same delivery changes nothing. ``receipt_to`` also sends the reply to that
+        person as a direct message, durably (for forms, which have nowhere to reply in place).
+        """
         ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
         try:
-            outcome = await self._execute(ctx, command)
+            outcome = await self._execute(ctx, command, delivery_key, receipt_to)
+        except Duplicate as exc:
+            log.info("ignored a retried delivery of %s from %s", type(command).__name__, actor.user)
+            done = f" as {exc.ref}" if exc.ref else ""
+            text = f"Already done{done}: this was a repeat of the same request, so nothing changed."
+            return Outcome(reply=Reply(text=text, ref=exc.ref or None, tone=Tone.INFO))
         except Refusal as exc:
             log.info("refused %s from %s", type(command).__name__, actor.user)
             return Outcome(reply=error_reply(str(exc), usage_of(command)))
@@ -118,7 +156,9 @@ class Desk:
                 self.sender.kick()
         return outcome
 
-    async def _execute(self, ctx: Context, command: c.Command) -> Outcome:
+    async def _execute(
+        self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
+    ) -> Outcome:
         if isinstance(command, c.Help):
             return queries.help_reply(command.group)
         if isinstance(command, c.DeadlineQuery):
@@ -129,6 +169,17 @@ class Desk:
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")
         async with transaction(self.sessions) as session:
+            if key is not None:
+                first = await repo.claim_inbound(session=session, key=key, at=ctx.now)
+                if first is not None:
+                    raise Duplicate(first)
             outcome = await use_case(ctx, session, command)
+            if receipt_to is not None:
+                outcome = replace(
+                    outcome,
+                    direct=(*outcome.direct, DirectMessage(to=receipt_to, reply=outcome.reply)),
+                )
             await enqueue_outcome(session=session, policy=ctx.policy, outcome=outcome, now=ctx.now)
+            if key is not None:
+                await repo.settle_inbound(session=session, key=key, ref=outcome.reply.ref)
             return outcome

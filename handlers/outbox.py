@@ -10,6 +10,7 @@ A message is sent again only if its sender died after claiming it and before rec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -163,6 +164,17 @@ class Sender:
     def kick(self) -> None:
         """Ask a running ``serve_forever`` loop to look now rather than at its next sweep."""
         self._kick.set()
+
+    async def serve_forever(self, *, idle_seconds: float) -> None:
+        """Deliver whenever kicked (a command just committed) or every ``idle_seconds``."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # the loop must outlive a database hiccup
+                log.exception("outbox delivery pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
+            self._kick.clear()
 
     async def run_once(self) -> int:
         """Deliver everything deliverable now; returns how many messages were sent."""

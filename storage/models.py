@@ -226,3 +226,13 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboundDelivery(SQLModel, table=True):
+    """What identifies one delivery from a platform (Slack ``trigger_id``, ``event_id``, Teams
+    activity id); a retried delivery finds its key here and changes nothing."""
+
+    __tablename__ = "inbound"
+    key: str = Field(primary_key=True, max_length=200)
+    ref: str | None = Field(default=None, max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -19,6 +19,7 @@ from storage.models import (
     Breach,
     Counter,
     Event,
+    InboundDelivery,
     Note,
     OutboxMessage,
     Pause,
@@ -263,10 +264,9 @@ async def add_outbox_once(*, session: AsyncSession, row: OutboxMessage) -> bool:
     """Insert ``row`` unless its ``dedupe_key`` exists already; True if this call inserted it."""
     values = row.model_dump(exclude={"id"})
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        statement: Any = pg_insert(table).values(**values)
-    else:
-        statement = sqlite_insert(table).values(**values)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement: Any = insert(table).values(**values)
     statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
         table.c.id
     )
@@ -435,3 +435,33 @@ async def breaches_to_erase(*, session: AsyncSession, closed_before: datetime) -
         .with_for_update()
     )
     return list((await session.execute(query)).scalars())
+
+
+# --- inbound deliveries ------------------------------------------------------------------------
+
+
+async def claim_inbound(*, session: AsyncSession, key: str, at: datetime) -> str | None:
+    """Record a delivery key in the caller's transaction.
+
+    Returns None when this is the first delivery; otherwise the reference the first delivery
+    produced (or ``""``). On PostgreSQL a concurrent duplicate waits for the first to commit.
+    """
+    table = InboundDelivery.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(key=key, ref=None, at=at)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.key)
+    )
+    if (await session.execute(statement)).scalar_one_or_none() is not None:
+        return None
+    existing = await session.get(InboundDelivery, key)
+    return (existing.ref or "") if existing is not None else ""
+
+
+async def settle_inbound(*, session: AsyncSession, key: str, ref: str | None) -> None:
+    await session.execute(
+        update(InboundDelivery).where(col(InboundDelivery.key) == key).values(ref=ref)
+    )

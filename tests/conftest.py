@@ -41,7 +41,7 @@ TABLES = (
     "counters",
     "audit_head",
     "reminders",
-    "outbox",
+    "outbox", "inbound",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")

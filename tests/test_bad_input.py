@@ -609,21 +609,33 @@ async def test_ten_kilobytes_in_a_field_is_refused(bad: Bad) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "char",
-    ["\x00", "\x1b", "\x07", "\x7f", "\u202e", "\u200f", "\u200b", "\u2066", "\ufeff"],
-    ids=["NUL", "ESC", "BEL", "DEL", "RLO", "RLM", "ZWSP", "LRI", "BOM"],
-)
-async def test_control_characters_and_direction_marks_are_refused(bad: Bad, char: str) -> None:
+INVISIBLE = {
+    "NUL": "\x00",
+    "ESC": "\x1b",
+    "BEL": "\x07",
+    "DEL": "\x7f",
+    "RIGHT-TO-LEFT OVERRIDE": "\u202e",
+    "RIGHT-TO-LEFT MARK": "\u200f",
+    "ZERO WIDTH SPACE": "\u200b",
+    "LEFT-TO-RIGHT ISOLATE": "\u2066",
+    "BYTE ORDER MARK": "\ufeff",
+}
+
+
+async def test_control_characters_and_direction_marks_are_refused(bad: Bad) -> None:
     await seed(bad)
-    await bad.refused(
-        STAFF, f'/dsar new access name="Jane{char}Doe" email=jane@example.com', "invisible"
-    )
-    await bad.refused(
-        STAFF, f"/dsar new access name=Jane email=jane{char}@example.com", "invisible"
-    )
-    await bad.refused(STAFF, f'/breach new aware=2025-11-23T10:00 summary="a{char}b"', "invisible")
-    await bad.refused(PRIVACY, f'/dsar note DSAR-0001 "see {char}file"', "invisible")
+    for name, char in INVISIBLE.items():
+        reason = await bad.refused(
+            STAFF, f'/dsar new access name="Jane{char}Doe" email=jane@example.com', "invisible"
+        )
+        assert char not in reason, name
+        await bad.refused(
+            STAFF, f"/dsar new access name=Jane email=jane{char}@example.com", "invisible"
+        )
+        await bad.refused(
+            STAFF, f'/breach new aware=2025-11-23T10:00 summary="a{char}b"', "invisible"
+        )
+        await bad.refused(PRIVACY, f'/dsar note DSAR-0001 "see {char}file"', "invisible")
 
 
 # --- bugs found while writing these tests -------------------------------------------------------

@@ -362,7 +362,6 @@ def test_an_apostrophe_inside_double_quotes_is_kept() -> None:
     "line",
     [
         "/dsar new access name=O’Brien email=a@example.com",
-        "/dsar new access name=O'Brien email=a@example.com",
         "/dsar note DSAR-0001 the requester’s reply came today",
     ],
 )
@@ -401,6 +400,7 @@ def test_a_note_may_contain_an_equals_sign(line: str) -> None:
         ("Jane.Doe+dsar@Example.Co.UK", "Jane.Doe+dsar@example.co.uk"),
         ("“jane@example.com”", "jane@example.com"),
         ("josé@exämple.com", "josé@exämple.com"),
+        ("jose\u0301@exa\u0308mple.com", "jos\u00e9@ex\u00e4mple.com"),
     ],
 )
 def test_email_is_normalised_by_email_validator(raw: str, normalised: str) -> None:
@@ -486,7 +486,6 @@ ERRORS: list[tuple[str, str, str]] = [
     (f"/dsar note DSAR-1 {' '.join(['word'] * 2_000)}", "note is too long", "/dsar note"),
     (f'/breach new aware=2025-11-20T10:00 summary="{TEN_KB}"', "too long", "/breach new"),
     (f"/breach ico BREACH-1 case={'X' * 65}", "case= is too long", "/breach ico"),
-    (f"/dsar new access {JANE} details={'x' * 13_000}", "too long", "/dsar"),
     # breach counts
     ("/breach new aware=2025-11-20T10:00 summary=x subjects=many", "whole number", "/breach new"),
     ("/breach new aware=2025-11-20T10:00 summary=x records=-1", "whole number", "/breach new"),
@@ -590,6 +589,7 @@ UNREADABLE: list[tuple[str, str, str]] = [
     ("/dsar note DSAR-1 \ufeffbom", "dsar note", "invisible"),
     ("/dsar note DSAR-1 soft\u00adhyphen", "dsar note", "invisible"),
     ("/dsar note DSAR-1 private\ue000use", "dsar note", "invisible"),
+    (f"/dsar new access {JANE} details={'x' * 13_000}", "dsar new", "command is too long"),
 ]
 UNREADABLE_IDS = [repr(line)[:50] for line, _, _ in UNREADABLE]
 
@@ -614,8 +614,9 @@ def test_control_character_reason_names_the_character_and_stays_one_line() -> No
 
 
 @pytest.mark.xfail(
-    reason="BUG: errors found before the line is split (unclosed quote, control character) show "
-    "the generic '/dsar help lists the dsar commands' instead of the sub-command's usage line",
+    reason="BUG: errors found before the line is split (unclosed quote, control character, "
+    "over 12,000 characters) show the generic '/dsar help lists the dsar commands' instead of "
+    "the sub-command's usage line",
     strict=True,
 )
 @pytest.mark.parametrize(("line", "key", "says"), UNREADABLE, ids=UNREADABLE_IDS)

@@ -1,0 +1,120 @@
+"""Block Kit for the neutral messages: pure functions, no I/O.
+
+Each returns ``(text, blocks)``: ``text`` is the notification / accessibility fallback Slack
+requires beside blocks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
+from handlers.summary import render as summary_reply
+from handlers.views import fmt_day, fmt_moment
+
+Blocks = list[dict[str, Any]]
+MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
+ACTION_LABELS = {
+    "verify": "Verify ID",
+    "ask-id": "Ask for ID",
+    "clarify": "Pause",
+    "extend": "Extend",
+    "assign": "Assign",
+    "close": "Close",
+    "assess": "Assess",
+    "ico": "ICO notified",
+    "not-reportable": "Not reportable",
+    "tell-subjects": "Subjects told",
+}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION]}}
+
+
+def deadline_text(post: ChannelPost, tz: ZoneInfo) -> str:
+    if post.deadline is None:
+        return "clock stopped"
+    if isinstance(post.deadline, datetime):
+        return "ICO due " + fmt_moment(post.deadline, tz)
+    return "due " + fmt_day(post.deadline)
+
+
+def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
+    """A compliance post: reference, type, state, deadline — nothing else exists to leak."""
+    deadline = deadline_text(post, tz)
+    if post.is_opening:
+        text = f"{post.ref} opened: {post.ticket_type}, {post.state}, {deadline}"
+        blocks: Blocks = [
+            _section(f"*{post.ref}* opened · `{post.ticket_type}`"),
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"state *{post.state}* · {deadline}"}],
+            },
+            {
+                "type": "actions",
+                "block_id": f"ticket:{post.ref}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Show"},
+                        "action_id": "ticket_show",
+                        "value": post.ref,
+                    }
+                ],
+            },
+        ]
+        return text, blocks
+    text = f"{post.ref}: {post.change} ({post.state}, {deadline})"
+    return text, [
+        _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{post.state}* · {deadline}")
+    ]
+
+
+def reply(message: Reply) -> tuple[str, Blocks]:
+    """A reply to one person (ephemeral or DM), with buttons for the privacy team."""
+    head = ("⚠️ " if message.tone == Tone.ERROR else "") + _escape(message.text)
+    blocks: Blocks = [_section(f"*{head}*" if message.tone != Tone.ERROR else head)]
+    if message.fields:
+        lines = "\n".join(f"*{_escape(k)}:* {_escape(v)}" for k, v in message.fields)
+        blocks.append(_section(lines))
+    if message.lines:
+        body = "\n".join(_escape(line) for line in message.lines)
+        blocks.append(_section(f"```{body}```" if message.tone != Tone.ERROR else body))
+    if message.actions and message.ref:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"ticket:{message.ref}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": ACTION_LABELS.get(a, a)},
+                        "action_id": f"ticket_{a.replace('-', '_')}",
+                        "value": message.ref,
+                    }
+                    for a in message.actions
+                ],
+            }
+        )
+    return message.render_text()[:3000], blocks
+
+
+def summary(content: WeeklySummary, tz: ZoneInfo) -> tuple[str, Blocks]:
+    as_reply = summary_reply(content, tz)
+    text = as_reply.text
+    fields = [
+        {"type": "mrkdwn", "text": f"*{_escape(k)}*\n{_escape(v)}"} for k, v in as_reply.fields
+    ]
+    blocks: Blocks = [{"type": "header", "text": {"type": "plain_text", "text": text[:150]}}]
+    for start in range(0, len(fields), 10):  # a section holds at most 10 fields
+        blocks.append({"type": "section", "fields": fields[start : start + 10]})
+    if as_reply.lines:
+        blocks.append(_section("\n".join(_escape(line) for line in as_reply.lines)))
+    return text, blocks
