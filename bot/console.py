@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from handlers.commands import quote
 from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
@@ -70,10 +71,6 @@ def operator_policy(policy: Policy, role: Role) -> Policy:
     return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def form_request(ask: Ask) -> str | None:
     """Prompt for the fields of ``/dsar new``; returns the equivalent command line."""
     fields = [
@@ -91,7 +88,7 @@ def form_request(ask: Ask) -> str | None:
             return None
         if not value and not required:
             continue
-        parts.append(value if key == "type" else f"{key}={_quote(value)}")
+        parts.append(value if key == "type" else f"{key}={quote(value)}")
     return " ".join(parts)
 
 
@@ -111,7 +108,7 @@ def form_breach(ask: Ask) -> str | None:
         if value is None:
             return None
         if value:
-            parts.append(f"{key}={_quote(value)}")
+            parts.append(f"{key}={quote(value)}")
     return " ".join(parts)
 
 

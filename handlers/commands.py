@@ -26,8 +26,13 @@ from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
 LIMITS = {"name": 200, "email": 254, "text": 4000, "short": 200}
 MAX_COMMAND = 12_000
 _REF = re.compile(r"^(DSAR|BREACH)-0*(\d{1,6})$", re.IGNORECASE)
-_MENTION = re.compile(r"^<@([A-Za-z0-9._-]+)(?:\|[^>]*)?>$|^@([A-Za-z0-9._-]+)$")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_MENTION = re.compile(r"^<@([A-Za-z0-9._-]{1,64})(?:\|[^>]{0,200})?>$|^@([A-Za-z0-9._-]{1,64})$")
+# Smart double quotes work as quotes, and so does a pair of smart single quotes around a value;
+# any other single quote, straight or smart, is an apostrophe (O'Brien, O’Brien).
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+_SINGLE_PAIR = re.compile(r"(?<=[=\s])‘([^‘’\"]*)’(?=\s|$)")
+_AMOUNT = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
+FREE_TEXT = ("note", "delay-reason")  # everything after the reference is the text
 E = TypeVar("E", bound=StrEnum)
 
 USAGE: dict[str, str] = {
@@ -88,13 +93,13 @@ def help_lines(group: str) -> list[str]:
 class _Args:
     """Tokens of one command: positionals in order, ``key=value`` pairs, each used once."""
 
-    def __init__(self, tokens: list[str], usage: str) -> None:
+    def __init__(self, tokens: list[str], usage: str, *, free_text: bool = False) -> None:
         self.usage = usage
         self.positional: list[str] = []
         self.named: dict[str, str] = {}
         for token in tokens:
             key, sep, value = token.partition("=")
-            if sep and re.fullmatch(r"[a-z_-]+", key):
+            if sep and not free_text and re.fullmatch(r"[a-z_-]+", key):
                 if key in self.named:
                     self.fail(f"{key}= is given twice")
                 self.named[key] = value
@@ -183,6 +188,11 @@ class _Args:
             self.fail(f"unknown argument {next(iter(self.named))}=")
 
 
+def quote(value: str) -> str:
+    """A value as the grammar reads it back: double-quoted, with quotes and backslashes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _show(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:37] + "...")
 
@@ -193,6 +203,16 @@ def _check_characters(text: str, usage: str) -> None:
         if (category == "Cc" and char not in "\t\n\r") or category in ("Cf", "Co", "Cs"):
             name = unicodedata.name(char, f"U+{ord(char):04X}")
             raise CommandError(f"the text contains an invisible control character ({name})", usage)
+
+
+def _split(text: str) -> list[str]:
+    """Shell-like words: double quotes group, backslash escapes, single quotes are literal."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.quotes = '"'
+    lexer.escapedquotes = '"'
+    return list(lexer)
 
 
 def parse(line: str) -> c.Command:
@@ -208,13 +228,15 @@ def parse_command(command: str, text: str) -> c.Command:
         raise CommandError(
             f"unknown command {_show(command.strip())}: use /dsar or /breach", "/dsar help"
         )
+    words = text.split(None, 1)
+    early_usage = USAGE.get(f"{group} {words[0].lower()}" if words else "") or usage_for(group)
     if len(text) > MAX_COMMAND:
-        raise CommandError(f"the command is too long ({len(text)} characters)", usage_for(group))
-    _check_characters(text, usage_for(group))
+        raise CommandError(f"the command is too long ({len(text)} characters)", early_usage)
+    _check_characters(text, early_usage)
     try:
-        tokens = shlex.split(text.translate(_QUOTES), comments=False, posix=True)
+        tokens = _split(_SINGLE_PAIR.sub(r'"\1"', " " + text.translate(_QUOTES)))
     except ValueError as exc:
-        raise CommandError(f"cannot read the command: {exc}", usage_for(group)) from exc
+        raise CommandError(f"cannot read the command: {exc}", early_usage) from exc
     if not tokens:
         return c.Help(group=group)
     action, tokens = tokens[0].lower(), tokens[1:]
@@ -223,7 +245,7 @@ def parse_command(command: str, text: str) -> c.Command:
         raise CommandError(
             f"unknown command /{group} {_show(action)}; /{group} help lists them", usage_for(group)
         )
-    args = _Args(tokens, usage)
+    args = _Args(tokens, usage, free_text=action in FREE_TEXT)
     builder = _DSAR[action] if group == "dsar" else _BREACH[action]
     command_obj = builder(args)
     args.done()
@@ -244,7 +266,7 @@ def _dsar_new(a: _Args) -> c.Command:
     via = a.take_enum("via", Via) or Via.EMAIL
     details = a.take("details", limit=LIMITS["text"])
     assert name is not None
-    if any(ch in name for ch in "\r\n\t"):
+    if any(ch in "\r\n\t" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
         a.fail("name= must be on one line")
     return c.NewRequest(
         type=kind,
@@ -274,17 +296,13 @@ def _dsar_fee(a: _Args) -> c.Command:
     ref = a.ref("DSAR")
     raw = a.take("amount", required=True)
     assert raw is not None
+    cleaned = raw.removeprefix("£")
     try:
-        amount = Decimal(raw.removeprefix("£").replace(",", ""))
+        amount = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
         a.fail(f"amount= {_show(raw)} is not an amount of money (e.g. 10 or 12.50)")
-    if (
-        not amount.is_finite()
-        or amount <= 0
-        or amount > 100_000
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
-        a.fail(f"amount= {_show(raw)} must be a positive amount in pounds and pence")
+    if _AMOUNT.match(cleaned) is None or not 0 < amount <= 100_000:
+        a.fail(f"amount= {_show(raw)} must be a positive amount in pounds and pence, e.g. 12.50")
     return c.AskFee(ref=ref, pence=int(amount * 100))
 
 

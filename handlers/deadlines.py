@@ -87,6 +87,11 @@ def _holiday_set(code: str, year: int) -> frozenset[date]:
             raise DeadlineError(f"unknown holiday calendar {code!r}: use GB-ENG or a code like IE")
     else:
         country, subdiv = code, ""
+    if country not in _supported_countries():
+        raise DeadlineError(
+            f"unknown holiday calendar {code!r}: use GB-ENG, GB-WLS, GB-SCT, GB-NIR "
+            "or an ISO country code such as IE"
+        )
     try:
         found = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
     except (NotImplementedError, KeyError, AttributeError) as exc:
@@ -95,6 +100,11 @@ def _holiday_set(code: str, year: int) -> frozenset[date]:
             "or an ISO country code such as IE"
         ) from exc
     return frozenset(found.keys())
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
 
 
 def is_working_day(day: date, calendar: str = DEFAULT_CALENDAR) -> bool:

@@ -41,7 +41,8 @@ TABLES = (
     "counters",
     "audit_head",
     "reminders",
-    "outbox", "inbound",
+    "outbox",
+    "inbound",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")

@@ -69,7 +69,7 @@ async def test_events_hold_no_personal_data(
          "DSAR-0002 has been changed outside the history"),
         ("UPDATE requests SET requester_email = 'x@example.com' WHERE ref = 'DSAR-0001'",
          "DSAR-0001 has been changed outside the history"),
-        ("UPDATE notes SET text = 'never called'", "DSAR-0001 has been changed outside the history"),
+        ("UPDATE notes SET text = 'x'", "DSAR-0001 has been changed outside the history"),
         ("DELETE FROM pauses", "DSAR-0002 has been changed outside the history"),
         ("UPDATE breaches SET risk = 'high'", "BREACH-0001 has been changed outside the history"),
         ("DELETE FROM breaches", "BREACH-0001 has a history but no ticket"),

@@ -641,21 +641,10 @@ async def test_control_characters_and_direction_marks_are_refused(bad: Bad) -> N
 # --- bugs found while writing these tests -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: the @person in /dsar assign has no length limit, but assignee is VARCHAR(200): "
-    "PostgreSQL raises DBAPIError (value too long) out of Desk.run_text, SQLite stores it",
-    strict=True,
-)
 async def test_assigning_a_person_with_an_absurdly_long_name_is_refused(bad: Bad) -> None:
     await seed(bad)
     await bad.refused(PRIVACY, f"/dsar assign DSAR-0001 @{'a' * 300}")
 
 
-@pytest.mark.xfail(
-    reason="BUG: /dsar deadline calendar=PUBLIC (or MON, JAN, BANK) raises TypeError out of "
-    "Desk.run_text instead of an error reply",
-    strict=True,
-    raises=TypeError,
-)
 async def test_a_calendar_that_is_not_a_calendar_is_refused_by_the_desk(bad: Bad) -> None:
     await bad.refused(PRIVACY, "/dsar deadline 2025-11-03 calendar=PUBLIC")

@@ -340,8 +340,11 @@ def test_curly_quotes_work_like_straight_quotes() -> None:
     curly = parse("/dsar new access name=“Jane Doe” email=jane@example.com details=“a b”")
     assert curly == straight
     assert isinstance(curly, c.NewRequest) and curly.name == "Jane Doe"
-    single = parse("/dsar new access name=‘Jane Doe’ email=jane@example.com details='a b'")
+    single = parse("/dsar new access name=‘Jane Doe’ email=jane@example.com details=‘a b’")
     assert single == straight
+    # Straight single quotes are apostrophes, not quotes (SPEC §5 quotes with double quotes).
+    apostrophe = parse("/dsar new access name=O'Brien email=jane@example.com")
+    assert isinstance(apostrophe, c.NewRequest) and apostrophe.name == "O'Brien"
     assert parse("/breach new aware=“2025-11-20T10:00” summary=“laptop stolen”") == c.NewBreach(
         aware=wall("2025-11-20T10:00"), summary="laptop stolen"
     )
@@ -353,11 +356,6 @@ def test_an_apostrophe_inside_double_quotes_is_kept() -> None:
     assert command.name in ("Miles O’Brien", "Miles O'Brien")
 
 
-@pytest.mark.xfail(
-    reason="BUG: an unquoted apostrophe (O’Brien, requester’s) is read as an opening quote: "
-    "'cannot read the command: No closing quotation'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "line",
     [
@@ -373,11 +371,6 @@ def test_an_unquoted_apostrophe_is_just_a_letter(line: str) -> None:
         assert isinstance(command, c.AddNote) and "requester" in command.text
 
 
-@pytest.mark.xfail(
-    reason="BUG: note text that looks like key=value (even quoted) is taken as an argument: "
-    '\'/dsar note DSAR-1 "fee=waived per DPO"\' -> CommandError "the note is missing"',
-    strict=True,
-)
 @pytest.mark.parametrize(
     "line",
     [
@@ -576,7 +569,7 @@ def test_long_bad_values_are_shortened_in_the_reason() -> None:
 UNREADABLE: list[tuple[str, str, str]] = [
     ('/dsar new access name="Jane Doe email=jane@example.com', "dsar new", "cannot read"),
     ("/dsar note DSAR-1 “unfinished", "dsar note", "cannot read"),
-    ("/breach new aware=2025-11-20T10:00 summary='oops", "breach new", "cannot read"),
+    ('/breach new aware=2025-11-20T10:00 summary="oops', "breach new", "cannot read"),
     ("/dsar note DSAR-1 trailing backslash \\", "dsar note", "cannot read"),
     ('/dsar new access name="Jane\x00Doe" email=jane@example.com', "dsar new", "invisible"),
     ('/dsar new access name="Jane\x1b[31mDoe" email=jane@example.com', "dsar new", "invisible"),
@@ -600,7 +593,6 @@ def test_unclosed_quotes_and_invisible_characters_are_refused(
 ) -> None:
     error = error_of(line)
     assert says in error.reason
-    # Today the usage is the group's help line (see the xfail below); it is never empty.
     assert error.usage.startswith("/" + key.split()[0])
 
 
@@ -613,12 +605,6 @@ def test_control_character_reason_names_the_character_and_stays_one_line() -> No
     assert parse('/dsar note DSAR-1 "two\nlines"') == c.AddNote(ref="DSAR-0001", text="two\nlines")
 
 
-@pytest.mark.xfail(
-    reason="BUG: errors found before the line is split (unclosed quote, control character, "
-    "over 12,000 characters) show the generic '/dsar help lists the dsar commands' instead of "
-    "the sub-command's usage line",
-    strict=True,
-)
 @pytest.mark.parametrize(("line", "key", "says"), UNREADABLE, ids=UNREADABLE_IDS)
 def test_unreadable_input_still_shows_the_sub_commands_usage(
     line: str, key: str, says: str
@@ -626,32 +612,16 @@ def test_unreadable_input_still_shows_the_sub_commands_usage(
     assert error_of(line).usage == USAGE[key]
 
 
-@pytest.mark.xfail(
-    reason="BUG: U+2028 LINE SEPARATOR slips past the 'name= must be on one line' check "
-    "(only \\r \\n \\t are tested; Zl/Zp are not control characters)",
-    strict=True,
-)
 def test_a_name_with_a_unicode_line_separator_is_refused() -> None:
     error_of('/dsar new access name="Jane\u2028Doe" email=jane@example.com')
 
 
-@pytest.mark.xfail(
-    reason="BUG: parse() lets TypeError escape for calendar= values that name a non-calendar "
-    "attribute of the holidays package (calendar=PUBLIC, MON, JAN, BANK)",
-    strict=True,
-    raises=TypeError,
-)
 @pytest.mark.parametrize("calendar", ["PUBLIC", "mon", "JAN", "bank"])
 def test_a_calendar_that_is_not_a_calendar_is_a_command_error(calendar: str) -> None:
     error = error_of(f"/dsar deadline 2025-11-03 calendar={calendar}")
     assert "unknown holiday calendar" in error.reason
 
 
-@pytest.mark.xfail(
-    reason="BUG: amount=12,50 (a decimal comma) is read as £1,250 because every comma is "
-    "dropped; a misplaced thousands separator should be refused",
-    strict=True,
-)
 def test_a_decimal_comma_in_a_fee_is_not_taken_as_a_thousands_separator() -> None:
     error_of("/dsar fee DSAR-1 amount=12,50")
 

@@ -1,0 +1,283 @@
+"""slack-bolt listeners: translate a Slack payload into a command, await the desk, render.
+
+No SQL and no legal rules here. Every listener acks inside Slack's 3 seconds with the result
+(``process_before_response=True``: the ticket is committed before the receipt is shown);
+channel posts and DMs go through the outbox. Each delivery carries a key (trigger id, view id,
+action timestamp) so a retried delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.render import slack as render
+from bot.render import slack_views as views
+from handlers import command_types as c
+from handlers.commands import quote
+from handlers.desk import Desk
+from handlers.ports import ChatUser, Outcome, Tone
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+FORM_ACTIONS = ("verify", "extend", "assign", "close", "assess", "ico", "not-reportable")
+DIRECT_ACTIONS = {"ask-id": "dsar", "clarify": "dsar", "tell-subjects": "breach"}
+
+
+def _user(user_id: str) -> ChatUser:
+    return ChatUser(PLATFORM, user_id)
+
+
+def _values(view: dict[str, Any]) -> dict[str, str]:
+    """A submitted modal's inputs as strings, keyed by block id (empty inputs left out)."""
+    found: dict[str, str] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        element = actions.get("value", {})
+        value: Any = (
+            element.get("value")
+            or (element.get("selected_option") or {}).get("value")
+            or element.get("selected_date")
+            or element.get("selected_user")
+            or element.get("selected_date_time")
+        )
+        if value not in (None, ""):
+            if element.get("type") == "datetimepicker":
+                value = datetime.fromtimestamp(int(value), tz=UTC).isoformat(timespec="minutes")
+            found[block_id] = str(value)
+    return found
+
+
+def _field_errors(reason: str, blocks: tuple[str, ...]) -> dict[str, str]:
+    """Put a one-line reason on the input it is about (``email= …`` -> the email block)."""
+    match = re.match(r"^(\w+)=", reason)
+    key = match.group(1) if match else ("type" if "type" in reason else "")
+    block = key if key in blocks else blocks[-1] if key else blocks[0]
+    return {block: reason[:150]}
+
+
+def request_text(values: dict[str, str]) -> str:
+    parts = ["/dsar new", values.get("type", "")]
+    for key in ("name", "email", "received", "via", "details"):
+        if key in values:
+            parts.append(f"{key}={quote(values[key])}")
+    return " ".join(parts)
+
+
+def breach_text(values: dict[str, str]) -> str:
+    parts = ["/breach new"]
+    parts += [f"{key}={quote(values[key])}" for key in views.BREACH_FIELDS if key in values]
+    return " ".join(parts)
+
+
+def ticket_text(action: str, ref: str, values: dict[str, str]) -> str:
+    group = "breach" if ref.startswith("BREACH-") else "dsar"
+    parts = [f"/{group} {action} {ref}"]
+    if action == "assign":
+        parts.append(f"<@{values.get('person', '')}>")
+    else:
+        parts += [f"{key}={quote(value)}" for key, value in values.items()]
+    return " ".join(parts)
+
+
+class SlackAdapter:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    async def run(
+        self, user_id: str, text: str, *, key: str | None, receipt: bool = False
+    ) -> Outcome:
+        actor = self.desk.actor(_user(user_id))
+        return await self.desk.run_text(
+            actor=actor, text=text, delivery_key=key, receipt_to=_user(user_id) if receipt else None
+        )
+
+    # --- slash commands ---------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        command, text = body.get("command", ""), body.get("text", "").strip()
+        group = command.lstrip("/")
+        if text.lower() == "new":
+            form = views.new_request_modal() if group == "dsar" else views.new_breach_modal()
+            await self._open(ack, client, body["trigger_id"], form, f"{command} new")
+            return
+        outcome = await self.run(body["user_id"], f"{command} {text}", key=_key("cmd", body))
+        reply_text, blocks = render.reply(outcome.reply)
+        await ack(response_type="ephemeral", text=reply_text, blocks=blocks)
+
+    async def _open(
+        self, ack: AsyncAck, client: AsyncWebClient, trigger: str, view: dict[str, Any], usage: str
+    ) -> None:
+        try:
+            await client.views_open(trigger_id=trigger, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            await ack(
+                response_type="ephemeral",
+                text=f"Could not open the form; type the fields instead ({usage} …).",
+            )
+            return
+        await ack()
+
+    # --- modals -----------------------------------------------------------------------------
+
+    async def on_new_request(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        await self._submit(ack, body, view, request_text(_values(view)), views.REQUEST_FIELDS)
+
+    async def on_new_breach(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        await self._submit(ack, body, view, breach_text(_values(view)), views.BREACH_FIELDS)
+
+    async def on_ticket_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = _values(view)
+        blocks = tuple(values) or ("reason",)
+        text = ticket_text(meta.get("action", ""), meta.get("ref", ""), values)
+        await self._submit(ack, body, view, text, blocks)
+
+    async def _submit(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        text: str,
+        blocks: tuple[str, ...],
+    ) -> None:
+        key = f"slack:view:{view['id']}"
+        outcome = await self.run(body["user"]["id"], text, key=key, receipt=True)
+        if outcome.reply.tone == Tone.ERROR:
+            await ack(response_action="errors", errors=_field_errors(outcome.reply.text, blocks))
+            return
+        await ack()
+
+    # --- buttons and shortcuts --------------------------------------------------------------
+
+    async def on_button(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        action = body["actions"][0]
+        name, ref = action["action_id"].removeprefix("ticket_").replace("_", "-"), action["value"]
+        user_id = body["user"]["id"]
+        group = "breach" if ref.startswith("BREACH-") else "dsar"
+        if name == "show":
+            outcome = await self.run(user_id, f"/{group} show {ref}", key=None)
+        elif not self.desk.actor(_user(user_id)).role.is_privacy_team:
+            # The core refuses too; this spares showing a form the person cannot submit.
+            await ack()
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=f"Only the privacy team may use {name} on {ref}; nothing changed.",
+            )
+            return
+        elif name in FORM_ACTIONS:
+            form = views.ticket_form(name, ref, {})
+            assert form is not None
+            await self._open(ack, client, body["trigger_id"], form, f"/{group} {name} {ref}")
+            return
+        else:
+            key = f"slack:action:{action.get('action_ts', '')}:{user_id}"
+            outcome = await self.run(user_id, f"/{group} {name} {ref}", key=key)
+        await ack()
+        reply_text, blocks = render.reply(outcome.reply)
+        await respond(
+            response_type="ephemeral", replace_original=False, text=reply_text, blocks=blocks
+        )
+
+    async def on_message_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        message, channel = body.get("message", {}), body.get("channel", {}).get("id", "")
+        details = message.get("text", "")
+        try:
+            link = await client.chat_getPermalink(channel=channel, message_ts=message.get("ts", ""))
+            details = f"{details}\n\nFrom: {link.get('permalink', '')}".strip()
+        except SlackApiError:
+            pass
+        await self._open(
+            ack, client, body["trigger_id"], views.new_request_modal(details=details), "/dsar new"
+        )
+
+    # --- App Home ---------------------------------------------------------------------------
+
+    async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab") != "home":
+            return
+        actor = self.desk.actor(_user(event["user"]))
+        which = c.ListFilter.OPEN if actor.role.is_privacy_team else c.ListFilter.MINE
+        requests = await self.desk.run(actor=actor, command=c.ListRequests(which=which))
+        breaches = await self.desk.run(actor=actor, command=c.ListBreaches(open_only=True))
+        title = "All open tickets" if actor.role.is_privacy_team else "Your open tickets"
+        view = views.home_view(
+            title=title,
+            requests=[line.strip() for line in requests.reply.lines],
+            breaches=[line.strip() for line in breaches.reply.lines],
+        )
+        await client.views_publish(user_id=event["user"], view=view)
+
+
+def _key(kind: str, body: dict[str, Any]) -> str | None:
+    trigger = body.get("trigger_id")
+    return f"slack:{kind}:{trigger}" if trigger else None
+
+
+def team_guard(allowed: frozenset[str]) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Refuse workspaces outside ``SLACK_TEAM_IDS`` (runs after signature verification)."""
+
+    async def guard(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        if allowed and team not in allowed:
+            log.warning("refused a request from a workspace that is not allowed")
+            return BoltResponse(status=403, body="this workspace is not allowed")
+        await next()
+        return None
+
+    return guard
+
+
+def build_slack_app(
+    *,
+    desk: Desk,
+    client: AsyncWebClient,
+    token: str,
+    signing_secret: str,
+    team_ids: frozenset[str] = frozenset(),
+) -> AsyncApp:
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # One workspace, one bot token: no auth.test round trip on the ack path.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+    app = AsyncApp(
+        signing_secret=signing_secret,
+        client=client,
+        authorize=authorize,
+        process_before_response=True,
+        ignoring_self_events_enabled=False,
+    )
+    adapter = SlackAdapter(desk)
+    app.middleware(team_guard(team_ids))
+    app.command("/dsar")(adapter.on_command)
+    app.command("/breach")(adapter.on_command)
+    app.view(views.NEW_REQUEST)(adapter.on_new_request)
+    app.view(views.NEW_BREACH)(adapter.on_new_breach)
+    app.view(views.TICKET_FORM)(adapter.on_ticket_form)
+    app.action(re.compile(r"^ticket_[a-z_]+$"))(adapter.on_button)
+    app.shortcut("log_privacy_request")(adapter.on_message_shortcut)
+    app.event("app_home_opened")(adapter.on_home_opened)
+    return app
