@@ -1,20 +1,30 @@
-"""Composition root: Settings -> engine -> Desk (-> adapters, as they land)."""
+"""Composition root: Settings -> engine -> services -> adapters -> one aiohttp app + scheduler."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from dataclasses import dataclass
 
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.scheduler import build_scheduler
+from bot.server import base_app
+from bot.slack import build_slack_app
+from bot.slack_notifier import SlackNotifier, web_client
 from handlers import jobs
 from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import Sender
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
-from storage.migrate import upgrade_async
+from storage.migrate import schema_revisions, upgrade_async
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +75,113 @@ def build_core(
         deliver_now=deliver_now,
     )
     return Core(desk=desk, sender=sender, sessions=sessions, clock=clock)
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Refuse to serve a database whose schema is behind this code (PostgreSQL is migrated
+    deliberately with ``privacy-desk migrate``)."""
+    current, head = await schema_revisions(engine)
+    if current != head:
+        raise RuntimeError(
+            f"the database schema is at {current or 'nothing'}, this release needs {head}: "
+            "run `privacy-desk migrate`"
+        )
+
+
+def build_web(settings: Settings, core: Core) -> web.Application:
+    """One aiohttp application: health endpoints, and Slack when it is configured."""
+    app = base_app(core.sessions)
+    if settings.slack_bot_token is not None and settings.slack_app_token is None:
+        if settings.slack_signing_secret is None:
+            raise RuntimeError("Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET to verify requests")
+        bolt = slack_bolt_app(settings, core)
+
+        async def slack_events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        app.router.add_post("/slack/events", slack_events)
+    return app
+
+
+def slack_bolt_app(settings: Settings, core: Core) -> AsyncApp:
+    assert settings.slack_bot_token is not None
+    token = settings.slack_bot_token.get_secret_value()
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    return build_slack_app(
+        desk=core.desk,
+        client=web_client(token=token, base_url=settings.slack_api_url),
+        token=token,
+        signing_secret=secret,
+        team_ids=frozenset(settings.slack_team_ids),
+    )
+
+
+def notifiers_for(settings: Settings, policy: Policy) -> dict[str, Notifier]:
+    found: dict[str, Notifier] = {}
+    if settings.slack_bot_token is not None:
+        client = web_client(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        found["slack"] = SlackNotifier(client, policy.timezone)
+    return found
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run the server, the outbox sender and the scheduler until ``stop`` or SIGTERM/SIGINT."""
+    engine = await prepare_database(settings)
+    try:
+        await check_schema(engine)
+        policy = settings.policy()
+        core = build_core(
+            settings,
+            engine,
+            notifiers=notifiers_for(settings, policy),
+            policy=policy,
+            deliver_now=False,
+        )
+        app = build_web(settings, core)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        scheduler = build_scheduler(
+            settings=settings,
+            sessions=core.sessions,
+            clock=core.clock,
+            policy=policy,
+            sender=core.sender,
+        )
+        scheduler.start()
+        delivery = asyncio.create_task(
+            core.sender.serve_forever(idle_seconds=settings.sweep_seconds)
+        )
+        socket_mode = await start_socket_mode(settings, core)
+        log.info("privacy-desk serving on %s:%s", settings.host, settings.port)
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await core.sweep()  # whatever fell due while no replica was running
+        await stop.wait()
+        log.info("privacy-desk stopping")
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        scheduler.shutdown(wait=False)
+        delivery.cancel()
+        await runner.cleanup()
+    finally:
+        await engine.dispose()
+
+
+async def start_socket_mode(settings: Settings, core: Core) -> AsyncSocketModeHandler | None:
+    """Socket Mode for organisations without a public URL (``SLACK_APP_TOKEN`` set)."""
+    if settings.slack_app_token is None or settings.slack_bot_token is None:
+        return None
+    handler = AsyncSocketModeHandler(
+        slack_bolt_app(settings, core), settings.slack_app_token.get_secret_value()
+    )
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    return handler

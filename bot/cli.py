@@ -79,6 +79,20 @@ def cmd_console(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app import serve
+
+    logging.getLogger().setLevel(logging.INFO)
+    settings = _settings(args.db)
+    try:
+        asyncio.run(serve(settings))
+    except RuntimeError as exc:
+        raise CliError(str(exc), code=1) from exc
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
@@ -211,6 +225,10 @@ def parser() -> argparse.ArgumentParser:
     db_option(console)
     console.add_argument("--as", dest="role", choices=["staff", "privacy", "dpo"], default="dpo")
     console.set_defaults(func=cmd_console)
+
+    serve = sub.add_parser("serve", help="the server: /slack/events, /healthz, /readyz, /metrics")
+    db_option(serve)
+    serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     db_option(migrate)

@@ -1,0 +1,101 @@
+"""A fake Slack Web API on loopback that records every call and can be told to fail.
+
+slack_sdk posts to ``{base_url}{method}``; point ``PRIVACY_DESK_SLACK_API_URL`` at
+``fake.base_url``. ``response_url`` callbacks land on ``fake.response_url(...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Failure:
+    status: int
+    error: str = "internal_error"
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)
+    base_url: str = ""
+    _runner: web.AppRunner | None = None
+    _ts: int = 0
+
+    def fail_next(self, method: str, *failures: Failure) -> None:
+        self.failures.setdefault(method, []).extend(failures)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def response_url(self, name: str = "r") -> str:
+        return self.base_url.replace("/api/", f"/respond/{name}")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = dict(parse_qsl(await request.text()))
+            for key in ("blocks", "view"):
+                if isinstance(params.get(key), str):
+                    params[key] = json.loads(params[key])
+        if self.delay.get(method):
+            await asyncio.sleep(self.delay[method])  # cancelled if the client goes away
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if failure.delay:
+                await asyncio.sleep(failure.delay)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            return web.json_response(
+                {"ok": False, "error": failure.error}, status=failure.status, headers=headers
+            )
+        self.calls.append(Call(method, params))  # recorded only when answered successfully
+        self._ts += 1
+        body: dict[str, Any] = {"ok": True}
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            body |= {"ts": f"1700000000.{self._ts:06d}", "channel": params.get("channel")}
+        elif method == "chat.getPermalink":
+            body |= {"permalink": "https://example.slack.com/archives/C1/p1700000000000100"}
+        elif method == "auth.test":
+            body |= {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"}
+        elif method in ("views.open", "views.publish"):
+            body |= {"view": {"id": f"V{self._ts}"}}
+        return web.json_response(body)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.json_response({"ok": True})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/api/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
