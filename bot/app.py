@@ -21,7 +21,7 @@ from bot.slack_notifier import SlackNotifier, web_client
 from handlers import jobs
 from handlers.context import Policy
 from handlers.desk import Desk
-from handlers.outbox import Sender
+from handlers.outbox import RetryPolicy, Sender
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import schema_revisions, upgrade_async
@@ -66,7 +66,12 @@ def build_core(
 ) -> Core:
     clock = clock or SystemClock()
     sessions = session_factory(engine)
-    sender = Sender(sessions=sessions, clock=clock, notifiers=notifiers)
+    sender = Sender(
+        sessions=sessions,
+        clock=clock,
+        notifiers=notifiers,
+        retry=RetryPolicy(lease_seconds=settings.outbox_lease_seconds),
+    )
     desk = Desk(
         sessions=sessions,
         clock=clock,

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     reminder_offsets: str | None = None
     summary_cron: str = "0 9 * * mon"
     sweep_seconds: int = Field(default=30, ge=1, le=3600)
+    # How long a replica may hold an outgoing message before another may take it over.
+    outbox_lease_seconds: int = Field(default=60, ge=2, le=3600)
     retention_years: int = Field(default=6, ge=1, le=100)
 
     @field_validator(

@@ -36,6 +36,7 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
     base_url: str = ""
+    inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
     _ts: int = 0
 
@@ -58,7 +59,13 @@ class FakeSlack:
                 if isinstance(params.get(key), str):
                     params[key] = json.loads(params[key])
         if self.delay.get(method):
-            await asyncio.sleep(self.delay[method])  # cancelled if the client goes away
+            self.inflight += 1
+            try:
+                await asyncio.sleep(self.delay[method])
+            finally:
+                self.inflight -= 1
+            if request.transport is None or request.transport.is_closing():
+                return web.json_response({"ok": False}, status=499)  # the caller went away
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
