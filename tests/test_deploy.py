@@ -1,0 +1,37 @@
+"""The deployment files say what the code does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.render.slack_views import NEW_BREACH, NEW_REQUEST, TICKET_FORM
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_slack_manifest_matches_the_app() -> None:
+    manifest: dict[str, Any] = yaml.safe_load((ROOT / "deploy/slack-manifest.yaml").read_text())
+    features, settings = manifest["features"], manifest["settings"]
+    commands = {c["command"]: c for c in features["slash_commands"]}
+    assert set(commands) == {"/dsar", "/breach"}
+    assert all(c["url"].endswith("/slack/events") for c in commands.values())
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    [shortcut] = features["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "log_privacy_request")
+    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert len({NEW_REQUEST, NEW_BREACH, TICKET_FORM}) == 3
+
+
+def test_compose_keeps_secrets_out_of_the_file() -> None:
+    text = (ROOT / "deploy/compose.yaml").read_text()
+    compose: dict[str, Any] = yaml.safe_load(text)
+    env = compose["services"]["desk"]["environment"]
+    assert env["PRIVACY_DESK_ENV"] == "production"
+    assert "xoxb-" not in text and "SIGNING_SECRET: ${" in text
