@@ -6,8 +6,12 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import AgentAuthConfiguration
+from microsoft_agents.hosting.core.authorization import AuthTypes
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +22,9 @@ from bot.scheduler import build_scheduler
 from bot.server import base_app
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
+from bot.teams import TeamsAgent, tenant_of
+from bot.teams_auth import TeamsAuth
+from bot.teams_notifier import StaticConnections, TeamsNotifier
 from handlers import jobs
 from handlers.context import Policy
 from handlers.desk import Desk
@@ -93,9 +100,13 @@ async def check_schema(engine: AsyncEngine) -> None:
         )
 
 
-def build_web(settings: Settings, core: Core) -> web.Application:
-    """One aiohttp application: health endpoints, and Slack when it is configured."""
+def build_web(
+    settings: Settings, core: Core, *, teams: TeamsBinding | None = None
+) -> web.Application:
+    """One aiohttp application: health endpoints, and Slack and Teams when configured."""
     app = base_app(core.sessions)
+    if teams is not None:
+        mount_teams(app, settings, core, teams)
     if settings.slack_bot_token is not None and settings.slack_app_token is None:
         if settings.slack_signing_secret is None:
             raise RuntimeError("Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET to verify requests")
@@ -125,8 +136,21 @@ def slack_bolt_app(settings: Settings, core: Core) -> AsyncApp:
     )
 
 
-def notifiers_for(settings: Settings, policy: Policy) -> dict[str, Notifier]:
+def notifiers_for(
+    settings: Settings,
+    policy: Policy,
+    *,
+    teams: TeamsBinding | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
+    if teams is not None and sessions is not None:
+        found["teams"] = TeamsNotifier(
+            adapter=teams.adapter,
+            app_id=settings.teams_app_id or "",
+            sessions=sessions,
+            tz=policy.timezone,
+        )
     if settings.slack_bot_token is not None:
         client = web_client(
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
@@ -141,14 +165,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     try:
         await check_schema(engine)
         policy = settings.policy()
-        core = build_core(
-            settings,
-            engine,
-            notifiers=notifiers_for(settings, policy),
-            policy=policy,
-            deliver_now=False,
-        )
-        app = build_web(settings, core)
+        teams = teams_binding(settings)
+        notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
+        core = build_core(settings, engine, notifiers=notifiers, policy=policy, deliver_now=False)
+        app = build_web(settings, core, teams=teams)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
@@ -190,3 +210,63 @@ async def start_socket_mode(settings: Settings, core: Core) -> AsyncSocketModeHa
     )
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
+
+
+@dataclass
+class TeamsBinding:
+    """The Agents SDK adapter, shared by the inbound endpoint and proactive delivery."""
+
+    adapter: CloudAdapter
+
+
+def teams_binding(settings: Settings, *, connections: Any = None) -> TeamsBinding | None:
+    """The Teams adapter when Teams is configured. Outgoing tokens come from MSAL for the app's
+    registration, or none at all in anonymous local development."""
+    if not settings.teams_enabled:
+        return None
+    if connections is None:
+        if settings.teams_app_id is None:
+            connections = StaticConnections("")
+        else:
+            from microsoft_agents.authentication.msal import MsalConnectionManager
+
+            password = settings.teams_app_password
+            config = AgentAuthConfiguration(
+                auth_type=AuthTypes(settings.teams_auth_type.value),
+                client_id=settings.teams_app_id,
+                tenant_id=settings.teams_app_tenant_id,
+                client_secret=password.get_secret_value() if password else None,
+                cert_pfx_file=settings.teams_certificate_file,
+            )
+            connections = MsalConnectionManager(
+                connections_configurations={"SERVICE_CONNECTION": config}
+            )
+    return TeamsBinding(adapter=CloudAdapter(connection_manager=connections))
+
+
+def mount_teams(app: web.Application, settings: Settings, core: Core, teams: TeamsBinding) -> None:
+    """``/api/messages``: JWT checked first (401), then the tenant (403), then the agent."""
+    auth = TeamsAuth(
+        app_id=settings.teams_app_id,
+        allow_anonymous=settings.teams_allow_anonymous,
+        jwks_url=settings.teams_jwks_url,
+    )
+    agent = TeamsAgent(core.desk)
+    tenants = frozenset(settings.teams_tenant_ids)
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        identity = await auth.claims(request.headers.get("Authorization"))
+        if identity is None:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if tenants and tenant_of(body) not in tenants:
+            log.warning("refused a Teams activity from a tenant that is not allowed")
+            return web.json_response({"error": "this tenant is not allowed"}, status=403)
+        request["claims_identity"] = identity
+        response = await teams.adapter.process(request, agent)
+        return response if response is not None else web.Response(status=202)
+
+    app.router.add_post("/api/messages", messages)

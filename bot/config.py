@@ -27,6 +27,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class TeamsAuthType(StrEnum):
+    """How the bot proves itself to Teams (the Agents SDK's AuthTypes)."""
+
+    CLIENT_SECRET = "ClientSecret"
+    CERTIFICATE = "certificate"
+    USER_MANAGED_IDENTITY = "UserManagedIdentity"
+    SYSTEM_MANAGED_IDENTITY = "SystemManagedIdentity"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRIVACY_DESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -48,6 +57,10 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = None
     teams_tenant_ids: CsvList = []
     teams_allow_anonymous: bool = False
+    teams_app_tenant_id: str | None = None  # single-tenant registrations
+    teams_auth_type: TeamsAuthType = TeamsAuthType.CLIENT_SECRET
+    teams_certificate_file: str | None = None  # PFX, with teams_auth_type=certificate
+    teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
 
     compliance_channel: CsvList = []
     dpo_users: CsvList = []
@@ -104,6 +117,8 @@ class Settings(BaseSettings):
             return self
         if self.teams_allow_anonymous:
             raise ValueError("TEAMS_ALLOW_ANONYMOUS is for development only, not production")
+        if self.teams_enabled and self.teams_app_id is None:
+            raise ValueError("production Teams needs PRIVACY_DESK_TEAMS_APP_ID (JWT validation)")
         if self.slack_bot_token is not None and self.slack_signing_secret is None:
             raise ValueError("production Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET")
         if not self.dpo_users:
@@ -129,6 +144,10 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"SUMMARY_CRON {value!r} is not a crontab line: {exc}") from exc
         return value
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.teams_app_id is not None or self.teams_allow_anonymous
 
     def policy(self) -> Policy:
         dpo = frozenset(ChatUser.parse(u) for u in self.dpo_users)

@@ -21,10 +21,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.forms import breach_text, field_errors, request_text, ticket_text
 from bot.render import slack as render
 from bot.render import slack_views as views
 from handlers import command_types as c
-from handlers.commands import quote
 from handlers.desk import Desk
 from handlers.ports import ChatUser, Outcome, Tone
 
@@ -55,38 +55,6 @@ def _values(view: dict[str, Any]) -> dict[str, str]:
                 value = datetime.fromtimestamp(int(value), tz=UTC).isoformat(timespec="minutes")
             found[block_id] = str(value)
     return found
-
-
-def _field_errors(reason: str, blocks: tuple[str, ...]) -> dict[str, str]:
-    """Put a one-line reason on the input it is about (``email= …`` -> the email block)."""
-    match = re.match(r"^(\w+)=", reason)
-    key = match.group(1) if match else ("type" if "type" in reason else "")
-    block = key if key in blocks else blocks[-1] if key else blocks[0]
-    return {block: reason[:150]}
-
-
-def request_text(values: dict[str, str]) -> str:
-    parts = ["/dsar new", values.get("type", "")]
-    for key in ("name", "email", "received", "via", "details"):
-        if key in values:
-            parts.append(f"{key}={quote(values[key])}")
-    return " ".join(parts)
-
-
-def breach_text(values: dict[str, str]) -> str:
-    parts = ["/breach new"]
-    parts += [f"{key}={quote(values[key])}" for key in views.BREACH_FIELDS if key in values]
-    return " ".join(parts)
-
-
-def ticket_text(action: str, ref: str, values: dict[str, str]) -> str:
-    group = "breach" if ref.startswith("BREACH-") else "dsar"
-    parts = [f"/{group} {action} {ref}"]
-    if action == "assign":
-        parts.append(f"<@{values.get('person', '')}>")
-    else:
-        parts += [f"{key}={quote(value)}" for key, value in values.items()]
-    return " ".join(parts)
 
 
 class SlackAdapter:
@@ -160,7 +128,7 @@ class SlackAdapter:
         key = f"slack:view:{view['id']}"
         outcome = await self.run(body["user"]["id"], text, key=key, receipt=True)
         if outcome.reply.tone == Tone.ERROR:
-            await ack(response_action="errors", errors=_field_errors(outcome.reply.text, blocks))
+            await ack(response_action="errors", errors=field_errors(outcome.reply.text, blocks))
             return
         await ack()
 

@@ -19,7 +19,7 @@ from handlers import breaches, queries, summary, tickets
 from handlers import command_types as c
 from handlers.commands import CommandError, parse, usage_for
 from handlers.context import Context, Policy, Refusal
-from handlers.outbox import Sender, enqueue_outcome
+from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
 from handlers.ports import Actor, ChatUser, Clock, DirectMessage, Outcome, Reply, Tone
 from storage import repositories as repo
 from storage.db import transaction
@@ -155,6 +155,19 @@ class Desk:
             else:
                 self.sender.kick()
         return outcome
+
+    async def tell(self, *, to: ChatUser, reply: Reply) -> None:
+        """Send ``reply`` to one person privately, durably (through the outbox)."""
+        now = self.clock.now().astimezone(UTC)
+        async with transaction(self.sessions) as session:
+            await enqueue_direct(
+                session=session, platform=to.platform, user=to.external_id, reply=reply, now=now
+            )
+        if self.sender is not None:
+            if self.deliver_now:
+                await self.sender.run_once()
+            else:
+                self.sender.kick()
 
     async def _execute(
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None

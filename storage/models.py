@@ -236,3 +236,15 @@ class InboundDelivery(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     ref: str | None = Field(default=None, max_length=16)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where a platform lets the bot write later (Teams proactive messages): a person's personal
+    chat (``key`` = their Entra object id) or a channel (``key`` = its conversation id)."""
+
+    __tablename__ = "conversation_refs"
+    platform: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=200)
+    tenant: str | None = Field(default=None, max_length=64)
+    reference: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

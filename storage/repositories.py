@@ -17,6 +17,7 @@ from storage.enums import BreachState, RequestState
 from storage.models import (
     AuditHead,
     Breach,
+    ConversationRef,
     Counter,
     Event,
     InboundDelivery,
@@ -465,3 +466,32 @@ async def settle_inbound(*, session: AsyncSession, key: str, ref: str | None) ->
     await session.execute(
         update(InboundDelivery).where(col(InboundDelivery.key) == key).values(ref=ref)
     )
+
+
+# --- conversation references (proactive messaging) -----------------------------------------------
+
+
+async def save_conversation_ref(
+    *,
+    session: AsyncSession,
+    platform: str,
+    key: str,
+    tenant: str | None,
+    reference: str,
+    at: datetime,
+) -> None:
+    row = await session.get(ConversationRef, (platform, key))
+    if row is None:
+        row = ConversationRef(
+            platform=platform, key=key, tenant=tenant, reference=reference, updated_at=at
+        )
+    else:
+        row.tenant, row.reference, row.updated_at = tenant, reference, at
+    session.add(row)
+    await session.flush()
+
+
+async def conversation_ref(
+    *, session: AsyncSession, platform: str, key: str
+) -> ConversationRef | None:
+    return await session.get(ConversationRef, (platform, key))

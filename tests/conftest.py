@@ -43,6 +43,7 @@ TABLES = (
     "reminders",
     "outbox",
     "inbound",
+    "conversation_refs",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")

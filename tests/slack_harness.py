@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Core, build_core, build_web, notifiers_for
 from bot.config import Settings
+from handlers.ports import Clock
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+_UNIQUE = itertools.count(1)
 TEAM = "T0001"
 STAFF_ID, PRIVACY_ID, DPO_ID, CHANNEL = "USTAFF1", "UPRIV1", "UDPO1", "CCOMPLIANCE"
 
@@ -81,10 +84,12 @@ class SlackServer:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")
 
-    async def event(self, event: dict[str, Any], *, event_id: str = "Ev0001") -> tuple[int, str]:
+    async def event(
+        self, event: dict[str, Any], *, event_id: str = "Ev0001", team: str = TEAM
+    ) -> tuple[int, str]:
         envelope = {
             "token": "legacy",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A123456",
             "event": event,
             "type": "event_callback",
@@ -96,6 +101,166 @@ class SlackServer:
     async def deliver(self) -> int:
         """Let the outbox send what the last requests queued (the server does this itself)."""
         return await self.core.sender.run_once()
+
+    async def slash(self, text: str, *, user: str = STAFF_ID, command: str = "/dsar") -> str:
+        """A slash command with a fresh trigger id (as every real invocation has); its ack text."""
+        status, body = await self.command(text, user=user, command=command, trigger=unique("trig"))
+        assert status == 200, (status, body)
+        return str(body.get("text", ""))
+
+    async def press(
+        self,
+        action: str,
+        ref: str,
+        *,
+        user: str = PRIVACY_ID,
+        action_ts: str | None = None,
+        team: str = TEAM,
+    ) -> tuple[int, str]:
+        """A ``block_actions`` payload for a ticket button (``ticket_<action>``, value ``ref``)."""
+        action_id = "ticket_" + action.replace("-", "_")
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},
+            "api_app_id": "A123456",
+            "token": "legacy",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.000100",
+                "channel_id": "C2147483705",
+                "is_ephemeral": True,
+            },
+            "trigger_id": unique("trig"),
+            "team": {"id": team, "domain": "example"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": "C2147483705", "name": "helpdesk"},
+            "state": {"values": {}},
+            "response_url": self.fake.response_url("action"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"ticket:{ref}",
+                    "text": {"type": "plain_text", "text": action, "emoji": True},
+                    "value": ref,
+                    "type": "button",
+                    "action_ts": action_ts or f"{1700000000 + next(_UNIQUE)}.000100",
+                }
+            ],
+        }
+        return await self.interaction(payload)
+
+    async def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, str | int],
+        *,
+        user: str = STAFF_ID,
+        view_id: str | None = None,
+        team: str = TEAM,
+    ) -> tuple[int, str]:
+        """A ``view_submission`` of ``view`` (as opened) with ``values`` typed into its inputs."""
+        submitted = {
+            **view,
+            "id": view_id or unique("V"),
+            "team_id": team,
+            "app_id": "A123456",
+            "bot_id": "BBOT",
+            "hash": "1700000000.abcdefgh",
+            "state": view_state(view, values),
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "example"},
+            "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},
+            "api_app_id": "A123456",
+            "token": "legacy",
+            "trigger_id": unique("trig"),
+            "view": submitted,
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        return await self.interaction(payload)
+
+    async def shortcut(
+        self, text: str, *, user: str = STAFF_ID, channel: str = "C2147483705", team: str = TEAM
+    ) -> tuple[int, str]:
+        """The ``log_privacy_request`` message shortcut on a message saying ``text``."""
+        payload = {
+            "type": "message_action",
+            "token": "legacy",
+            "action_ts": f"{1700000000 + next(_UNIQUE)}.000200",
+            "team": {"id": team, "domain": "example"},
+            "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},
+            "channel": {"id": channel, "name": "helpdesk"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": "log_privacy_request",
+            "trigger_id": unique("trig"),
+            "response_url": self.fake.response_url("shortcut"),
+            "message_ts": "1700000000.000100",
+            "message": {
+                "type": "message",
+                "user": "UCUSTOMER",
+                "text": text,
+                "ts": "1700000000.000100",
+                "team": team,
+            },
+        }
+        return await self.interaction(payload)
+
+    def opened(self) -> dict[str, Any]:
+        """The view of the latest ``views.open`` call."""
+        calls = self.fake.calls_to("views.open")
+        assert calls, "views.open was not called"
+        view: dict[str, Any] = calls[-1].params["view"]
+        return view
+
+    def posts_to(self, channel: str) -> list[dict[str, Any]]:
+        """The params of every ``chat.postMessage`` to ``channel`` (a channel or a user id)."""
+        return [
+            c.params
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.params["channel"] == channel
+        ]
+
+
+def unique(prefix: str) -> str:
+    """A fresh id for one delivery (trigger id, view id): Slack never reuses them."""
+    return f"{prefix}{next(_UNIQUE):06d}"
+
+
+def view_state(view: dict[str, Any], values: dict[str, str | int]) -> dict[str, Any]:
+    """``view.state`` as Slack sends it on submission: every input block, filled or left empty
+    (``null``), initial values kept where the person changed nothing."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element, given = block["element"], values.get(block["block_id"])
+        kind = element["type"]
+        if kind == "static_select":
+            chosen = (
+                {"text": {"type": "plain_text", "text": str(given), "emoji": True}, "value": given}
+                if given is not None
+                else element.get("initial_option")
+            )
+            filled: dict[str, Any] = {"selected_option": chosen}
+        elif kind == "plain_text_input":
+            filled = {"value": given if given is not None else element.get("initial_value")}
+        elif kind == "datepicker":
+            filled = {"selected_date": given or element.get("initial_date")}
+        elif kind == "datetimepicker":
+            filled = {"selected_date_time": given or element.get("initial_date_time")}
+        elif kind == "users_select":
+            filled = {"selected_user": given or element.get("initial_user")}
+        else:  # pragma: no cover - the modals use only the kinds above
+            raise AssertionError(f"no state shape for {kind}")
+        state[block["block_id"]] = {element["action_id"]: {"type": kind, **filled}}
+    unknown = set(values) - set(state)
+    assert not unknown, f"no input blocks {unknown} in the view"
+    return {"values": state}
 
 
 def settings_for(db_url: str, api_url: str, **overrides: Any) -> Settings:
@@ -114,8 +279,9 @@ def settings_for(db_url: str, api_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def slack_server(
-    engine: AsyncEngine, db_url: str, **overrides: Any
+    engine: AsyncEngine, db_url: str, *, clock: Clock | None = None, **overrides: Any
 ) -> AsyncIterator[SlackServer]:
+    """The server on a free port; ``clock`` (default the system clock) is the core's "now"."""
     fake = FakeSlack()
     await fake.start()
     settings = settings_for(db_url, fake.base_url, **overrides)
@@ -126,6 +292,7 @@ async def slack_server(
         notifiers=notifiers_for(settings, policy),
         policy=policy,
         deliver_now=False,
+        clock=clock,
     )
     runner = web.AppRunner(build_web(settings, core), access_log=None)
     await runner.setup()

@@ -279,6 +279,26 @@ def clock_at_open() -> datetime:
     return datetime(2025, 11, 24, 9, 30, tzinfo=UTC)
 
 
+async def test_assigning_while_overdue_neither_duplicates_nor_breaks_the_repeat(
+    driver: Driver, nudges: Nudges, clock: FakeClock
+) -> None:
+    await driver.ok(STAFF, f"/dsar new access {ADA}")
+    await nudges.mornings(date(2025, 11, 25), date(2025, 12, 26))
+    clock.current = datetime(2025, 12, 26, 10, 0, tzinfo=UTC)
+    await driver.ok(DPO, "/dsar assign DSAR-0001 @UPRIV1")  # reschedules while overdue
+    await nudges.mornings(date(2025, 12, 26), date(2025, 12, 28))
+    overdue = [(m, u) for m, u, text in nudges.dms() if "OVERDUE" in text]
+    assert overdue == [
+        (at9(2025, 12, 25), DPO),
+        (at9(2025, 12, 26), DPO),
+        (at9(2025, 12, 27), DPO),
+        (at9(2025, 12, 27), PRIVACY),
+        (at9(2025, 12, 28), DPO),
+        (at9(2025, 12, 28), PRIVACY),
+    ]
+    assert len(nudges.channel()) == 1
+
+
 # --- pause, resume, extend, close ---------------------------------------------------------------
 
 
@@ -439,6 +459,21 @@ async def test_breach_nudges_until_the_ico_decision(
         *((f"breach-{h}h", aware + timedelta(hours=h)) for h in (24, 48, 60, 68, 72)),
         *(("breach-repeat", when) for when in repeats),
     ]
+
+
+async def test_assessing_during_the_repeats_keeps_their_rhythm(
+    driver: Driver, nudges: Nudges, clock: FakeClock
+) -> None:
+    await driver.ok(STAFF, '/breach new aware="2025-11-24T08:00" summary="x"')
+    await nudges.step(until=datetime(2025, 11, 27, 13, 0, tzinfo=UTC), every=timedelta(hours=1))
+    clock.current = datetime(2025, 11, 27, 13, 30, tzinfo=UTC)
+    await driver.ok(DPO, "/breach assess BREACH-0001 risk=high")  # still undecided: repeats go on
+    await nudges.step(until=datetime(2025, 11, 28, 1, 0, tzinfo=UTC), every=timedelta(hours=1))
+    aware = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)
+    assert nudges.dm_times() == [
+        aware + timedelta(hours=h) for h in (24, 48, 60, 68, 72, 76, 80, 84, 88)
+    ]
+    assert len(nudges.channel()) == 1
 
 
 async def test_not_reportable_also_stops_breach_nudges(
@@ -645,7 +680,7 @@ async def test_two_replicas_sweeping_together_send_each_nudge_once(
     )
     assert sum(q for q, _ in results) == 5
     new = notifier.deliveries[before:]
-    assert sorted(d.content.ref for d in new if isinstance(d.content, Reply)) == [
+    assert sorted(d.content.ref or "" for d in new if isinstance(d.content, Reply)) == [
         f"DSAR-{n:04d}" for n in range(1, 6)
     ]
 
@@ -668,6 +703,8 @@ async def test_weekly_summary_once_per_week_with_its_figures(
         STAFF, '/dsar new rectification name="D" email=d@example.com received=2025-11-21'
     )
     await driver.ok(DPO, "/dsar close DSAR-0003 outcome=fulfilled")  # same day: 0 days, on time
+    await driver.ok(STAFF, '/dsar new complaint name="E" email=e@example.com received=2025-10-28')
+    await driver.ok(DPO, '/dsar extend DSAR-0001 reason="six systems"')  # now due Wed 18 Feb
     await driver.ok(STAFF, '/breach new aware="2025-11-24T08:00" summary="x"')
 
     replica = RecordingNotifier()
@@ -689,16 +726,17 @@ async def test_weekly_summary_once_per_week_with_its_figures(
     assert summary.week_of == date(2025, 11, 24)
     assert summary.open_by_type_state == (
         ("access", "received", 1),
+        ("complaint", "received", 1),
         ("erasure", "received", 1),
         ("rectification", "received", 1),
     )
-    assert summary.due_next_7_days == 0
+    assert summary.due_next_7_days == 1  # the complaint: acknowledge by Wed 26 Nov
     assert summary.overdue == 1  # DSAR-0002, due Thu 20 Nov
     assert summary.received_last_week == 2  # 18 and 21 Nov
     assert summary.closed_last_week == 0
     assert summary.on_time_rate == 1.0
     assert summary.median_days_to_close == 0
-    assert summary.extensions_in_use == 0
+    assert summary.extensions_in_use == 1
     [breach] = summary.open_breaches
     assert (breach.ref, breach.state) == ("BREACH-0001", "open")
     assert breach.ico_due == datetime(2025, 11, 27, 8, 0, tzinfo=UTC)
@@ -714,7 +752,8 @@ async def test_weekly_summary_once_per_week_with_its_figures(
     following = all_summaries[-1]
     assert following.received_last_week == 1  # DSAR-0003, 24 Nov
     assert following.closed_last_week == 1
-    assert following.overdue == 1
+    assert following.overdue == 2  # DSAR-0002 and now the complaint
+    assert following.due_next_7_days == 0
     assert following.open_breaches[0].status.startswith("ICO decision")
 
 

@@ -51,7 +51,9 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":  # slack_sdk reads some methods (chat.getPermalink) by GET
+            params: dict[str, Any] = dict(request.query)
+        elif request.content_type == "application/json":
             params = await request.json()
         else:
             params = dict(parse_qsl(await request.text()))
@@ -95,6 +97,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -1,0 +1,123 @@
+"""Delivers outbox messages to Teams proactively, from stored conversation references."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from aiohttp import ClientError, ClientResponseError
+from microsoft_agents.activity import ConversationReference
+from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
+    AgentAuthConfiguration,
+    ChannelServiceAdapter,
+    ClaimsIdentity,
+    TurnContext,
+)
+from microsoft_agents.hosting.core.authorization import AnonymousTokenProvider
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.render import teams as cards
+from bot.teams import PLATFORM, card_activity
+from handlers import conversations
+from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
+
+log = logging.getLogger(__name__)
+
+
+class StaticTokenProvider(AnonymousTokenProvider):
+    """A fixed bearer token (empty for local development; a test token for the fake connector)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
+        return self.token
+
+
+class StaticConnections:
+    """The SDK's ``Connections`` with one fixed token provider, for development and tests."""
+
+    def __init__(self, token: str = "") -> None:
+        self.provider = StaticTokenProvider(token)
+
+    def get_connection(self, connection_name: str) -> AccessTokenProviderBase:
+        return self.provider
+
+    def get_default_connection(self) -> AccessTokenProviderBase:
+        return self.provider
+
+    def get_token_provider(
+        self, claims_identity: ClaimsIdentity, service_url: str
+    ) -> AccessTokenProviderBase:
+        return self.provider
+
+    def get_token_provider_from_activity(
+        self, claims_identity: ClaimsIdentity, activity: object
+    ) -> AccessTokenProviderBase:
+        return self.provider
+
+    def get_default_connection_configuration(self) -> AgentAuthConfiguration:
+        return AgentAuthConfiguration()
+
+
+class TeamsNotifier:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        adapter: ChannelServiceAdapter,
+        app_id: str,
+        sessions: async_sessionmaker[AsyncSession],
+        tz: ZoneInfo,
+    ) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.sessions = sessions
+        self.tz = tz
+
+    async def send(self, delivery: Delivery) -> str:
+        stored = await conversations.lookup(
+            sessions=self.sessions, platform=PLATFORM, key=delivery.target
+        )
+        if stored is None:
+            what = "person" if delivery.kind == DeliveryKind.DIRECT else "channel"
+            raise DeliveryError(
+                f"no Teams conversation with this {what} yet: install the app there", permanent=True
+            )
+        reference = ConversationReference.model_validate_json(stored)
+        if delivery.kind == DeliveryKind.REPLY and delivery.thread and reference.conversation:
+            base = reference.conversation.id.split(";", 1)[0]
+            reference.conversation.id = f"{base};messageid={delivery.thread}"
+        content = delivery.content
+        if isinstance(content, WeeklySummary):
+            card, fallback = cards.summary(content, self.tz), "Weekly privacy summary"
+        elif isinstance(content, ChannelPost):
+            card, fallback = cards.channel_post(content, self.tz), f"{content.ref}: {content.state}"
+        else:
+            card, fallback = cards.reply(content), content.text
+        sent: list[str] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(card_activity(card, fallback))
+            sent.append(str(getattr(response, "id", "") or ""))
+
+        try:
+            await self.adapter.continue_conversation(
+                self.app_id, reference.get_continuation_activity(), callback
+            )
+        except ClientResponseError as exc:
+            retry = exc.headers.get("Retry-After") if exc.headers else None
+            if exc.status == 429:
+                raise DeliveryError(
+                    "throttled", retry_after=float(retry) if retry and retry.isdigit() else None
+                ) from exc
+            raise DeliveryError(
+                f"http_{exc.status}", permanent=exc.status in (400, 401, 403, 404)
+            ) from exc
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}") from exc
+        return sent[0] if sent else ""
