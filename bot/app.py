@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,7 +266,9 @@ def mount_teams(app: web.Application, settings: Settings, core: Core, teams: Tea
         if tenants and tenant_of(body) not in tenants:
             log.warning("refused a Teams activity from a tenant that is not allowed")
             return web.json_response({"error": "this tenant is not allowed"}, status=403)
-        request["claims_identity"] = identity
+        with warnings.catch_warnings():  # the SDK reads this plain string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request["claims_identity"] = identity
         response = await teams.adapter.process(request, agent)
         return response if response is not None else web.Response(status=202)
 

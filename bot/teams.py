@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 COMMAND = re.compile(r"^/?(dsar|breach)\b(.*)$", re.IGNORECASE | re.DOTALL)
 FORM_ACTIONS = ("verify", "extend", "assign", "close", "assess", "ico", "not-reportable")
+PUBLIC_ACTIONS = ("help", "deadline")  # nothing personal: fine to answer in a channel
 PRIVATE_NOTE = "Done — I've sent the details to you in a personal chat with privacy-desk."
 
 
@@ -112,7 +113,9 @@ class TeamsAgent(ActivityHandler):
 
     async def _run(self, turn_context: TurnContext, user: ChatUser, text: str) -> Reply:
         activity = turn_context.activity
-        private = channel_key(activity) is not None
+        words = text.split()
+        public = len(words) > 1 and words[1].lower() in PUBLIC_ACTIONS
+        private = channel_key(activity) is not None and not public
         outcome = await self.desk.run_text(
             actor=self.desk.actor(user),
             text=text,

@@ -89,9 +89,11 @@ class TeamsNotifier:
                 f"no Teams conversation with this {what} yet: install the app there", permanent=True
             )
         reference = ConversationReference.model_validate_json(stored)
-        if delivery.kind == DeliveryKind.REPLY and delivery.thread and reference.conversation:
+        if reference.conversation is not None and delivery.kind != DeliveryKind.DIRECT:
+            # A channel post starts a new thread; a reply goes into the ticket's thread.
             base = reference.conversation.id.split(";", 1)[0]
-            reference.conversation.id = f"{base};messageid={delivery.thread}"
+            thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
+            reference.conversation.id = f"{base};messageid={thread}" if thread else base
         content = delivery.content
         if isinstance(content, WeeklySummary):
             card, fallback = cards.summary(content, self.tz), "Weekly privacy summary"

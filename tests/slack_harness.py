@@ -7,7 +7,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -153,7 +153,7 @@ class SlackServer:
     async def submit(
         self,
         view: dict[str, Any],
-        values: dict[str, str | int],
+        values: Mapping[str, str | int],
         *,
         user: str = STAFF_ID,
         view_id: str | None = None,
@@ -231,7 +231,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_UNIQUE):06d}"
 
 
-def view_state(view: dict[str, Any], values: dict[str, str | int]) -> dict[str, Any]:
+def view_state(view: dict[str, Any], values: Mapping[str, str | int]) -> dict[str, Any]:
     """``view.state`` as Slack sends it on submission: every input block, filled or left empty
     (``null``), initial values kept where the person changed nothing."""
     state: dict[str, Any] = {}

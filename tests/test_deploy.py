@@ -35,3 +35,46 @@ def test_compose_keeps_secrets_out_of_the_file() -> None:
     env = compose["services"]["desk"]["environment"]
     assert env["PRIVACY_DESK_ENV"] == "production"
     assert "xoxb-" not in text and "SIGNING_SECRET: ${" in text
+
+
+def test_teams_manifest_has_what_teams_requires(tmp_path: Path) -> None:
+    import json
+    import struct
+    import sys
+    import zipfile
+
+    manifest: dict[str, Any] = json.loads((ROOT / "deploy/teams/manifest.json").read_text())
+    for key in (
+        "$schema",
+        "manifestVersion",
+        "version",
+        "id",
+        "developer",
+        "name",
+        "description",
+        "icons",
+        "accentColor",
+        "bots",
+    ):
+        assert key in manifest, key
+    assert set(manifest["developer"]) >= {"name", "websiteUrl", "privacyUrl", "termsOfUseUrl"}
+    assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
+    assert len(manifest["description"]["full"]) <= 4000
+    [bot] = manifest["bots"]
+    assert bot["botId"] == manifest["id"] and set(bot["scopes"]) == {"personal", "team"}
+    for icon, size in (("color", 192), ("outline", 32)):
+        data = (ROOT / "deploy/teams" / manifest["icons"][icon]).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", data[16:24]) == (size, size)
+    sys.path.insert(0, str(ROOT / "deploy/teams"))
+    try:
+        import package  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    app_id = "12345678-1234-1234-1234-1234567890ab"
+    out = package.build(app_id, "desk.example.org", tmp_path / "app.zip")
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        packaged = json.loads(archive.read("manifest.json"))
+    assert packaged["id"] == packaged["bots"][0]["botId"] == app_id
+    assert packaged["validDomains"] == ["desk.example.org"]

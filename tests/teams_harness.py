@@ -1,0 +1,157 @@
+"""Drive the real aiohttp server the way Teams does: activities POSTed to /api/messages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import Core, build_core, build_web, notifiers_for, teams_binding
+from bot.config import Settings
+from bot.teams_notifier import StaticConnections
+from handlers.ports import Clock
+from storage.db import session_factory
+from tests.fakes.teams_connector import FakeConnector
+
+APP_ID = "00000000-0000-0000-0000-0000000000aa"
+TENANT = "11111111-1111-1111-1111-111111111111"
+STAFF_AAD, PRIVACY_AAD, DPO_AAD = "aad-staff-1", "aad-privacy-1", "aad-dpo-1"
+CHANNEL = "19:compliance@thread.tacv2"
+
+
+@dataclass
+class TeamsServer:
+    url: str
+    fake: FakeConnector
+    core: Core
+    http: aiohttp.ClientSession
+
+    def activity(
+        self,
+        *,
+        text: str | None = None,
+        value: dict[str, Any] | None = None,
+        user: str = STAFF_AAD,
+        channel: str | None = None,
+        tenant: str = TENANT,
+        activity_id: str | None = None,
+        reply_to: str | None = None,
+        mention: bool = False,
+    ) -> dict[str, Any]:
+        """A message activity as Teams sends it: personal chat, or a channel with @mention."""
+        conversation: dict[str, Any] = (
+            {"id": f"a:personal-{user}", "conversationType": "personal", "tenantId": tenant}
+            if channel is None
+            else {
+                "id": f"{channel};messageid=1700000000000",
+                "conversationType": "channel",
+                "isGroup": True,
+                "tenantId": tenant,
+            }
+        )
+        body: dict[str, Any] = {
+            "type": "message",
+            "id": activity_id or uuid.uuid4().hex,
+            "channelId": "msteams",
+            "serviceUrl": self.fake.service_url,
+            "timestamp": "2025-11-24T09:30:00.000Z",
+            "from": {"id": f"29:{user}", "name": "Someone", "aadObjectId": user},
+            "recipient": {"id": f"28:{APP_ID}", "name": "privacy-desk"},
+            "conversation": conversation,
+            "locale": "en-GB",
+            "channelData": {"tenant": {"id": tenant}}
+            | (
+                {"channel": {"id": channel}, "team": {"id": "19:team@thread.tacv2"}}
+                if channel
+                else {}
+            ),
+        }
+        if text is not None:
+            body["text"] = f"<at>privacy-desk</at> {text}" if mention else text
+            if mention:
+                body["entities"] = [
+                    {
+                        "type": "mention",
+                        "text": "<at>privacy-desk</at>",
+                        "mentioned": {"id": f"28:{APP_ID}", "name": "privacy-desk"},
+                    }
+                ]
+        if value is not None:
+            body["value"] = value
+        if reply_to is not None:
+            body["replyToId"] = reply_to
+        return body
+
+    async def post(self, activity: dict[str, Any], *, token: str | None = "valid") -> int:
+        headers = {}
+        if token == "valid":
+            headers["Authorization"] = f"Bearer {self.fake.token(audience=APP_ID)}"
+        elif token is not None:
+            headers["Authorization"] = token
+        async with self.http.post(f"{self.url}/api/messages", json=activity, headers=headers) as r:
+            return r.status
+
+    async def say(self, text: str, **kwargs: Any) -> int:
+        return await self.post(self.activity(text=text, **kwargs))
+
+    async def deliver(self) -> int:
+        return await self.core.sender.run_once()
+
+    def texts(self) -> list[str]:
+        """Every text the bot sent: plain text, and the TextBlocks/facts of its cards."""
+        out = []
+        for item in self.fake.sent:
+            if item.activity.get("text"):
+                out.append(item.activity["text"])
+        for card in self.fake.cards():
+            for block in card.get("body", []):
+                if block.get("type") == "TextBlock":
+                    out.append(block["text"])
+                for fact in block.get("facts", []):
+                    out.append(f"{fact['title']}: {fact['value']}")
+        return out
+
+
+def settings_for(db_url: str, jwks_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "teams_app_id": APP_ID,
+        "teams_jwks_url": jwks_url,
+        "teams_tenant_ids": [TENANT],
+        "privacy_team": [f"teams:{PRIVACY_AAD}"],
+        "dpo_users": [f"teams:{DPO_AAD}"],
+        "compliance_channel": [f"teams:{CHANNEL}"],
+    }
+    return Settings(_env_file=None, **(values | overrides))
+
+
+@asynccontextmanager
+async def teams_server(
+    engine: AsyncEngine, db_url: str, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[TeamsServer]:
+    fake = FakeConnector()
+    await fake.start()
+    settings = settings_for(db_url, fake.jwks_url, **overrides)
+    policy = settings.policy()
+    teams = teams_binding(settings, connections=StaticConnections("bot-token"))
+    notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
+    core = build_core(
+        settings, engine, notifiers=notifiers, policy=policy, deliver_now=False, clock=clock
+    )
+    runner = web.AppRunner(build_web(settings, core, teams=teams), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield TeamsServer(url=f"http://127.0.0.1:{port}", fake=fake, core=core, http=http)
+    finally:
+        await runner.cleanup()
+        await fake.stop()
