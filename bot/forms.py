@@ -11,11 +11,18 @@ import re
 from handlers.commands import quote
 
 BREACH_KEYS = ("aware", "summary", "occurred", "data", "people", "subjects", "records")
+REQUEST_FORMS = ("verify", "extend", "assign", "close")
+BREACH_FORMS = ("assess", "ico", "not-reportable")
+
+
+def needs_form(action: str, ref: str) -> bool:
+    """Whether a ticket button asks for input first (closing a breach needs none)."""
+    return action in (BREACH_FORMS if ref.startswith("BREACH-") else REQUEST_FORMS)
 
 
 def field_errors(reason: str, blocks: tuple[str, ...]) -> dict[str, str]:
     """Put a one-line reason on the input it is about (``email= …`` -> the email block)."""
-    match = re.match(r"^(\w+)=", reason)
+    match = re.search(r"\b(\w+)=", reason)
     key = match.group(1) if match else ("type" if "type" in reason else "")
     block = key if key in blocks else blocks[-1] if key else blocks[0]
     return {block: reason[:150]}

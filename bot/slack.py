@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.forms import breach_text, field_errors, request_text, ticket_text
+from bot.forms import breach_text, field_errors, needs_form, request_text, ticket_text
 from bot.render import slack as render
 from bot.render import slack_views as views
 from handlers import command_types as c
@@ -30,8 +30,6 @@ from handlers.ports import ChatUser, Outcome, Tone
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
-FORM_ACTIONS = ("verify", "extend", "assign", "close", "assess", "ico", "not-reportable")
-DIRECT_ACTIONS = {"ask-id": "dsar", "clarify": "dsar", "tell-subjects": "breach"}
 
 
 def _user(user_id: str) -> ChatUser:
@@ -83,16 +81,26 @@ class SlackAdapter:
         await ack(response_type="ephemeral", text=reply_text, blocks=blocks)
 
     async def _open(
-        self, ack: AsyncAck, client: AsyncWebClient, trigger: str, view: dict[str, Any], usage: str
+        self,
+        ack: AsyncAck,
+        client: AsyncWebClient,
+        trigger: str,
+        view: dict[str, Any],
+        usage: str,
+        respond: AsyncRespond | None = None,
     ) -> None:
+        """Open a modal; if Slack cannot, say so to the person (in the ack for a slash command,
+        through ``response_url`` for buttons and shortcuts, whose ack body Slack does not show)."""
         try:
             await client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
-            await ack(
-                response_type="ephemeral",
-                text=f"Could not open the form; type the fields instead ({usage} …).",
-            )
+            text = f"Could not open the form; type the fields instead ({usage} …)."
+            if respond is None:
+                await ack(response_type="ephemeral", text=text)
+                return
+            await ack()
+            await respond(response_type="ephemeral", replace_original=False, text=text)
             return
         await ack()
 
@@ -152,10 +160,11 @@ class SlackAdapter:
                 text=f"Only the privacy team may use {name} on {ref}; nothing changed.",
             )
             return
-        elif name in FORM_ACTIONS:
+        elif needs_form(name, ref):
             form = views.ticket_form(name, ref, {})
             assert form is not None
-            await self._open(ack, client, body["trigger_id"], form, f"/{group} {name} {ref}")
+            usage = f"/{group} {name} {ref}"
+            await self._open(ack, client, body["trigger_id"], form, usage, respond)
             return
         else:
             key = f"slack:action:{action.get('action_ts', '')}:{user_id}"
@@ -167,7 +176,7 @@ class SlackAdapter:
         )
 
     async def on_message_shortcut(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         message, channel = body.get("message", {}), body.get("channel", {}).get("id", "")
         details = message.get("text", "")
@@ -176,9 +185,8 @@ class SlackAdapter:
             details = f"{details}\n\nFrom: {link.get('permalink', '')}".strip()
         except SlackApiError:
             pass
-        await self._open(
-            ack, client, body["trigger_id"], views.new_request_modal(details=details), "/dsar new"
-        )
+        form = views.new_request_modal(details=details)
+        await self._open(ack, client, body["trigger_id"], form, "/dsar new", respond)
 
     # --- App Home ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
 
-from bot.forms import breach_text, field_errors, request_text, ticket_text
+from bot.forms import breach_text, field_errors, needs_form, request_text, ticket_text
 from bot.render import teams as cards
 from handlers import conversations
 from handlers.desk import Desk
@@ -25,7 +25,6 @@ from handlers.ports import ChatUser, Reply, Tone
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 COMMAND = re.compile(r"^/?(dsar|breach)\b(.*)$", re.IGNORECASE | re.DOTALL)
-FORM_ACTIONS = ("verify", "extend", "assign", "close", "assess", "ico", "not-reportable")
 PUBLIC_ACTIONS = ("help", "deadline")  # nothing personal: fine to answer in a channel
 PRIVATE_NOTE = "Done — I've sent the details to you in a personal chat with privacy-desk."
 
@@ -237,7 +236,7 @@ class TeamsAgent(ActivityHandler):
                 f"Only the privacy team may use {action} on {ref}; nothing changed."
             )
             return
-        if action in FORM_ACTIONS:
+        if needs_form(action, ref):
             form = cards.ticket_form(action, ref)
             assert form is not None
             await self._answer(turn_context, user, card=form, fallback=f"{ref}: {action}")

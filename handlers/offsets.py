@@ -34,9 +34,13 @@ def parse_offsets(text: str | None) -> ReminderOffsets:
     if not text or not text.strip():
         return offsets
     values: dict[str, object] = {}
+    seen: set[str] = set()
     for part in text.split(";"):
         key, sep, raw = part.partition("=")
         key = key.strip()
+        if key in seen:
+            raise OffsetsError(f"REMINDER_OFFSETS: {key} is given twice")
+        seen.add(key)
         if not sep:
             raise OffsetsError(f"REMINDER_OFFSETS: {part.strip()!r} is not key=value")
         if key == "at":

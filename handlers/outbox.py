@@ -197,10 +197,31 @@ class Sender:
                 }
             if not rows:
                 return sent
-            results = [await self._send(row, threads.get(row.id)) for row in rows]
+            results: list[bool] = []
+            for index, row in enumerate(rows):
+                if not self._lease_left(row):
+                    # Too slow to finish the batch inside the lease: hand the rest back rather
+                    # than risk another replica sending them too.
+                    await self._release([r.id for r in rows[index:] if r.id is not None])
+                    break
+                results.append(await self._send(row, threads.get(row.id)))
             sent += sum(results)
             if not any(results):
                 return sent  # everything claimed failed: let the backoff run
+
+    def _lease_left(self, row: OutboxMessage) -> bool:
+        """Whether enough of the lease remains to send ``row`` (a quarter of it, at least)."""
+        assert row.lease_until is not None
+        margin = timedelta(seconds=self.retry.lease_seconds / 4)
+        return self.clock.now() + margin < row.lease_until
+
+    async def _release(self, ids: list[int]) -> None:
+        async with transaction(self.sessions) as session:
+            for row_id in ids:
+                row = await repo.outbox_by_id(session=session, message_id=row_id)
+                if row is not None and row.state == "pending" and row.leased_by == self.worker:
+                    row.lease_until = row.leased_by = None
+                    session.add(row)
 
     async def _parent(self, session: AsyncSession, row: OutboxMessage) -> str | None:
         assert row.thread_key is not None
@@ -236,6 +257,8 @@ class Sender:
             if row is None or row.state != "pending":
                 log.warning("outbox %s was already settled by another sender", row_id)
                 return
+            if row.leased_by != self.worker:
+                log.warning("outbox %s: the lease ran out while it was being sent", row_id)
             row.state, row.sent_at, row.platform_message_id = "sent", now, message_id
             row.lease_until = row.leased_by = None
             row.attempts += 1

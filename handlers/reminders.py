@@ -104,7 +104,7 @@ async def reschedule(
         if when <= now and kind in done_kinds:
             if kind not in REPEATING:
                 continue
-            when = _next_after(when, period(kind, offsets), now)  # keep the repeat going
+            when = next_occurrence(kind, when, offsets, policy.timezone, now)  # keep repeating
         if (kind, when) not in done_keys:
             row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
             await repo.add(session=session, row=row)
@@ -114,6 +114,22 @@ def period(kind: str, offsets: ReminderOffsets) -> timedelta:
     if kind == OVERDUE:
         return timedelta(days=offsets.overdue_every_days)
     return timedelta(hours=offsets.breach_repeat_hours)
+
+
+def next_occurrence(
+    kind: str, when: datetime, offsets: ReminderOffsets, tz: ZoneInfo, now: datetime
+) -> datetime:
+    """The next repeat of ``kind`` after ``now``: overdue nudges at the same local time of day
+    (09:00 stays 09:00 across clock changes); breach repeats every N elapsed hours."""
+    if kind != OVERDUE:
+        return _next_after(when, period(kind, offsets), now)
+    step = offsets.overdue_every_days
+    day = when.astimezone(tz).date()
+    skip = max((now.astimezone(tz).date() - day).days // step - 1, 0)
+    day += timedelta(days=skip * step)
+    while (moment := _at(day, offsets, tz)) <= now:
+        day += timedelta(days=step)
+    return moment.astimezone(now.tzinfo)
 
 
 def _next_after(when: datetime, step: timedelta, now: datetime) -> datetime:
@@ -158,12 +174,6 @@ def _message(ticket: Request | Breach, kind: str, now: datetime, tz: ZoneInfo) -
     return Reply(text=text, ref=ticket.ref, actions=views.REQUEST_ACTIONS)
 
 
-async def _ticket(session: AsyncSession, ref: str) -> Request | Breach | None:
-    if ref.startswith("BREACH-"):
-        return await repo.breach_by_ref(session=session, ref=ref)
-    return await repo.request_by_ref(session=session, ref=ref)
-
-
 async def sweep(
     *,
     session: AsyncSession,
@@ -172,29 +182,33 @@ async def sweep(
     now: datetime,
     limit: int = 500,
 ) -> int:
-    """Send what is due (into the outbox); returns how many nudges were queued."""
-    claimed = await repo.claim_due_reminders(session=session, now=now, limit=limit)
-    refs = sorted({r.ticket_ref for r in claimed})
-    more = await repo.pending_reminders_of(session=session, refs=refs, now=now)
-    by_ticket: dict[str, dict[int | None, Reminder]] = {}
-    for reminder in [*claimed, *more]:
-        by_ticket.setdefault(reminder.ticket_ref, {})[reminder.id] = reminder
+    """Send what is due (into the outbox); returns how many nudges were queued.
+
+    The ticket row is the unit of work: a replica takes each ticket's lock (skipping tickets
+    another replica holds), then handles all of that ticket's due reminders together, so two
+    replicas never nudge about one ticket at once and a burst collapses to one nudge.
+    """
     queued = 0
-    for ref, group in by_ticket.items():
-        reminders = sorted(group.values(), key=lambda r: (urgency(r.kind), r.fire_at))
+    for ref in await repo.due_reminder_refs(session=session, now=now, limit=limit):
+        ticket = await repo.lock_ticket(session=session, ref=ref)
+        if ticket is None:
+            continue  # another replica is on it
+        reminders = await repo.due_reminders_for(session=session, ref=ref, now=now)
+        if not reminders:
+            continue  # handled while we waited
+        reminders.sort(key=lambda r: (urgency(r.kind), r.fire_at))
         chosen = reminders[-1]
         for reminder in reminders[:-1]:
             reminder.state, reminder.done_at = "superseded", now
             session.add(reminder)
-        chosen.state, chosen.done_at = "sent", now
+        chosen.done_at = now
+        chosen.state = "sent" if _still_running(ticket) else "cancelled"
         session.add(chosen)
-        ticket = await _ticket(session, ref)
-        if ticket is None or not _still_running(ticket):
-            chosen.state = "cancelled"
+        if chosen.state == "cancelled":
             continue
         queued += await _notify(session, ticket, chosen, policy, now)
         if chosen.kind in REPEATING:
-            following = _next_after(chosen.fire_at, period(chosen.kind, offsets), now)
+            following = next_occurrence(chosen.kind, chosen.fire_at, offsets, policy.timezone, now)
             row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
             await repo.add(session=session, row=row)
     await session.flush()

@@ -137,6 +137,8 @@ def breach_status(breach: Breach, now: datetime) -> str:
     if breach.not_reportable_reason is not None:
         return "not reportable"
     hours = (breach.ico_due - now).total_seconds() / 3600
+    if -0.5 < hours < 0.5:
+        return "the 72 hours are up now"
     if hours < 0:
         return f"ICO decision {-hours:.0f} h overdue"
     return f"{hours:.0f} h left to tell the ICO"

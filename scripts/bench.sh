@@ -26,3 +26,4 @@ if [ "${PRIVACY_DESK_TEST_POSTGRES:-}" = skip ]; then
 else
   run list_overdue
 fi
+run slack_ack

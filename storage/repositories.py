@@ -378,34 +378,32 @@ async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
     )
 
 
-async def claim_due_reminders(
-    *, session: AsyncSession, now: datetime, limit: int
-) -> list[Reminder]:
-    """Pending reminders whose time has come, locked for this transaction (skip-locked)."""
+async def due_reminder_refs(*, session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    """Tickets with a pending reminder whose time has come, most overdue first."""
     query = (
-        select(Reminder)
+        select(col(Reminder.ticket_ref))
         .where(col(Reminder.state) == "pending", col(Reminder.fire_at) <= now)
-        .order_by(col(Reminder.fire_at), col(Reminder.id))
+        .group_by(col(Reminder.ticket_ref))
+        .order_by(func.min(col(Reminder.fire_at)))
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     return list((await session.execute(query)).scalars())
 
 
-async def pending_reminders_of(
-    *, session: AsyncSession, refs: Sequence[str], now: datetime
-) -> list[Reminder]:
-    """Other due reminders of these tickets (locked), so a burst collapses to one nudge."""
-    if not refs:
-        return []
-    query = (
-        select(Reminder)
-        .where(
-            col(Reminder.ticket_ref).in_(refs),
-            col(Reminder.state) == "pending",
-            col(Reminder.fire_at) <= now,
-        )
-        .with_for_update(skip_locked=True)
+async def lock_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | None:
+    """The ticket, locked for this transaction; None if another transaction holds it."""
+    if ref.startswith("BREACH-"):
+        breach = select(Breach).where(col(Breach.ref) == ref).with_for_update(skip_locked=True)
+        return (await session.execute(breach)).scalar_one_or_none()
+    request = select(Request).where(col(Request.ref) == ref).with_for_update(skip_locked=True)
+    return (await session.execute(request)).scalar_one_or_none()
+
+
+async def due_reminders_for(*, session: AsyncSession, ref: str, now: datetime) -> list[Reminder]:
+    query = select(Reminder).where(
+        col(Reminder.ticket_ref) == ref,
+        col(Reminder.state) == "pending",
+        col(Reminder.fire_at) <= now,
     )
     return list((await session.execute(query)).scalars())
 

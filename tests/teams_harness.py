@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.teams_notifier import StaticConnections
 from handlers.ports import Clock
 from storage.db import session_factory
-from tests.fakes.teams_connector import FakeConnector
+from tests.fakes.teams_connector import FakeConnector, Sent
 
 APP_ID = "00000000-0000-0000-0000-0000000000aa"
 TENANT = "11111111-1111-1111-1111-111111111111"
@@ -155,3 +156,94 @@ async def teams_server(
     finally:
         await runner.cleanup()
         await fake.stop()
+
+
+# --- helpers for reading what the fake connector received (added for tests/test_teams_*.py) ---
+
+
+def personal_chat(user: str) -> str:
+    """The conversation id of ``user``'s personal chat with the bot, as ``activity()`` builds it."""
+    return f"a:personal-{user}"
+
+
+def card_of(sent: Sent) -> dict[str, Any] | None:
+    """The Adaptive Card one sent activity carried, if any."""
+    for attachment in sent.activity.get("attachments") or []:
+        content: dict[str, Any] = attachment.get("content") or {}
+        return content
+    return None
+
+
+def sent_to(fake: FakeConnector, conversation: str) -> list[Sent]:
+    """Everything sent to one conversation, or to a channel and every thread in it."""
+    return [
+        s
+        for s in fake.sent
+        if s.conversation == conversation or s.conversation.startswith(f"{conversation};")
+    ]
+
+
+def input_ids(card: dict[str, Any]) -> list[str]:
+    return [
+        str(b["id"]) for b in card.get("body", []) if str(b.get("type", "")).startswith("Input.")
+    ]
+
+
+def input_value(card: dict[str, Any], input_id: str) -> Any:
+    return next(b.get("value") for b in card.get("body", []) if b.get("id") == input_id)
+
+
+def attention_under(card: dict[str, Any]) -> dict[str, str]:
+    """Input id -> the attention-coloured TextBlock placed directly under that input."""
+    body = card.get("body", [])
+    found: dict[str, str] = {}
+    for above, block in itertools.pairwise(body):
+        is_error = block.get("type") == "TextBlock" and block.get("color") == "attention"
+        if is_error and str(above.get("type", "")).startswith("Input."):
+            found[str(above["id"])] = str(block["text"])
+    return found
+
+
+def card_facts(card: dict[str, Any]) -> dict[str, str]:
+    return {
+        str(fact["title"]): str(fact["value"])
+        for block in card.get("body", [])
+        for fact in block.get("facts", [])
+    }
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """Every TextBlock and fact of a card, one per line."""
+    lines = [str(b["text"]) for b in card.get("body", []) if b.get("type") == "TextBlock"]
+    lines += [f"{k}: {v}" for k, v in card_facts(card).items()]
+    return "\n".join(lines)
+
+
+def submit_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``data`` of every Action.Submit on a card."""
+    return [a["data"] for a in card.get("actions", []) if a.get("type") == "Action.Submit"]
+
+
+def lifecycle_activity(
+    server: TeamsServer,
+    kind: str,
+    *,
+    channel: str | None = None,
+    user: str = STAFF_AAD,
+    tenant: str = TENANT,
+) -> dict[str, Any]:
+    """An ``installationUpdate`` (action add) or ``conversationUpdate`` (the bot added) activity,
+    in a team channel or in ``user``'s personal scope, shaped as Teams sends them."""
+    body = server.activity(user=user, channel=channel, tenant=tenant)
+    body["type"] = kind
+    if kind == "installationUpdate":
+        body["action"] = "add"
+    else:
+        body["membersAdded"] = [{"id": f"28:{APP_ID}"}]
+        if channel is not None:
+            body["channelData"]["eventType"] = "teamMemberAdded"
+    if channel is not None:
+        body["conversation"]["id"] = channel  # lifecycle events name the channel, no messageid
+        if kind == "installationUpdate":
+            body["channelData"]["settings"] = {"selectedChannel": {"id": channel}}
+    return body

@@ -4,6 +4,7 @@ failures, leases, and two senders sharing one database — on SQLite and Postgre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -65,15 +66,28 @@ class TargetedNotifier:
 
 
 class YieldingNotifier:
-    """Yields to the event loop inside every send, so two senders really interleave."""
+    """Yields to the event loop inside every send, so two senders really interleave.
+
+    The first send of each waits (briefly) until the other sender is sending too, so the
+    run is concurrent however quickly one replica's connection happens to open.
+    """
 
     platform = "slack"
 
-    def __init__(self, name: str, log: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, name: str, log: list[tuple[str, str]], started: set[str], both: asyncio.Event
+    ) -> None:
         self.name = name
         self.log = log
+        self.started = started
+        self.both = both
 
     async def send(self, delivery: Delivery) -> str:
+        self.started.add(self.name)
+        if len(self.started) == 2:
+            self.both.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.both.wait(), timeout=5)
         await asyncio.sleep(0)
         assert isinstance(delivery.content, Reply)
         self.log.append((self.name, delivery.content.text))
@@ -336,14 +350,18 @@ async def test_two_senders_claiming_concurrently_never_deliver_a_row_twice(
     for n in range(50):
         await queue_dm(sessions, clock, f"message {n}")
     log: list[tuple[str, str]] = []
+    started: set[str] = set()
+    both = asyncio.Event()
     second_engine = create_engine(db_url)  # another replica, with its own pool
     try:
         senders = [
-            sender_for(sessions, clock, YieldingNotifier("a", log), batch=5, worker="a"),
+            sender_for(
+                sessions, clock, YieldingNotifier("a", log, started, both), batch=5, worker="a"
+            ),
             sender_for(
                 session_factory(second_engine),
                 clock,
-                YieldingNotifier("b", log),
+                YieldingNotifier("b", log, started, both),
                 batch=5,
                 worker="b",
             ),

@@ -215,10 +215,11 @@ async def test_form_buttons_open_the_ticket_form_and_its_submission_acts(
         assert re.search(rf"^  State +{ticket.state}$", shown, re.MULTILINE), shown
 
         await slack.deliver()
-        [receipt] = slack.posts_to(PRIVACY_ID)[-1:]
-        assert receipt["text"].startswith(f"{case.ref}: ")
+        dms = [post["text"] for post in slack.posts_to(PRIVACY_ID)]
+        assert [t for t in dms if t.startswith(f"{case.ref}: ")], dms  # the form's receipt
         if case.action == "assign":
-            assert "is assigned to you" in json.dumps(slack.posts_to(PRIVACY_ID))
+            assert [t for t in dms if t.startswith(f"{case.ref} (access) is assigned to you")]
+        assert slack.posts_to(CHANNEL)[-1]["thread_ts"]  # the change, in the ticket's thread
 
 
 async def test_form_submission_the_core_refuses_shows_the_reason_and_changes_nothing(
@@ -241,12 +242,6 @@ async def test_form_submission_the_core_refuses_shows_the_reason_and_changes_not
         assert await database_state(slack.core.sessions) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: the Close button on a breach opens the rights-request close form (outcome/"
-    "reason/told); submitting it runs `/breach close REF outcome=…`, which the grammar refuses "
-    "with 'unknown argument outcome=', so a breach can never be closed from its button",
-    strict=True,
-)
 async def test_close_button_on_a_breach_closes_it(
     engine: AsyncEngine, db_url: str, clock: FakeClock
 ) -> None:
@@ -255,16 +250,12 @@ async def test_close_button_on_a_breach_closes_it(
         await slack.slash("assess BREACH-0001 risk=low", user=DPO_ID, command="/breach")
         await slack.slash("ico BREACH-0001 case=ICO-1", user=DPO_ID, command="/breach")
 
-        await slack.press("close", "BREACH-0001", user=PRIVACY_ID)
-        form = slack.opened()
-        required: dict[str, str | int] = {}
-        for block in form["blocks"]:  # fill what the form makes the person fill
-            if block["type"] == "input" and not block["optional"]:
-                element = block["element"]
-                options = element.get("options")
-                required[block["block_id"]] = options[0]["value"] if options else "done"
-        status, body = await slack.submit(form, required, user=PRIVACY_ID)
+        opened = len(slack.fake.calls_to("views.open"))
+        status, body = await slack.press("close", "BREACH-0001", user=PRIVACY_ID)
         assert (status, body) == (200, "")
+        # Closing a breach needs no input (the grammar has none): it happens at once.
+        assert len(slack.fake.calls_to("views.open")) == opened
+        assert "BREACH-0001: closed" in slack.fake.responses[-1]["text"]
         assert (await load(slack, "BREACH-0001")).state == "closed"
 
 
@@ -309,18 +300,12 @@ async def test_retried_button_press_changes_the_ticket_once(
         assert len(replies) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: when views.open fails after a button press the explanation is put in the HTTP "
-    "ack body, which Slack does not show for block_actions; nothing goes to the response_url",
-    strict=True,
-)
 async def test_form_button_that_slack_cannot_open_tells_the_person(
     engine: AsyncEngine, db_url: str, clock: FakeClock
 ) -> None:
     async with slack_server(engine, db_url, clock=clock) as slack:
         await tickets(slack)
         slack.fake.fail_next("views.open", Failure(500))
-        status, body = await slack.press("verify", "DSAR-0001", user=PRIVACY_ID)
+        status, _body = await slack.press("verify", "DSAR-0001", user=PRIVACY_ID)
         assert status == 200
-        assert json.loads(body)["text"].startswith("Could not open the form")  # the ack body
         assert last_response(slack)["text"].startswith("Could not open the form")

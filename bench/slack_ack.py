@@ -1,0 +1,836 @@
+"""Slack acknowledgement latency and throughput of ``/dsar new`` through the whole stack.
+
+A signed slash command ``/dsar new access name="…" email=…`` is POSTed to ``/slack/events`` of
+the real server (``bot.app.build_core`` + ``build_web``, as ``privacy-desk serve`` builds it):
+Slack signature verification, the workspace guard, parsing, one database transaction (the
+ticket, its audit event, reminders, the outbox rows and the delivery key) and the ephemeral
+reply. It runs on SQLite (a temporary file) and on PostgreSQL (a database of its own, created
+and dropped here), at concurrency 1 and 32.
+
+Baselines in the same run: a bare slack-bolt ``AsyncApp`` that only acks, mounted the same way
+(aiohttp, signature verification on, no auth.test), in bolt's default mode (its runner looks for
+the ack every 10 ms) and with ``process_before_response=True`` (the mode privacy-desk uses).
+
+Each server runs in a subprocess of its own (this module with ``--serve``); the load generator
+is this process (one aiohttp ``ClientSession`` per cell, keep-alive pool ``limit`` =
+concurrency). Each request has a fresh ``trigger_id`` (the server de-duplicates retried
+deliveries by it) and a fresh email. Only loopback traffic: the servers' Slack Web API client
+points at a loopback fake that counts calls (the ack path makes none). PostgreSQL is skipped
+(loudly) when ``PRIVACY_DESK_TEST_POSTGRES=skip`` (scripts/postgres.sh) or ``--no-postgres``.
+
+    .venv/bin/python -m bench.slack_ack [--requests 300] [--warmup 30] [--rounds 3]
+                                        [--concurrency 1 32] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from bench._common import REPO, clean_env, positive_int, table
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the tests' signing secret; loopback only
+TEAM = "T0001"
+STAFF_ID, PRIVACY_ID, DPO_ID, CHANNEL = "USTAFF1", "UPRIV1", "UDPO1", "CCOMPLIANCE"
+BOT_TOKEN = "xoxb-bench"
+BARE_DEFAULT, BARE_PBR, DESK = "bare-default", "bare-pbr", "desk"
+LABELS = {
+    BARE_DEFAULT: "bare bolt, default mode",
+    BARE_PBR: "bare bolt, process_before_response",
+    DESK: "privacy-desk",
+}
+CLIENT_TIMEOUT_SECONDS = 60.0
+SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the person an error when the ack takes longer
+# Logged once at start by every bolt app given both `authorize` and a client with a token.
+BENIGN = ("`token` (or SLACK_BOT_TOKEN env variable) will be ignored",)
+# Where a writer queues behind the others: SQLite's BEGIN IMMEDIATE (storage/db.py); on
+# PostgreSQL the reference counter's row lock (the first lock a new ticket takes, held to COMMIT).
+LOCKING = ("BEGIN IMMEDIATE", "UPDATE counters")
+
+
+# --- the server (a subprocess: python -m bench.slack_ack --serve KIND) ------------------------
+
+
+@dataclass(slots=True)
+class Meter:
+    """Server-side counters, read over ``GET /bench/stats`` before and after each round."""
+
+    handler_n: int = 0
+    handler_s: float = 0.0  # inside the aiohttp handler for /slack/events (bolt + desk)
+    desk_n: int = 0
+    desk_s: float = 0.0  # inside Desk.run_text: parse + the transaction + commit
+    sql_n: int = 0
+    sql_s: float = 0.0  # inside cursor executes (statement round trips, lock waits)
+    lock_s: float = 0.0  # inside the statement that takes the writers' lock (LOCKING)
+    db_connects: int = 0  # new database connections the pool opened
+    slack_calls: int = 0  # calls that reached the fake Slack Web API
+    cpu_s: float = 0.0  # process CPU time (user + system), filled in when read
+
+
+async def fake_slack_api(meter: Meter) -> tuple[web.AppRunner, str]:
+    """A loopback stand-in for the Slack Web API that answers ok and counts calls."""
+
+    async def api(_request: web.Request) -> web.Response:
+        meter.slack_calls += 1
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", api)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/api/"
+
+
+def bare_web(process_before_response: bool, api_url: str) -> web.Application:
+    """A slack-bolt app that only acks, mounted as ``bot.app.build_web`` mounts the real one."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncAck, AsyncApp
+    from slack_bolt.authorization import AuthorizeResult
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=BOT_TOKEN)
+
+    bolt = AsyncApp(
+        signing_secret=SECRET,
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url),
+        authorize=authorize,
+        process_before_response=process_before_response,
+        ignoring_self_events_enabled=False,
+    )
+
+    async def only_ack(ack: AsyncAck) -> None:
+        await ack(response_type="ephemeral", text="ok")
+
+    bolt.command("/dsar")(only_ack)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", slack_events)
+    return app
+
+
+def desk_web(db_url: str, api_url: str, meter: Meter) -> tuple[web.Application, AsyncEngine]:
+    """The real server as ``bot.app.serve`` builds it, minus the scheduler and the outbox
+    delivery loop; returns the app and its engine (to dispose of)."""
+    from sqlalchemy import event
+
+    from bot.app import build_core, build_web, notifiers_for
+    from bot.config import Settings
+    from handlers.ports import Outcome
+    from storage.db import create_engine
+
+    settings = Settings(
+        _env_file=None,
+        database_url=db_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=api_url,
+        slack_team_ids=[TEAM],
+        privacy_team=[f"slack:{PRIVACY_ID}"],
+        dpo_users=[f"slack:{DPO_ID}"],
+        compliance_channel=[f"slack:{CHANNEL}"],
+    )
+    engine = create_engine(db_url)
+    policy = settings.policy()
+    core = build_core(
+        settings,
+        engine,
+        notifiers=notifiers_for(settings, policy),
+        policy=policy,
+        deliver_now=False,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(*_args: Any) -> None:
+        meter.db_connects += 1
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        locking = statement.lstrip().startswith(LOCKING)
+        conn.info.setdefault("bench_started", []).append((time.perf_counter(), locking))
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _after(conn: Any, *_args: Any) -> None:
+        started, locking = conn.info["bench_started"].pop()
+        seconds = time.perf_counter() - started
+        meter.sql_s += seconds
+        meter.sql_n += 1
+        if locking:
+            meter.lock_s += seconds
+
+    run_text = core.desk.run_text
+
+    async def timed_run_text(**kwargs: Any) -> Outcome:
+        start = time.perf_counter()
+        try:
+            return await run_text(**kwargs)
+        finally:
+            meter.desk_s += time.perf_counter() - start
+            meter.desk_n += 1
+
+    core.desk.run_text = timed_run_text  # type: ignore[method-assign]
+    return build_web(settings, core), engine
+
+
+async def serve(kind: str, db_url: str | None) -> None:
+    """Serve on a free loopback port, print ``READY <port>``, stop when stdin closes."""
+    meter = Meter()
+    fake, api_url = await fake_slack_api(meter)
+    engine = None
+    if kind == DESK:
+        assert db_url is not None, "--serve desk needs --db"
+        app, engine = desk_web(db_url, api_url, meter)
+    else:
+        app = bare_web(kind == BARE_PBR, api_url)
+
+    @web.middleware
+    async def timed(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path != "/slack/events":
+            return await handler(request)
+        start = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            meter.handler_s += time.perf_counter() - start
+            meter.handler_n += 1
+
+    async def stats(_request: web.Request) -> web.Response:
+        meter.cpu_s = time.process_time()
+        return web.json_response(asdict(meter))
+
+    app.middlewares.append(timed)
+    app.router.add_get("/bench/stats", stats)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"READY {port}", flush=True)
+    try:
+        await asyncio.to_thread(sys.stdin.read)  # until the benchmark closes our stdin
+    finally:
+        await runner.cleanup()
+        await fake.cleanup()
+        if engine is not None:
+            await engine.dispose()
+
+
+def serve_main(kind: str, db_url: str | None) -> int:
+    # As `privacy-desk serve` logs: root at INFO, one line per command (stderr: a log file).
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.INFO)
+    asyncio.run(serve(kind, db_url))
+    return 0
+
+
+# --- the load generator ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    kind: str
+    db: str  # "SQLite", "PostgreSQL" or "" for the bare apps
+    url: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    body: bytes
+    headers: dict[str, str]
+
+
+def sign(body: str, timestamp: int) -> dict[str, str]:
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+    }
+
+
+class Requests:
+    """Fresh signed slash commands: a unique trigger id and email each."""
+
+    def __init__(self) -> None:
+        self.run = uuid.uuid4().hex[:8]
+        self.n = 0
+
+    def make(self, count: int) -> list[Prepared]:
+        now = int(time.time())  # Slack's signature is valid for 5 minutes; a cell lasts seconds
+        prepared = []
+        for _ in range(count):
+            self.n += 1
+            i = self.n
+            form = {
+                "token": "legacy",
+                "team_id": TEAM,
+                "team_domain": "example",
+                "channel_id": "C2147483705",
+                "channel_name": "helpdesk",
+                "user_id": STAFF_ID,
+                "user_name": "someone",
+                "command": "/dsar",
+                "text": f'new access name="Bench Person {i}" email=bench{i}.{self.run}@example.com',
+                "api_app_id": "A123456",
+                "is_enterprise_install": "false",
+                "response_url": "http://127.0.0.1:9/respond/cmd",  # never called on the ack path
+                "trigger_id": f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
+            }
+            body = urlencode(form)
+            prepared.append(Prepared(body.encode(), sign(body, now)))
+        return prepared
+
+
+def acked(kind: str, status: int, raw: bytes) -> str | None:
+    """None for a good acknowledgement, else why not."""
+    if status != 200:
+        return f"HTTP {status}"
+    if kind != DESK:
+        return None
+    try:
+        text = str(json.loads(raw).get("text", ""))
+    except ValueError:
+        return "not JSON"
+    if text.startswith("Already done"):
+        return "treated as a duplicate"
+    if "DSAR-" not in text or text.startswith("⚠"):
+        return f"refused: {text[:60]}"
+    return None
+
+
+@dataclass(slots=True)
+class Cell:
+    server: Server
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    wall: float = 0.0
+    client_cpu: float = 0.0
+    server_delta: dict[str, float] = field(default_factory=dict)
+    warm_acked: int = 0
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)] if ordered else math.nan
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.wall if self.wall else math.nan
+
+    def per_request(self, key: str) -> float:
+        n = self.server_delta.get("handler_n", 0.0)
+        return self.server_delta.get(key, 0.0) / n if n else math.nan
+
+
+async def drive(
+    http: aiohttp.ClientSession, server: Server, prepared: list[Prepared], concurrency: int
+) -> tuple[list[float], Counter[str], float]:
+    """Send ``prepared`` with ``concurrency`` workers; latencies of the good acks, errors, wall."""
+    url = f"{server.url}/slack/events"
+    pending = iter(prepared)
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+
+    async def worker() -> None:
+        for request in pending:  # shared: each request is taken by exactly one worker
+            start = time.perf_counter()
+            try:
+                async with http.post(url, data=request.body, headers=request.headers) as r:
+                    raw = await r.read()
+                    status = r.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            seconds = time.perf_counter() - start
+            problem = acked(server.kind, status, raw)
+            if problem is None:
+                latencies.append(seconds)
+            else:
+                errors[problem] += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - start
+
+
+async def server_stats(http: aiohttp.ClientSession, server: Server) -> dict[str, float]:
+    async with http.get(f"{server.url}/bench/stats") as r:
+        found: dict[str, float] = await r.json()
+        return found
+
+
+def client(concurrency: int) -> aiohttp.ClientSession:
+    """One keep-alive pool per cell, kept open across rounds."""
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=600)
+    timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_SECONDS)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)
+
+
+async def warm_up(cell: Cell, http: aiohttp.ClientSession, requests: Requests, count: int) -> None:
+    latencies, errors, _ = await drive(http, cell.server, requests.make(count), cell.concurrency)
+    cell.warm_acked = len(latencies)
+    cell.errors.update({f"(warm-up) {k}": v for k, v in errors.items()})
+
+
+async def measure_round(
+    cell: Cell, http: aiohttp.ClientSession, requests: Requests, count: int
+) -> None:
+    """``count`` timed requests; adds to the cell's samples, wall time and counters."""
+    prepared = requests.make(count)
+    before = await server_stats(http, cell.server)
+    cpu = time.process_time()
+    latencies, errors, wall = await drive(http, cell.server, prepared, cell.concurrency)
+    cell.client_cpu += time.process_time() - cpu
+    after = await server_stats(http, cell.server)
+    cell.latencies += latencies
+    cell.errors.update(errors)
+    cell.wall += wall
+    for key, value in after.items():
+        cell.server_delta[key] = cell.server_delta.get(key, 0.0) + value - before[key]
+
+
+async def probe(server: Server, requests: Requests) -> str:
+    """One command before the run, to show what is acknowledged."""
+    async with client(1) as http:
+        request = requests.make(1)[0]
+        url = f"{server.url}/slack/events"
+        async with http.post(url, data=request.body, headers=request.headers) as r:
+            raw = await r.read()
+            problem = acked(server.kind, r.status, raw)
+    if problem is not None:
+        raise SystemExit(f"{server.label} ({server.db}) did not acknowledge: {problem}: {raw!r}")
+    return str(json.loads(raw).get("text", ""))
+
+
+def shares(total: int, rounds: int) -> list[int]:
+    """``total`` split into ``rounds`` near-equal parts (none empty)."""
+    rounds = min(rounds, total)
+    return [total // rounds + (1 if i < total % rounds else 0) for i in range(rounds)]
+
+
+async def start_server(kind: str, db: str, db_url: str | None, logs: Path) -> Server:
+    log = logs / f"{kind}-{db or 'none'}.log"
+    argv = [sys.executable, "-m", "bench.slack_ack", "--serve", kind]
+    if db_url is not None:
+        argv += ["--db", db_url]
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            cwd=REPO,
+            env=clean_env(),
+        )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    if not line.startswith(b"READY "):
+        await process.wait()
+        raise SystemExit(f"the {kind} server did not start:\n{log.read_text()[-3000:]}")
+    port = int(line.split()[1])
+    return Server(kind, db, f"http://127.0.0.1:{port}", process, log)
+
+
+async def stop_server(server: Server) -> None:
+    process = server.process
+    if process.returncode is None:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
+            process.terminate()  # our own child, by its handle
+            await process.wait()
+
+
+def log_problems(server: Server) -> list[str]:
+    """WARNING and worse lines the server logged, apart from the INFO line per command and
+    bolt's start-up note that ``authorize`` overrides the client's token."""
+    lines = server.log.read_text(errors="replace").splitlines()
+    return [
+        line
+        for line in lines
+        if not line.startswith("INFO ") and not any(note in line for note in BENIGN)
+    ]
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def postgres_database(base_url: str) -> AsyncIterator[str]:
+    """A fresh database ``privacy_desk_bench_<random>`` next to ``base_url``'s, dropped after."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(base_url)
+    name = f"privacy_desk_bench_{uuid.uuid4().hex[:10]}"
+    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def check_database(url: str, expected: int) -> list[str]:
+    """After the run: the tickets, their references, the audit chain and the outbox."""
+    from sqlalchemy import func, select
+
+    from handlers import audit
+    from handlers.outbox import FAILING_AFTER
+    from storage import repositories as repo
+    from storage.db import create_engine, session_factory, transaction
+    from storage.models import InboundDelivery
+
+    engine = create_engine(url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            refs = await repo.ticket_refs(session=session)
+            inbound = await session.scalar(select(func.count()).select_from(InboundDelivery))
+            outbox = await repo.outbox_counts(session=session, failing_after=FAILING_AFTER)
+            report = await audit.verify(session=session)
+    finally:
+        await engine.dispose()
+    wanted = [f"DSAR-{n:04d}" for n in range(1, expected + 1)]
+    notes = [
+        f"{len(refs)} tickets for {expected} acknowledged commands"
+        + ("" if sorted(refs) == wanted else " — MISMATCH: references repeat, skip or are missing"),
+        f"{inbound} delivery keys recorded",
+        f"outbox: {outbox['pending']} messages pending (queued by the acks, not delivered here)",
+        "audit chain intact" if report.ok else f"AUDIT CHAIN BROKEN: {report.problems[:3]}",
+    ]
+    return notes
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def fmt_ms(seconds: float) -> str:
+    if math.isnan(seconds):
+        return "—"
+    value = seconds * 1000
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b and not math.isnan(a) and not math.isnan(b) else "—"
+
+
+def results_table(cells: Sequence[Cell]) -> str:
+    rows = [
+        [
+            cell.server.label,
+            cell.server.db or "—",
+            str(cell.concurrency),
+            str(cell.ok),
+            fmt_ms(cell.pct(0.5)),
+            fmt_ms(cell.pct(0.99)),
+            fmt_ms(max(cell.latencies, default=math.nan)),
+            f"{cell.rps:.0f}",
+            str(sum(1 for seconds in cell.latencies if seconds >= SLACK_DEADLINE_SECONDS)),
+            str(sum(cell.errors.values())),
+        ]
+        for cell in cells
+    ]
+    headers = [
+        "app", "database", "conc", "acks", "p50 ms", "p99 ms", "max ms", "req/s", "≥3 s", "errors",
+    ]  # fmt: skip
+    return table(headers, rows)
+
+
+def breakdown_table(cells: Sequence[Cell]) -> str:
+    rows = []
+    for cell in cells:
+        desk = cell.server.kind == DESK
+        rows.append(
+            [
+                cell.server.label,
+                cell.server.db or "—",
+                str(cell.concurrency),
+                fmt_ms(sum(cell.latencies) / len(cell.latencies) if cell.latencies else math.nan),
+                fmt_ms(cell.per_request("handler_s")),
+                fmt_ms(cell.per_request("desk_s")) if desk else "—",
+                f"{cell.per_request('sql_n'):.1f}" if desk else "—",
+                fmt_ms(cell.per_request("sql_s")) if desk else "—",
+                fmt_ms(cell.per_request("lock_s")) if desk else "—",
+                fmt_ms(cell.per_request("cpu_s")),
+                fmt_ms(cell.client_cpu / cell.ok if cell.ok else math.nan),
+                str(int(cell.server_delta.get("db_connects", 0))) if desk else "—",
+            ]
+        )
+    headers = [
+        "app", "database", "conc", "mean ms", "handler ms", "desk ms", "SQL/req", "SQL ms",
+        "lock ms", "srv CPU ms", "client CPU ms", "new DB conns",
+    ]  # fmt: skip
+    return table(headers, rows)
+
+
+def ratio_table(cells: Sequence[Cell]) -> str:
+    bare = {(c.server.kind, c.concurrency): c for c in cells if c.server.kind != DESK}
+    rows = []
+    for cell in cells:
+        if cell.server.kind != DESK:
+            continue
+        pbr, default = (
+            bare.get((BARE_PBR, cell.concurrency)),
+            bare.get((BARE_DEFAULT, cell.concurrency)),
+        )
+        row = [cell.server.db, str(cell.concurrency)]
+        for base in (pbr, default):
+            if base is None:
+                row += ["—", "—", "—"]
+                continue
+            row += [
+                ratio(cell.pct(0.5), base.pct(0.5)),
+                ratio(cell.pct(0.99), base.pct(0.99)),
+                ratio(base.rps, cell.rps),
+            ]
+        rows.append(row)
+    headers = [
+        "privacy-desk on", "conc",
+        "p50 ÷ pbr", "p99 ÷ pbr", "pbr req/s ÷ desk",
+        "p50 ÷ default", "p99 ÷ default", "default req/s ÷ desk",
+    ]  # fmt: skip
+    return table(headers, rows)
+
+
+LEGEND = """\
+Where the time goes (means per acknowledged request; the server's figures from its own counters):
+  handler = inside the aiohttp handler for /slack/events (bolt + desk); desk = Desk.run_text
+  (parse, the transaction, COMMIT); SQL = cursor executes: statement round trips and lock waits
+  (BEGIN, COMMIT and the pool's pre-ping on PostgreSQL, COMMIT on SQLite, are not cursor
+  executes); lock = the statement where writers queue (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+  UPDATE counters, whose row lock is held to COMMIT); srv CPU = the server process's CPU time
+  (all threads) ÷ requests; client CPU = this process's; new DB conns = connections the pool
+  opened during the timed rounds."""
+
+
+def loud(message: str) -> None:
+    bar = "#" * 76
+    print(bar)
+    print(f"# {message}")
+    print(bar)
+    print()
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Namespace) -> Results:
+    from storage.migrate import upgrade_async
+
+    for db, url in databases:
+        await upgrade_async(url)
+        print(f"{db}: migrated {url.split('@')[-1] if '@' in url else url}")
+    servers = [
+        await start_server(BARE_DEFAULT, "", None, tmp),
+        await start_server(BARE_PBR, "", None, tmp),
+    ]
+    for db, url in databases:
+        servers.append(await start_server(DESK, db, url, tmp))
+    print(f"servers ready: {', '.join(f'{s.label} {s.db}'.strip() for s in servers)}")
+    print()
+    requests = Requests()
+    cells = [Cell(server, concurrency) for concurrency in args.concurrency for server in servers]
+    probed: Counter[str] = Counter()
+    slack_calls: dict[str, float] = {}
+    try:
+        for server in servers:
+            if server.kind == DESK:
+                first_line = (await probe(server, requests)).splitlines()[0]
+                print(f"sample ack ({server.db}): {first_line!r} (+ ticket fields, buttons)")
+                probed[server.db] += 1
+        async with contextlib.AsyncExitStack() as stack:
+            sessions = [await stack.enter_async_context(client(c.concurrency)) for c in cells]
+            for cell, http in zip(cells, sessions, strict=True):
+                await warm_up(cell, http, requests, args.warmup)
+            parts = shares(args.requests, args.rounds)
+            for i, part in enumerate(parts, 1):
+                began = time.perf_counter()
+                for cell, http in zip(cells, sessions, strict=True):
+                    await measure_round(cell, http, requests, part)
+                print(
+                    f"round {i}/{len(parts)}: {part} requests per cell in "
+                    f"{time.perf_counter() - began:.1f} s"
+                )
+            for server, http in zip(servers, sessions, strict=False):
+                stats = await server_stats(http, server)
+                slack_calls[server.label + (f" ({server.db})" if server.db else "")] = stats[
+                    "slack_calls"
+                ]
+    finally:
+        for server in servers:
+            await stop_server(server)
+    for cell in cells:
+        if cell.errors:
+            print(
+                f"ERRORS {cell.server.label} {cell.server.db} conc {cell.concurrency}: "
+                f"{dict(cell.errors)}"
+            )
+    checks: dict[str, list[str]] = {}
+    for db, url in databases:
+        expected = probed[db] + sum(
+            cell.ok + cell.warm_acked for cell in cells if cell.server.db == db
+        )
+        checks[db] = await check_database(url, expected)
+    checks["Slack Web API calls (loopback fake)"] = [
+        f"{name}: {int(calls)}" for name, calls in slack_calls.items()
+    ]
+    return cells, checks, servers
+
+
+Results = tuple[list[Cell], dict[str, list[str]], list[Server]]
+
+
+async def with_databases(tmp: Path, args: argparse.Namespace, postgres: bool) -> Results:
+    databases = [("SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.db'}")]
+    if not postgres:
+        return await run_all(databases, tmp, args)
+    async with postgres_database(args.postgres_url) as url:
+        databases.append(("PostgreSQL", url))
+        return await run_all(databases, tmp, args)
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def header(args: argparse.Namespace) -> None:
+    print(
+        f"/dsar new through the Slack stack: {args.requests} timed requests per cell in "
+        f"{args.rounds} rounds (the cells take turns each round)\nafter {args.warmup} warm-up; "
+        f"concurrency {', '.join(map(str, args.concurrency))}; {os.cpu_count()} CPUs, load "
+        f"average {load()} at the start"
+    )
+    print(
+        "Setup: each server in its own subprocess (python -m bench.slack_ack --serve …, logging "
+        "INFO to a file\nas `privacy-desk serve` does, no access log); the load generator is this "
+        "process (aiohttp ClientSession,\nkeep-alive pool limit = concurrency) on 127.0.0.1. "
+        "Requests are signed before the clock starts; latency is\nclient-side, POST sent to "
+        "response body read. Each request has a fresh trigger_id and email."
+    )
+    print(
+        "The ack path makes no Slack Web API calls: the ticket's #compliance post is written to "
+        "the outbox in\nthe command's transaction and, with deliver_now=False, the desk only "
+        "kicks the delivery loop, which\nis not started here (the servers' Slack client points "
+        "at a loopback fake that counts calls)."
+    )
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=positive_int, default=300, help="timed per cell")
+    parser.add_argument("--warmup", type=positive_int, default=30, help="untimed per cell")
+    parser.add_argument(
+        "--rounds", type=positive_int, default=3,
+        help="split each cell's requests into rounds that take turns, so drift hits all alike",
+    )  # fmt: skip
+    parser.add_argument("--concurrency", type=positive_int, nargs="+", default=[1, 32])
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("PRIVACY_DESK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="the server's `test` database; the benchmark creates and drops its own next to it",
+    )
+    parser.add_argument("--serve", choices=[BARE_DEFAULT, BARE_PBR, DESK], help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve is not None:
+        return serve_main(args.serve, args.db)
+
+    began = time.perf_counter()
+    header(args)
+    postgres = True
+    if args.no_postgres:
+        loud("PostgreSQL SKIPPED (--no-postgres): SQLite and the bare apps only")
+        postgres = False
+    elif os.environ.get("PRIVACY_DESK_TEST_POSTGRES") == "skip":
+        loud("PostgreSQL SKIPPED: PRIVACY_DESK_TEST_POSTGRES=skip (server not reachable)")
+        postgres = False
+    with tempfile.TemporaryDirectory(prefix="privacy-desk-bench-") as name:
+        tmp = Path(name)
+        cells, checks, servers = asyncio.run(with_databases(tmp, args, postgres))
+        problems = {s.label + (f" ({s.db})" if s.db else ""): log_problems(s) for s in servers}
+    print()
+    print("Acknowledgement latency (client-side) and throughput")
+    print(results_table(cells))
+    print()
+    print("privacy-desk relative to the bare bolt apps (pbr = process_before_response)")
+    print(ratio_table(cells))
+    print()
+    print(LEGEND)
+    print(breakdown_table(cells))
+    print()
+    for name, notes in checks.items():
+        print(f"{name}: " + "; ".join(notes))
+    failed = any(cell.errors for cell in cells)
+    for name, lines in problems.items():
+        if lines:
+            failed = True
+            print(f"{name} logged {len(lines)} warnings/errors, first: {lines[0][:200]}")
+    if failed:
+        loud("some requests FAILED or a server logged warnings: see above")
+    if not postgres:
+        loud("PostgreSQL was SKIPPED: the figures above are SQLite and the bare apps only")
+    print(f"load average at the end: {load()} (other work on the machine skews every figure)")
+    print(f"benchmark runtime: {time.perf_counter() - began:.1f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
