@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,11 +20,9 @@ async def build(
 ) -> WeeklySummary:
     week_start = today - timedelta(days=today.weekday())
     last_from, last_to = week_start - timedelta(days=7), week_start - timedelta(days=1)
-    closed = await repo.closed_since(
+    closed, on_time, median = await repo.closing_stats(
         session=session, since=today - timedelta(days=RATE_WINDOW_DAYS)
     )
-    on_time = [due is None or closed_on <= due for _, closed_on, due in closed]
-    durations = [(closed_on - received).days for received, closed_on, _ in closed]
     breaches = await repo.list_breaches(session=session, open_only=True)
     return WeeklySummary(
         week_of=week_start,
@@ -42,8 +39,8 @@ async def build(
         closed_last_week=await repo.count_requests(
             session=session, closed_from=last_from, closed_to=last_to
         ),
-        on_time_rate=sum(on_time) / len(on_time) if on_time else None,
-        median_days_to_close=statistics.median(durations) if durations else None,
+        on_time_rate=on_time / closed if closed else None,
+        median_days_to_close=median,
         extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
         open_breaches=tuple(
             BreachClock(

@@ -247,15 +247,32 @@ async def count_requests(
     return int((await session.execute(query)).scalar_one())
 
 
-async def closed_since(
-    *, session: AsyncSession, since: date
-) -> list[tuple[date, date, date | None]]:
-    """(received, closed_on, due) of requests closed on or after ``since``."""
-    query = select(col(Request.received), col(Request.closed_on), col(Request.due)).where(
-        col(Request.closed_on) >= since
+async def closing_stats(*, session: AsyncSession, since: date) -> tuple[int, int, float | None]:
+    """For requests closed on or after ``since``: (closed, closed on time, median days to close).
+
+    All in SQL: PostgreSQL's ``percentile_cont``; on SQLite the middle row(s) by OFFSET.
+    """
+    closed_recently = col(Request.closed_on) >= since
+    on_time = or_(col(Request.due).is_(None), col(Request.closed_on) <= col(Request.due))
+    counts = select(func.count(), func.count().filter(on_time)).where(closed_recently)
+    total, timely = (await session.execute(counts)).one()
+    if not total:
+        return 0, 0, None
+    if session.get_bind().dialect.name == "postgresql":
+        days: Any = col(Request.closed_on) - col(Request.received)
+        median = select(func.percentile_cont(0.5).within_group(days)).where(closed_recently)
+        value = (await session.execute(median)).scalar_one()
+        return int(total), int(timely), float(value)
+    days = func.julianday(col(Request.closed_on)) - func.julianday(col(Request.received))
+    middle = (
+        select(days)
+        .where(closed_recently)
+        .order_by(days)
+        .offset((total - 1) // 2)
+        .limit(2 - total % 2)
     )
-    rows = (await session.execute(query)).all()
-    return [(r, c, d) for r, c, d in rows if c is not None]
+    values = [float(v) for v in (await session.execute(middle)).scalars()]
+    return int(total), int(timely), sum(values) / len(values)
 
 
 # --- outbox --------------------------------------------------------------------------------------

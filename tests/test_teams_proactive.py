@@ -172,6 +172,18 @@ async def test_a_direct_message_to_someone_never_met_fails_in_the_outbox_not_wit
         assert (await outbox_counts(sessions))["failed"] == 2
 
 
+SWALLOWED = (
+    "BUG: TeamsNotifier sends through adapter.continue_conversation, and the Agents SDK's default "
+    "on_turn_error catches the connector's error, posts 'Exception caught : <status>, message=…, "
+    "url=…' into the same conversation instead, and swallows the error when that post succeeds"
+)
+
+
+@pytest.mark.xfail(
+    reason=f"{SWALLOWED}: here the 429 is swallowed and its Retry-After never honoured (the "
+    "error message takes the 500 and the post is retried after the 2 s default backoff)",
+    strict=True,
+)
 async def test_throttled_then_failing_connector_delivers_once_after_the_backoff(
     engine: AsyncEngine,
     db_url: str,
@@ -209,6 +221,56 @@ async def test_throttled_then_failing_connector_delivers_once_after_the_backoff(
         assert last_error == "http_500"
 
 
+@pytest.mark.xfail(
+    reason=f"{SWALLOWED}: one 429 or 500 marks the outbox row sent (platform id ''), the card "
+    "is never delivered, and the exception text is posted to the compliance channel",
+    strict=True,
+)
+@pytest.mark.parametrize("failure", [(429, 7), (500, None)], ids=["429", "500"])
+async def test_one_failed_proactive_post_is_retried_not_lost(
+    engine: AsyncEngine,
+    db_url: str,
+    clock: FakeClock,
+    sessions: async_sessionmaker[AsyncSession],
+    failure: tuple[int, int | None],
+) -> None:
+    async with teams_server(engine, db_url, clock=clock) as teams:
+        await install_in_channel(teams)
+        assert await teams.say(NEW) == 202
+        teams.fake.failures = [failure]
+        await teams.deliver()
+        assert not any("Exception" in str(s.activity) for s in sent_to(teams.fake, CHANNEL))
+        assert await outbox_counts(sessions) == {"pending": 1, "failing": 0, "failed": 0}
+        clock.advance(seconds=30)
+        assert await teams.deliver() == 1
+        [post] = sent_to(teams.fake, CHANNEL)
+        assert "DSAR-0001 opened" in str(post.activity)
+
+
+async def test_a_failing_connector_delivers_once_after_the_backoff(
+    engine: AsyncEngine,
+    db_url: str,
+    clock: FakeClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with teams_server(engine, db_url, clock=clock) as teams:
+        await install_in_channel(teams)
+        assert await teams.say(NEW) == 202
+        teams.fake.failures = [(500, None), (500, None)]
+        assert await teams.deliver() == 0
+        assert await teams.deliver() == 0  # backing off: no immediate retry
+        assert await outbox_counts(sessions) == {"pending": 1, "failing": 0, "failed": 0}
+        delivered = 0
+        for _ in range(5):
+            clock.advance(minutes=1)
+            delivered += await teams.deliver()
+        assert delivered == 1
+        assert teams.fake.failures == []
+        [post] = sent_to(teams.fake, CHANNEL)
+        assert "DSAR-0001 opened" in str(post.activity)
+        assert await outbox_counts(sessions) == {"pending": 0, "failing": 0, "failed": 0}
+
+
 async def test_nothing_personal_reaches_the_compliance_channel_after_a_full_flow(
     engine: AsyncEngine,
     db_url: str,
@@ -241,8 +303,8 @@ async def test_nothing_personal_reaches_the_compliance_channel_after_a_full_flow
             await teams.post(teams.activity(value=show, user=PRIVACY_AAD, channel=CHANNEL)) == 202
         )
         for command in (
-            "dsar show DSAR-0001",
             'dsar note DSAR-0001 "Jane Doe phoned about the CCTV again"',
+            "dsar show DSAR-0001",
             "dsar verify DSAR-0001 method=document_seen",
             'dsar extend DSAR-0002 reason="Jane Doe has 3 Oct CCTV in four systems"',
             f"dsar assign DSAR-0002 @{DPO_AAD}",
