@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import AgentAuthConfiguration
+from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -242,7 +242,20 @@ def teams_binding(settings: Settings, *, connections: Any = None) -> TeamsBindin
             connections = MsalConnectionManager(
                 connections_configurations={"SERVICE_CONNECTION": config}
             )
-    return TeamsBinding(adapter=CloudAdapter(connection_manager=connections))
+    adapter = CloudAdapter(connection_manager=connections)
+    adapter.on_turn_error = on_teams_turn_error
+    return TeamsBinding(adapter=adapter)
+
+
+async def on_teams_turn_error(context: TurnContext, error: Exception) -> None:
+    """Replace the SDK's default, which posts the exception text into the conversation (a
+    compliance channel must never see that). A proactive send re-raises, so the outbox retries
+    it; a person's message gets a plain apology (their transaction was rolled back)."""
+    activity = context.activity
+    if activity.type == "event" and activity.name == "ContinueConversation":
+        raise error
+    log.error("Teams turn failed: %s", type(error).__name__)
+    await context.send_activity("Sorry, that did not work and nothing was changed. Try again.")
 
 
 def mount_teams(app: web.Application, settings: Settings, core: Core, teams: TeamsBinding) -> None:
@@ -252,7 +265,7 @@ def mount_teams(app: web.Application, settings: Settings, core: Core, teams: Tea
         allow_anonymous=settings.teams_allow_anonymous,
         jwks_url=settings.teams_jwks_url,
     )
-    agent = TeamsAgent(core.desk)
+    agent = TeamsAgent(core.desk, adapter=teams.adapter, app_id=settings.teams_app_id or "")
     tenants = frozenset(settings.teams_tenant_ids)
 
     async def messages(request: web.Request) -> web.StreamResponse:

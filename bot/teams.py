@@ -13,8 +13,13 @@ import logging
 import re
 from typing import Any
 
-from microsoft_agents.activity import Activity, Attachment
-from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
+from microsoft_agents.activity import Activity, Attachment, ConversationReference
+from microsoft_agents.hosting.core import (
+    ActivityHandler,
+    ChannelServiceAdapter,
+    MessageFactory,
+    TurnContext,
+)
 
 from bot.forms import breach_text, field_errors, needs_form, request_text, ticket_text
 from bot.render import teams as cards
@@ -27,6 +32,7 @@ PLATFORM = "teams"
 COMMAND = re.compile(r"^/?(dsar|breach)\b(.*)$", re.IGNORECASE | re.DOTALL)
 PUBLIC_ACTIONS = ("help", "deadline")  # nothing personal: fine to answer in a channel
 PRIVATE_NOTE = "Done — I've sent the details to you in a personal chat with privacy-desk."
+PRIVATE_FAILED = "That did not work; I've sent you the reason in a personal chat."
 
 
 def tenant_of(activity: dict[str, Any] | Activity) -> str | None:
@@ -52,8 +58,12 @@ def card_activity(card: cards.Card, fallback: str) -> Activity:
 
 
 class TeamsAgent(ActivityHandler):
-    def __init__(self, desk: Desk) -> None:
+    def __init__(
+        self, desk: Desk, *, adapter: ChannelServiceAdapter | None = None, app_id: str = ""
+    ) -> None:
         self.desk = desk
+        self.adapter = adapter  # for forms asked for in a channel: sent to the personal chat
+        self.app_id = app_id
 
     async def on_turn(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         await self._remember(turn_context.activity)
@@ -124,7 +134,8 @@ class TeamsAgent(ActivityHandler):
         if private and outcome.reply.tone == Tone.ERROR:
             await self.desk.tell(to=user, reply=outcome.reply)
         if private:
-            await turn_context.send_activity(PRIVATE_NOTE)
+            failed = outcome.reply.tone == Tone.ERROR
+            await turn_context.send_activity(PRIVATE_FAILED if failed else PRIVATE_NOTE)
         else:
             await turn_context.send_activity(
                 card_activity(cards.reply(outcome.reply), outcome.reply.text)
@@ -135,17 +146,27 @@ class TeamsAgent(ActivityHandler):
         self, turn_context: TurnContext, user: ChatUser, *, card: cards.Card, fallback: str
     ) -> None:
         """Send a card to this person only (forms may be filled in with personal data)."""
-        if channel_key(turn_context.activity) is not None:
-            await turn_context.send_activity("I've sent you the form in a personal chat.")
-            await self.desk.tell(
-                to=user,
-                reply=Reply(
-                    text="Use `dsar new <type> name=… email=…` here, or the form below.",
-                    tone=Tone.INFO,
-                ),
+        if channel_key(turn_context.activity) is None:
+            await turn_context.send_activity(card_activity(card, fallback))
+            return
+        stored = await conversations.lookup(
+            sessions=self.desk.sessions, platform=PLATFORM, key=user.external_id
+        )
+        if stored is None or self.adapter is None:
+            await turn_context.send_activity(
+                "Forms can hold personal data, so I only show them in a personal chat: open a "
+                "chat with privacy-desk and type the command there."
             )
             return
-        await turn_context.send_activity(card_activity(card, fallback))
+        reference = ConversationReference.model_validate_json(stored)
+
+        async def send_form(context: TurnContext) -> None:
+            await context.send_activity(card_activity(card, fallback))
+
+        await self.adapter.continue_conversation(
+            self.app_id, reference.get_continuation_activity(), send_form
+        )
+        await turn_context.send_activity("I've sent you the form in a personal chat.")
 
     async def _on_card(
         self, turn_context: TurnContext, user: ChatUser, value: dict[str, Any]
@@ -181,7 +202,7 @@ class TeamsAgent(ActivityHandler):
                 breach_text(command_fields),
                 fields,
                 lambda v, e: cards.breach_form(v, e),
-                ("aware_date", "summary", "data", "people", "subjects", "records"),
+                ("aware", "summary", "data", "people", "subjects", "records"),
             )
         elif value.get("form") == cards.TICKET_FORM:
             action, ref = str(value.get("action", "")), str(value.get("ref", ""))

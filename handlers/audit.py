@@ -66,7 +66,11 @@ def state_digest(
     return hashlib.sha256(canonical(content).encode()).hexdigest()
 
 
-async def current_digest(*, session: AsyncSession, ticket: Request | Breach) -> str:
+async def current_digest(
+    *, session: AsyncSession, ticket: Request | Breach, new: bool = False
+) -> str:
+    if new:  # a ticket being opened has no pauses or notes yet: no need to ask
+        return state_digest(ticket)
     pauses = (
         await repo.pauses_for(session=session, request_id=ticket.id)
         if isinstance(ticket, Request) and ticket.id is not None
@@ -89,7 +93,9 @@ async def record(
     head = await repo.lock_audit_head(session=session)
     seq = head.seq + 1
     facts = dict(facts or {})
-    facts["state_digest"] = await current_digest(session=session, ticket=ticket)
+    facts["state_digest"] = await current_digest(
+        session=session, ticket=ticket, new=action == "opened"
+    )
     data = canonical(facts)
     digest = event_hash(
         seq=seq, ref=ticket.ref, at=at, actor=actor, action=action, data=data, prev=head.hash
@@ -104,10 +110,9 @@ async def record(
         prev_hash=head.hash,
         hash=digest,
     )
-    await repo.add(session=session, row=event)
+    await repo.add(session=session, row=event, flush=False)
     head.seq, head.hash = seq, digest
     session.add(head)
-    await session.flush()
     return event
 
 

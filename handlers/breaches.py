@@ -50,7 +50,7 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         consequences=cmd.consequences,
         measures=cmd.measures,
     )
-    await repo.add(session=session, row=breach)
+    await repo.add(session=session, row=breach, flush=False)
     await audit.record(
         session=session,
         ticket=breach,
@@ -65,6 +65,7 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         policy=ctx.policy,
         offsets=ctx.policy.reminders,
         now=ctx.now,
+        new=True,
     )
     tz = ctx.policy.timezone
     headline = f"{breach.ref} logged: tell the ICO by {views.fmt_moment(breach.ico_due, tz)}"

@@ -88,7 +88,7 @@ async def enqueue_post(
             thread_key=post.ref,
             now=now,
         )
-        await repo.add(session=session, row=row)
+        await repo.add(session=session, row=row, flush=False)
 
 
 async def enqueue_direct(
@@ -102,7 +102,7 @@ async def enqueue_direct(
         thread_key=None,
         now=now,
     )
-    await repo.add(session=session, row=row)
+    await repo.add(session=session, row=row, flush=False)
 
 
 async def enqueue_outcome(

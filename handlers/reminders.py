@@ -84,6 +84,7 @@ async def reschedule(
     policy: Policy,
     offsets: ReminderOffsets,
     now: datetime,
+    new: bool = False,
 ) -> None:
     """Replace the ticket's pending reminders with its current schedule.
 
@@ -95,8 +96,10 @@ async def reschedule(
         if isinstance(ticket, Request)
         else breach_schedule(ticket, offsets)
     )
-    await repo.drop_pending_reminders(session=session, ref=ticket.ref)
-    done = await repo.reminders_for(session=session, ref=ticket.ref)
+    done: list[Reminder] = []
+    if not new:  # a ticket being opened has no reminders yet
+        await repo.drop_pending_reminders(session=session, ref=ticket.ref)
+        done = await repo.reminders_for(session=session, ref=ticket.ref)
     done_keys = {(r.kind, r.fire_at) for r in done}
     done_kinds = {r.kind for r in done if r.state == "sent"}
     for kind, when in plan:
@@ -107,7 +110,7 @@ async def reschedule(
             when = next_occurrence(kind, when, offsets, policy.timezone, now)  # keep repeating
         if (kind, when) not in done_keys:
             row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
-            await repo.add(session=session, row=row)
+            await repo.add(session=session, row=row, flush=False)
 
 
 def period(kind: str, offsets: ReminderOffsets) -> timedelta:
@@ -210,7 +213,7 @@ async def sweep(
         if chosen.kind in REPEATING:
             following = next_occurrence(chosen.kind, chosen.fire_at, offsets, policy.timezone, now)
             row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
-            await repo.add(session=session, row=row)
+            await repo.add(session=session, row=row, flush=False)
     await session.flush()
     return queued
 

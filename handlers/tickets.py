@@ -45,7 +45,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         pii_salt=secrets.token_hex(16),
     )
     recompute(req, [], ctx)
-    await repo.add(session=session, row=req)
+    await repo.add(session=session, row=req, flush=False)
     await audit.record(
         session=session,
         ticket=req,
@@ -60,6 +60,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         policy=ctx.policy,
         offsets=ctx.policy.reminders,
         now=ctx.now,
+        new=True,
     )
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:

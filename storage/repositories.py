@@ -64,9 +64,12 @@ async def audit_head(*, session: AsyncSession) -> AuditHead | None:
     return await session.get(AuditHead, 1)
 
 
-async def add(*, session: AsyncSession, row: SQLModel) -> None:
+async def add(*, session: AsyncSession, row: SQLModel, flush: bool = True) -> None:
+    """Add ``row``; flushed at once when the caller needs its id or a constraint checked now,
+    otherwise with everything else at commit (fewer round trips)."""
     session.add(row)
-    await session.flush()
+    if flush:
+        await session.flush()
 
 
 async def request_by_ref(

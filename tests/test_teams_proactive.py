@@ -179,11 +179,6 @@ SWALLOWED = (
 )
 
 
-@pytest.mark.xfail(
-    reason=f"{SWALLOWED}: here the 429 is swallowed and its Retry-After never honoured (the "
-    "error message takes the 500 and the post is retried after the 2 s default backoff)",
-    strict=True,
-)
 async def test_throttled_then_failing_connector_delivers_once_after_the_backoff(
     engine: AsyncEngine,
     db_url: str,
@@ -221,11 +216,6 @@ async def test_throttled_then_failing_connector_delivers_once_after_the_backoff(
         assert last_error == "http_500"
 
 
-@pytest.mark.xfail(
-    reason=f"{SWALLOWED}: one 429 or 500 marks the outbox row sent (platform id ''), the card "
-    "is never delivered, and the exception text is posted to the compliance channel",
-    strict=True,
-)
 @pytest.mark.parametrize("failure", [(429, 7), (500, None)], ids=["429", "500"])
 async def test_one_failed_proactive_post_is_retried_not_lost(
     engine: AsyncEngine,
@@ -355,14 +345,14 @@ async def test_anonymous_mode_accepts_requests_without_a_token_in_development(
 def test_production_refuses_anonymous_teams_access() -> None:
     with pytest.raises(ValidationError, match="TEAMS_ALLOW_ANONYMOUS"):
         Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             env="production",
             teams_allow_anonymous=True,
             teams_app_id=APP_ID,
             dpo_users=[f"teams:{DPO_AAD}"],
         )
     safe = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         env="production",
         teams_app_id=APP_ID,
         dpo_users=[f"teams:{DPO_AAD}"],
