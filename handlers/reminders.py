@@ -192,29 +192,38 @@ async def sweep(
     replicas never nudge about one ticket at once and a burst collapses to one nudge.
     """
     queued = 0
-    for ref in await repo.due_reminder_refs(session=session, now=now, limit=limit):
-        ticket = await repo.lock_ticket(session=session, ref=ref)
-        if ticket is None:
-            continue  # another replica is on it
-        reminders = await repo.due_reminders_for(session=session, ref=ref, now=now)
-        if not reminders:
-            continue  # handled while we waited
-        reminders.sort(key=lambda r: (urgency(r.kind), r.fire_at))
-        chosen = reminders[-1]
-        for reminder in reminders[:-1]:
-            reminder.state, reminder.done_at = "superseded", now
-            session.add(reminder)
-        chosen.done_at = now
-        chosen.state = "sent" if _still_running(ticket) else "cancelled"
-        session.add(chosen)
-        if chosen.state == "cancelled":
-            continue
-        queued += await _notify(session, ticket, chosen, policy, now)
-        if chosen.kind in REPEATING:
-            following = next_occurrence(chosen.kind, chosen.fire_at, offsets, policy.timezone, now)
-            row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
-            await repo.add(session=session, row=row, flush=False)
+    with session.no_autoflush:  # write everything once at commit, not before every query
+        for ref in await repo.due_reminder_refs(session=session, now=now, limit=limit):
+            queued += await _sweep_ticket(session, ref, policy, offsets, now)
     await session.flush()
+    return queued
+
+
+async def _sweep_ticket(
+    session: AsyncSession, ref: str, policy: Policy, offsets: ReminderOffsets, now: datetime
+) -> int:
+    """One ticket's due reminders: the most urgent is sent, the rest superseded."""
+    ticket = await repo.lock_ticket(session=session, ref=ref)
+    if ticket is None:
+        return 0  # another replica is on it
+    reminders = await repo.due_reminders_for(session=session, ref=ref, now=now)
+    if not reminders:
+        return 0  # handled while we waited
+    reminders.sort(key=lambda r: (urgency(r.kind), r.fire_at))
+    chosen = reminders[-1]
+    for reminder in reminders[:-1]:
+        reminder.state, reminder.done_at = "superseded", now
+        session.add(reminder)
+    chosen.done_at = now
+    chosen.state = "sent" if _still_running(ticket) else "cancelled"
+    session.add(chosen)
+    if chosen.state == "cancelled":
+        return 0
+    queued = await _notify(session, ticket, chosen, policy, now)
+    if chosen.kind in REPEATING:
+        following = next_occurrence(chosen.kind, chosen.fire_at, offsets, policy.timezone, now)
+        row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
+        await repo.add(session=session, row=row, flush=False)
     return queued
 
 

@@ -27,3 +27,4 @@ else
   run list_overdue
 fi
 run slack_ack
+run sweep
