@@ -14,7 +14,7 @@ from handlers.deadlines import DeadlineError, request_deadlines
 from handlers.ports import Outcome, Reply, Tone
 from storage import repositories as repo
 
-DUE_SOON_DAYS = 7
+DUE_SOON_DAYS = 7  # today and the six days after it
 LIST_LIMIT = 200
 
 
@@ -43,7 +43,7 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
         open_only=which != c.ListFilter.ALL,
         involving=ctx.who if mine else None,
         due_from=ctx.today if soon else None,
-        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS) if soon else None,
+        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS - 1) if soon else None,
         overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )

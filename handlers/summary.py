@@ -28,7 +28,7 @@ async def build(
         week_of=week_start,
         open_by_type_state=tuple(await repo.open_requests_by_type_state(session=session)),
         due_next_7_days=await repo.count_requests(
-            session=session, open_only=True, due_from=today, due_to=today + timedelta(days=7)
+            session=session, open_only=True, due_from=today, due_to=today + timedelta(days=6)
         ),
         overdue=await repo.count_requests(
             session=session, open_only=True, due_to=today - timedelta(days=1)

@@ -145,3 +145,13 @@ async def test_assign_sends_a_direct_message(driver: Driver, notifier: Recording
     await driver.ok(DPO, "/dsar assign DSAR-0001 <@UPRIV1|priv>")
     [dm] = notifier.directs
     assert dm.to == PRIVACY and "DSAR-0001" in dm.reply.text and "Jane" not in dm.reply.text
+
+
+async def test_due_soon_means_today_and_the_next_six_days(driver: Driver) -> None:
+    # Today is Mon 24 Nov 2025: Fri 28 Nov is within the 7 days, Mon 1 Dec (day 8) is not.
+    await driver.ok(STAFF, '/dsar new access name="A" email=a@example.com received=2025-10-28')
+    await driver.ok(STAFF, '/dsar new access name="B" email=b@example.com received=2025-11-01')
+    soon = (await driver.ok(PRIVACY, "/dsar list due-soon")).reply.render_text()
+    assert "DSAR-0001" in soon and "DSAR-0002" not in soon
+    summary = (await driver.ok(DPO, "/dsar summary")).reply.render_text()
+    assert "Due in the next 7 days           1" in summary
