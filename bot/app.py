@@ -130,7 +130,7 @@ def slack_bolt_app(settings: Settings, core: Core) -> AsyncApp:
     )
     return build_slack_app(
         desk=core.desk,
-        client=web_client(token=token, base_url=settings.slack_api_url),
+        client=web_client(token=None, base_url=settings.slack_api_url),  # bolt adds the token
         token=token,
         signing_secret=secret,
         team_ids=frozenset(settings.slack_team_ids),

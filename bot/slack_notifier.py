@@ -40,7 +40,7 @@ PERMANENT = frozenset(
 )
 
 
-def web_client(*, token: str, base_url: str, timeout: int = 10) -> AsyncWebClient:
+def web_client(*, token: str | None, base_url: str, timeout: int = 10) -> AsyncWebClient:
     url = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, base_url=url, timeout=timeout, retry_handlers=[])
 

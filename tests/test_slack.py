@@ -24,6 +24,7 @@ async def test_slash_command_logs_a_request_and_posts_without_personal_data(
         await slack.deliver()
         [post] = slack.fake.calls_to("chat.postMessage")
         assert post.params["channel"] == CHANNEL
+        assert post.authorization == "Bearer xoxb-test"
         assert "DSAR-0001" in post.params["text"]
         assert "Jane" not in str(post.params) and "jane@" not in str(post.params)
 
@@ -82,6 +83,7 @@ async def test_staff_pressing_a_privacy_button_is_refused(engine: AsyncEngine, d
         await slack.interaction(payload)
         [opened] = slack.fake.calls_to("views.open")
         assert opened.params["view"]["callback_id"] == "ticket_form"
+        assert opened.authorization == "Bearer xoxb-test"  # bolt's client carries the bot token
 
 
 async def test_compliance_post_survives_429_then_500(engine: AsyncEngine, db_url: str) -> None:

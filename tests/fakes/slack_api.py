@@ -19,6 +19,7 @@ from aiohttp import web
 class Call:
     method: str
     params: dict[str, Any]
+    authorization: str = ""
 
 
 @dataclass
@@ -77,7 +78,8 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
             )
-        self.calls.append(Call(method, params))  # recorded only when answered successfully
+        auth = request.headers.get("Authorization", "")
+        self.calls.append(Call(method, params, auth))  # recorded only when answered successfully
         self._ts += 1
         body: dict[str, Any] = {"ok": True}
         if method in ("chat.postMessage", "chat.postEphemeral"):
