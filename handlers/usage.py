@@ -1,0 +1,64 @@
+"""The words of the grammar: usage lines, the error type, and quoting (SPEC §5)."""
+
+from __future__ import annotations
+
+USAGE: dict[str, str] = {
+    "dsar new": '/dsar new <type> name="…" email=… [received=YYYY-MM-DD] '
+    '[via=email|phone|letter|web|in_person|social] [details="…"]',
+    "dsar show": "/dsar show REF",
+    "dsar list": "/dsar list [open|mine|due-soon|overdue|all]",
+    "dsar verify": "/dsar verify REF method=<account|email_match|document_seen|knowledge|authority>"
+    " [received=YYYY-MM-DD]",
+    "dsar ask-id": "/dsar ask-id REF [asked=YYYY-MM-DD]",
+    "dsar clarify": "/dsar clarify REF [asked=YYYY-MM-DD]",
+    "dsar resume": "/dsar resume REF [received=YYYY-MM-DD]",
+    "dsar fee": "/dsar fee REF amount=…",
+    "dsar fee-paid": "/dsar fee-paid REF [received=YYYY-MM-DD]",
+    "dsar assign": "/dsar assign REF @person",
+    "dsar note": '/dsar note REF "…"',
+    "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
+    "dsar close": "/dsar close REF outcome=<fulfilled|partially_fulfilled|refused|withdrawn|"
+    'no_data_held> [reason="…"] [told=YYYY-MM-DD]',
+    "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
+    "dsar summary": "/dsar summary",
+    "dsar help": "/dsar help",
+    "breach new": '/breach new aware="YYYY-MM-DDTHH:MM[+HH:MM]" summary="…" [occurred=…] '
+    '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"]',
+    "breach assess": "/breach assess REF risk=<none|low|high> [subjects=N] [records=N]",
+    "breach ico": "/breach ico REF case=… [at=YYYY-MM-DDTHH:MM]",
+    "breach not-reportable": '/breach not-reportable REF reason="…"',
+    "breach tell-subjects": "/breach tell-subjects REF [at=YYYY-MM-DDTHH:MM]",
+    "breach delay-reason": '/breach delay-reason REF "…"',
+    "breach close": "/breach close REF",
+    "breach show": "/breach show REF",
+    "breach list": "/breach list [open|all]",
+    "breach help": "/breach help",
+}
+
+
+class CommandError(ValueError):
+    """Bad input: ``str(error)`` is one line for people; ``usage`` is the line to show with it."""
+
+    def __init__(self, reason: str, usage: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage
+
+
+def usage_for(group: str, action: str | None = None) -> str:
+    key = f"{group} {action}" if action else ""
+    return USAGE.get(key) or f"/{group} help lists the {group} commands"
+
+
+def help_lines(group: str) -> list[str]:
+    return [usage for key, usage in USAGE.items() if key.startswith(group + " ")]
+
+
+def quote(value: str) -> str:
+    """A value as the grammar reads it back: double-quoted, with quotes and backslashes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def show(value: str) -> str:
+    """A value quoted for an error message, shortened so a 10 kB paste stays one short line."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
