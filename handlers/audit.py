@@ -88,14 +88,14 @@ async def record(
     action: str,
     at: datetime,
     facts: dict[str, Any] | None = None,
+    new: bool = False,
 ) -> Event:
-    """Append one event for ``ticket`` (already flushed) to the chain, under the head's lock."""
+    """Append one event for ``ticket`` to the chain, under the head's lock. ``new``: the
+    ticket is being opened, so it has no pauses or notes to read for its digest."""
     head = await repo.lock_audit_head(session=session)
     seq = head.seq + 1
     facts = dict(facts or {})
-    facts["state_digest"] = await current_digest(
-        session=session, ticket=ticket, new=action == "opened"
-    )
+    facts["state_digest"] = await current_digest(session=session, ticket=ticket, new=new)
     data = canonical(facts)
     digest = event_hash(
         seq=seq, ref=ticket.ref, at=at, actor=actor, action=action, data=data, prev=head.hash

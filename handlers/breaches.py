@@ -6,12 +6,12 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, views
 from handlers import command_types as c
+from handlers import views
+from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
 from handlers.ports import DirectMessage, Outcome, Reply
-from handlers.reminders import reschedule
 from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
@@ -51,20 +51,12 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         measures=cmd.measures,
     )
     await repo.add(session=session, row=breach, flush=False)
-    await audit.record(
-        session=session,
-        ticket=breach,
-        actor=ctx.who,
+    await record_change(
+        ctx,
+        session,
+        breach,
         action="opened",
-        at=ctx.now,
         facts={"aware": aware, "ico_due": breach.ico_due},
-    )
-    await reschedule(
-        session=session,
-        ticket=breach,
-        policy=ctx.policy,
-        offsets=ctx.policy.reminders,
-        now=ctx.now,
         new=True,
     )
     tz = ctx.policy.timezone
@@ -102,20 +94,8 @@ async def _change(
 ) -> Outcome:
     session.add(breach)
     await session.flush()
-    await audit.record(
-        session=session,
-        ticket=breach,
-        actor=ctx.who,
-        action=action,
-        at=ctx.now,
-        facts={"state": breach.state, **(facts or {})},
-    )
-    await reschedule(
-        session=session,
-        ticket=breach,
-        policy=ctx.policy,
-        offsets=ctx.policy.reminders,
-        now=ctx.now,
+    await record_change(
+        ctx, session, breach, action=action, facts={"state": breach.state, **(facts or {})}
     )
     reply = views.breach_reply(
         breach,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit, views
 from handlers import command_types as c
+from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import (
     DeadlineError,
@@ -18,7 +19,6 @@ from handlers.deadlines import (
     Pause as PauseSpan,
 )
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
-from handlers.reminders import reschedule
 from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
@@ -46,20 +46,12 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     )
     recompute(req, [], ctx)
     await repo.add(session=session, row=req, flush=False)
-    await audit.record(
-        session=session,
-        ticket=req,
-        actor=ctx.who,
+    await record_change(
+        ctx,
+        session,
+        req,
         action="opened",
-        at=ctx.now,
         facts={"type": req.type, "via": req.via, "received": req.received, "due": req.due},
-    )
-    await reschedule(
-        session=session,
-        ticket=req,
-        policy=ctx.policy,
-        offsets=ctx.policy.reminders,
-        now=ctx.now,
         new=True,
     )
     headline = f"{req.ref} logged: {req.type} request"
@@ -130,20 +122,12 @@ async def _change(
     recompute(req, pauses, ctx)
     session.add(req)
     await session.flush()
-    await audit.record(
-        session=session,
-        ticket=req,
-        actor=ctx.who,
+    await record_change(
+        ctx,
+        session,
+        req,
         action=action,
-        at=ctx.now,
         facts={"state": req.state, "due": req.due, **(facts or {})},
-    )
-    await reschedule(
-        session=session,
-        ticket=req,
-        policy=ctx.policy,
-        offsets=ctx.policy.reminders,
-        now=ctx.now,
     )
     reply = views.request_reply(
         req,

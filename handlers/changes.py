@@ -1,0 +1,44 @@
+"""How every change to a ticket ends: one audit event, then its reminders rebuilt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import audit
+from handlers.context import Context
+from handlers.reminders import reschedule
+from storage.models import Breach, Request
+
+
+async def record_change(
+    ctx: Context,
+    session: AsyncSession,
+    ticket: Request | Breach,
+    *,
+    action: str,
+    facts: dict[str, Any],
+    new: bool = False,
+) -> None:
+    """Append the event for ``action`` and reschedule the ticket's nudges from its deadlines.
+
+    ``new`` says the ticket is being opened, so it has no history or reminders to look up.
+    """
+    await audit.record(
+        session=session,
+        ticket=ticket,
+        actor=ctx.who,
+        action=action,
+        at=ctx.now,
+        facts=facts,
+        new=new,
+    )
+    await reschedule(
+        session=session,
+        ticket=ticket,
+        policy=ctx.policy,
+        offsets=ctx.policy.reminders,
+        now=ctx.now,
+        new=new,
+    )
