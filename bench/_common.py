@@ -12,8 +12,10 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,3 +243,33 @@ def package_group(chain: tuple[str, ...]) -> str:
     if chain[0].split(".")[0] in START_UP:
         return "interpreter start-up (site, encodings, …)"
     return module.split(".")[0]
+
+
+@asynccontextmanager
+async def postgres_database(base_url: str) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database ``privacy_desk_bench_<random>`` next to ``base_url``'s (never touching
+    that database's tables), dropped after; yields (the app's asyncpg URL, a plain DSN)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(base_url)
+    name = f"privacy_desk_bench_{uuid.uuid4().hex[:10]}"
+    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            base.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+                hide_password=False
+            ),
+            base.set(drivername="postgresql", database=name).render_as_string(hide_password=False),
+        )
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

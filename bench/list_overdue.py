@@ -27,9 +27,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -48,6 +45,7 @@ from bench._common import (
     ms,
     package_group,
     positive_int,
+    postgres_database,
     run_process,
     table,
     venv_bin,
@@ -303,31 +301,8 @@ async def measure(url: str, today: date, repeat: int) -> InProcess:
         await engine.dispose()
 
 
-@asynccontextmanager
-async def postgres_database(base_url: str) -> AsyncIterator[str]:
-    """A fresh database next to ``test`` (never touching ``test``'s tables), dropped after."""
-    import asyncpg
-
-    base = make_url(base_url)
-    name = f"privacy_desk_bench_{uuid.uuid4().hex[:10]}"
-    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def postgres_half(base_url: str, tickets: int, today: date, repeat: int) -> None:
-    async with postgres_database(base_url) as url:
+    async with postgres_database(base_url) as (url, _dsn):
         overdue, seeded = await prepare(url, tickets, today)
         print(
             f"PostgreSQL ({make_url(url).database}): seeded {tickets:,} tickets in {seeded:.1f} s "

@@ -38,8 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
-from bench._common import REPO, clean_env, positive_int, table
+from bench._common import REPO, clean_env, positive_int, postgres_database, table
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -500,32 +499,6 @@ def log_problems(server: Server) -> list[str]:
 # --- databases ---------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def postgres_database(base_url: str) -> AsyncIterator[str]:
-    """A fresh database ``privacy_desk_bench_<random>`` next to ``base_url``'s, dropped after."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(base_url)
-    name = f"privacy_desk_bench_{uuid.uuid4().hex[:10]}"
-    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def check_database(url: str, expected: int) -> list[str]:
     """After the run: the tickets, their references, the audit chain and the outbox."""
     from sqlalchemy import func, select
@@ -740,7 +713,7 @@ async def with_databases(tmp: Path, args: argparse.Namespace, postgres: bool) ->
     databases = [("SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.db'}")]
     if not postgres:
         return await run_all(databases, tmp, args)
-    async with postgres_database(args.postgres_url) as url:
+    async with postgres_database(args.postgres_url) as (url, _dsn):
         databases.append(("PostgreSQL", url))
         return await run_all(databases, tmp, args)
 

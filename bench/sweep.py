@@ -55,7 +55,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter as Tally
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -85,7 +84,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bench._common import Stats, ms, positive_int, table
+from bench._common import Stats, ms, positive_int, postgres_database, table
 from handlers import jobs, reminders, summary
 from handlers.context import Policy
 from handlers.deadlines import request_deadlines
@@ -928,35 +927,6 @@ async def explain_slowest(engine: AsyncEngine, result: Summary, dsn: str | None)
 
 
 # --- the databases -----------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def postgres_database(base_url: str) -> AsyncIterator[tuple[str, str]]:
-    """A fresh database ``privacy_desk_bench_<random>`` next to ``base_url``'s, dropped after;
-    yields (the app's URL, a plain DSN for asyncpg)."""
-    import asyncpg
-
-    base = make_url(base_url)
-    name = f"privacy_desk_bench_{uuid.uuid4().hex[:10]}"
-    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            base.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-                hide_password=False
-            ),
-            base.set(drivername="postgresql", database=name).render_as_string(hide_password=False),
-        )
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def postgres_half(args: argparse.Namespace, moments: Moments) -> list[Stage]:
