@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Core, build_core, build_web, notifiers_for
 from bot.config import Settings
 from handlers.ports import Clock
+from tests.fakes.loopback import serve
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -294,11 +294,7 @@ async def slack_server(
         deliver_now=False,
         clock=clock,
     )
-    runner = web.AppRunner(build_web(settings, core), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(build_web(settings, core))
     try:
         async with aiohttp.ClientSession() as http:
             yield SlackServer(url=f"http://127.0.0.1:{port}", fake=fake, core=core, http=http)

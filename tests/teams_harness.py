@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Core, build_core, build_web, notifiers_for, teams_binding
@@ -18,6 +17,7 @@ from bot.config import Settings
 from bot.teams_notifier import StaticConnections
 from handlers.ports import Clock
 from storage.db import session_factory
+from tests.fakes.loopback import serve
 from tests.fakes.teams_connector import FakeConnector, Sent
 
 APP_ID = "00000000-0000-0000-0000-0000000000aa"
@@ -145,11 +145,7 @@ async def teams_server(
     core = build_core(
         settings, engine, notifiers=notifiers, policy=policy, deliver_now=False, clock=clock
     )
-    runner = web.AppRunner(build_web(settings, core, teams=teams), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(build_web(settings, core, teams=teams))
     try:
         async with aiohttp.ClientSession() as http:
             yield TeamsServer(url=f"http://127.0.0.1:{port}", fake=fake, core=core, http=http)

@@ -16,6 +16,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.fakes.loopback import serve
+
 BOT_ISSUER = "https://api.botframework.com"
 
 
@@ -99,11 +101,7 @@ class FakeConnector:
             "/v3/conversations/{conversation}/activities/{activity}", self._activity
         )
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.service_url = f"http://127.0.0.1:{port}/"
         self.jwks_url = f"http://127.0.0.1:{port}/jwks"
 
