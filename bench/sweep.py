@@ -619,7 +619,6 @@ async def one_burst(
             queued = await reminders.sweep(
                 session=session,
                 policy=POLICY,
-                offsets=POLICY.reminders,
                 now=moments.burst,
                 limit=SWEEP_LIMIT,
             )

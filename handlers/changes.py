@@ -38,7 +38,6 @@ async def record_change(
         session=session,
         ticket=ticket,
         policy=ctx.policy,
-        offsets=ctx.policy.reminders,
         now=ctx.now,
         new=new,
     )

@@ -29,9 +29,7 @@ async def sweep(
 ) -> tuple[int, int]:
     """Queue the nudges that are due, then deliver what the outbox holds. (queued, sent)"""
     async with transaction(sessions) as session:
-        queued = await reminders.sweep(
-            session=session, policy=policy, offsets=policy.reminders, now=clock.now()
-        )
+        queued = await reminders.sweep(session=session, policy=policy, now=clock.now())
     sent = await sender.run_once() if sender is not None else 0
     if queued or sent:
         log.info("sweep: %s nudge(s) queued, %s message(s) sent", queued, sent)

@@ -82,15 +82,15 @@ async def reschedule(
     session: AsyncSession,
     ticket: Request | Breach,
     policy: Policy,
-    offsets: ReminderOffsets,
     now: datetime,
     new: bool = False,
 ) -> None:
-    """Replace the ticket's pending reminders with its current schedule.
+    """Replace the ticket's pending reminders with its current schedule (``policy.reminders``).
 
     A nudge already sent is not booked again; a past-due one of a kind not yet sent is booked
     (it fires at the next sweep, where a burst collapses to the most urgent).
     """
+    offsets = policy.reminders
     plan = (
         request_schedule(ticket, offsets, policy.timezone)
         if isinstance(ticket, Request)
@@ -181,7 +181,6 @@ async def sweep(
     *,
     session: AsyncSession,
     policy: Policy,
-    offsets: ReminderOffsets,
     now: datetime,
     limit: int = 500,
 ) -> int:
@@ -194,14 +193,12 @@ async def sweep(
     queued = 0
     with session.no_autoflush:  # write everything once at commit, not before every query
         for ref in await repo.due_reminder_refs(session=session, now=now, limit=limit):
-            queued += await _sweep_ticket(session, ref, policy, offsets, now)
+            queued += await _sweep_ticket(session, ref, policy, now)
     await session.flush()
     return queued
 
 
-async def _sweep_ticket(
-    session: AsyncSession, ref: str, policy: Policy, offsets: ReminderOffsets, now: datetime
-) -> int:
+async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: datetime) -> int:
     """One ticket's due reminders: the most urgent is sent, the rest superseded."""
     ticket = await repo.lock_ticket(session=session, ref=ref)
     if ticket is None:
@@ -221,7 +218,9 @@ async def _sweep_ticket(
         return 0
     queued = await _notify(session, ticket, chosen, policy, now)
     if chosen.kind in REPEATING:
-        following = next_occurrence(chosen.kind, chosen.fire_at, offsets, policy.timezone, now)
+        following = next_occurrence(
+            chosen.kind, chosen.fire_at, policy.reminders, policy.timezone, now
+        )
         row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
         await repo.add(session=session, row=row, flush=False)
     return queued
