@@ -186,17 +186,6 @@ async def pauses_by_request(*, session: AsyncSession) -> dict[int, list[Pause]]:
     return found
 
 
-async def count_events(*, session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(Event))).scalar_one())
-
-
-async def latest_event_for(*, session: AsyncSession, ref: str) -> Event | None:
-    query = (
-        select(Event).where(col(Event.ticket_ref) == ref).order_by(col(Event.seq).desc()).limit(1)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def ticket_refs(*, session: AsyncSession) -> list[str]:
     requests = (await session.execute(select(col(Request.ref)))).scalars()
     breaches = (await session.execute(select(col(Breach.ref)))).scalars()
