@@ -7,6 +7,7 @@ slack_sdk posts to ``{base_url}{method}``; point ``PRIVACY_DESK_SLACK_API_URL`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,9 @@ class FakeSlack:
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
     _ts: int = 0
+    # Set by stop(): a request held by ``delay`` returns at once instead of sleeping on, so
+    # shutting the fake down never waits out a long delay (aiohttp waits for open handlers).
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def fail_next(self, method: str, *failures: Failure) -> None:
         self.failures.setdefault(method, []).extend(failures)
@@ -66,7 +70,7 @@ class FakeSlack:
         if self.delay.get(method):
             self.inflight += 1
             try:
-                await asyncio.sleep(self.delay[method])
+                await self._hold(self.delay[method])
             finally:
                 self.inflight -= 1
             if request.transport is None or request.transport.is_closing():
@@ -75,7 +79,7 @@ class FakeSlack:
         if queued:
             failure = queued.pop(0)
             if failure.delay:
-                await asyncio.sleep(failure.delay)
+                await self._hold(failure.delay)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
@@ -94,6 +98,11 @@ class FakeSlack:
             body |= {"view": {"id": f"V{self._ts}"}}
         return web.json_response(body)
 
+    async def _hold(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the fake is being stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._released.wait(), seconds)
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.json_response({"ok": True})
@@ -107,5 +116,6 @@ class FakeSlack:
         self.base_url = f"http://127.0.0.1:{port}/api/"
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
