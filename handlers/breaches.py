@@ -16,6 +16,7 @@ from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
 from storage.models import Breach
+from storage.refs import TicketKind, TicketRef
 
 UNDECIDED = (S.OPEN, S.ASSESSED)
 
@@ -23,18 +24,23 @@ UNDECIDED = (S.OPEN, S.ASSESSED)
 async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> Outcome:
     try:
         aware = resolve_local(cmd.aware, ctx.policy.timezone)
+    except DeadlineError as exc:
+        raise Refusal(str(exc), field="aware") from exc
+    try:
         occurred = (
             None if cmd.occurred is None else resolve_local(cmd.occurred, ctx.policy.timezone)
         )
     except DeadlineError as exc:
-        raise Refusal(str(exc)) from exc
+        raise Refusal(str(exc), field="occurred") from exc
     if aware > ctx.now:
-        raise Refusal("aware= is in the future")
+        raise Refusal("aware= is in the future", field="aware")
     if occurred is not None and occurred > aware:
-        raise Refusal("occurred= is after the organisation became aware of the breach")
+        raise Refusal(
+            "occurred= is after the organisation became aware of the breach", field="occurred"
+        )
     number = await repo.next_number(session=session, name="BREACH")
     breach = Breach(
-        ref=f"BREACH-{number:04d}",
+        ref=str(TicketRef(TicketKind.BREACH, number)),
         state=S.OPEN,
         aware_at=aware,
         ico_due=breach_ico_due(aware),

@@ -16,7 +16,19 @@ DEFAULT_OFFSETS = ReminderOffsets()
 
 
 class Refusal(Exception):
-    """The command is understood but may not happen; the message is one line for people."""
+    """The command is understood but may not happen; the message is one line for people.
+
+    ``field`` names the argument it is about (``received``), so a form can mark that input.
+    """
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _field(what: str) -> str | None:
+    """``received=`` -> ``received``: the argument an action's date came from."""
+    return what[:-1] if what.endswith("=") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +76,11 @@ class Context:
         """An action's date: today by default, never in the future, never before the ticket."""
         day = value or self.today
         if day > self.today:
-            raise Refusal(f"{what} {day.isoformat()} is in the future")
+            raise Refusal(f"{what} {day.isoformat()} is in the future", field=_field(what))
         if not_before is not None and day < not_before:
-            raise Refusal(f"{what} {day.isoformat()} is before {not_before.isoformat()}")
+            raise Refusal(
+                f"{what} {day.isoformat()} is before {not_before.isoformat()}", field=_field(what)
+            )
         return day
 
     def moment_or_now(
@@ -75,9 +89,12 @@ class Context:
         try:
             moment = self.now if value is None else resolve_local(value, self.policy.timezone)
         except DeadlineError as exc:
-            raise Refusal(f"{what}: {exc}") from exc
+            raise Refusal(f"{what}: {exc}", field=_field(what)) from exc
         if moment > self.now:
-            raise Refusal(f"{what} {moment.isoformat()} is in the future")
+            raise Refusal(f"{what} {moment.isoformat()} is in the future", field=_field(what))
         if not_before is not None and moment < not_before:
-            raise Refusal(f"{what} is before the organisation became aware of the breach")
+            raise Refusal(
+                f"{what} is before the organisation became aware of the breach",
+                field=_field(what),
+            )
         return moment

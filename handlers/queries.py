@@ -13,6 +13,7 @@ from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, request_deadlines
 from handlers.ports import Outcome, Reply, Tone
 from storage import repositories as repo
+from storage.refs import TicketRef
 
 DUE_SOON_DAYS = 7  # today and the six days after it
 LIST_LIMIT = 200
@@ -21,7 +22,7 @@ LIST_LIMIT = 200
 async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcome:
     personal = ctx.actor.role.is_privacy_team
     notes = await repo.notes_for(session=session, ref=cmd.ref) if personal else []
-    if cmd.ref.startswith("BREACH-"):
+    if TicketRef.parse(cmd.ref).is_breach:
         breach = await breaches.load(ctx, session, cmd.ref, for_update=False)
         reply = views.breach_reply(
             breach, now=ctx.now, tz=ctx.policy.timezone, personal=personal, notes=notes
@@ -92,10 +93,12 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
         fields.append(("Internal target", views.fmt_day(dates.internal_target)))
     due = dates.extended_due if cmd.extended else dates.due
     text = f"Received {views.fmt_day(cmd.received)}: due {views.fmt_day(due)}"
-    return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO))
+    # Dates from the calculator only: nothing personal, so fine to answer in a channel.
+    return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO, personal=False))
 
 
 def help_reply(group: str) -> Outcome:
     lines = tuple(help_lines(group))
     intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
-    return Outcome(reply=Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO))
+    reply = Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO, personal=False)
+    return Outcome(reply=reply)

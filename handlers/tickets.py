@@ -23,6 +23,7 @@ from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
 from storage.models import Pause, Request
+from storage.refs import TicketKind, TicketRef
 
 ACTIVE = (S.RECEIVED, S.IN_PROGRESS)
 
@@ -31,7 +32,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     received = ctx.day_or_today(cmd.received, "received=")
     number = await repo.next_number(session=session, name="DSAR")
     req = Request(
-        ref=f"DSAR-{number:04d}",
+        ref=str(TicketRef(TicketKind.REQUEST, number)),
         type=cmd.type,
         state=S.RECEIVED,
         via=cmd.via,
@@ -300,7 +301,8 @@ async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
     if told > req.extension_notice_by:
         raise Refusal(
             f"{req.ref}: the requester had to be told by {views.fmt_day(req.extension_notice_by)}"
-            f" (told {views.fmt_day(told)}); the extension is not available"
+            f" (told {views.fmt_day(told)}); the extension is not available",
+            field="told",
         )
     req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told
     return await _change(
@@ -317,7 +319,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     if cmd.outcome == "refused":
         req.complaint_right_told_on = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     elif cmd.told is not None:
-        raise Refusal("told= is only for refusals (the date the requester was told)")
+        raise Refusal("told= is only for refusals (the date the requester was told)", field="told")
     req.state, req.closed_on = S.CLOSED, ctx.today
     on_time = req.due is None or req.closed_on <= req.due
     return await _change(
