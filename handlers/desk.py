@@ -21,7 +21,16 @@ from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
 from handlers.context import Context, Policy, Refusal
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
-from handlers.ports import Actor, ChatUser, Clock, DirectMessage, Outcome, Reply, Tone
+from handlers.ports import (
+    Actor,
+    ChatUser,
+    Clock,
+    DirectMessage,
+    Outcome,
+    Overview,
+    Reply,
+    Tone,
+)
 from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import Role
@@ -232,6 +241,19 @@ class Desk:
             else:
                 self.sender.kick()
         return outcome
+
+    async def overview(self, *, actor: Actor) -> Overview:
+        """What a home page lists: every open ticket for the privacy team, and for anyone else
+        the ones they logged or are assigned (the listing itself enforces that too)."""
+        team = actor.role.is_privacy_team
+        which = c.ListFilter.OPEN if team else c.ListFilter.MINE
+        requests = await self.run(actor=actor, command=c.ListRequests(which=which))
+        breaches = await self.run(actor=actor, command=c.ListBreaches(open_only=True))
+        return Overview(
+            title="All open tickets" if team else "Your open tickets",
+            requests=tuple(line.strip() for line in requests.reply.lines),
+            breaches=tuple(line.strip() for line in breaches.reply.lines),
+        )
 
     async def tell(self, *, to: ChatUser, reply: Reply) -> None:
         """Send ``reply`` to one person privately, durably (through the outbox)."""

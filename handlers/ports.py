@@ -126,6 +126,15 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Overview:
+    """A person's open tickets, as a home page lists them (one line each)."""
+
+    title: str
+    requests: tuple[str, ...]
+    breaches: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class BreachClock:
     """One open breach as the weekly summary shows it: reference, state and the 72-hour status."""
 
