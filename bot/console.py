@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from handlers.arguments import Value
 from handlers.commands import check_field
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.forms import Field, FieldKind, FormRequest
+from handlers.policy import Policy
 from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as render_summary
-from handlers.views import fmt_day, fmt_moment
 from storage.enums import Role
 
 CONSOLE = "console"

@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, forms, queries, summary, tickets
+from handlers import breaches, forms, reads, summary, tickets
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
-from handlers.context import Context, Policy, Refusal
+from handlers.context import Context, Refusal
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
+from handlers.policy import Policy
 from handlers.ports import (
     Actor,
     ChatUser,
@@ -62,9 +63,9 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
 }
 
 READS: dict[type[c.Command], UseCase] = {
-    c.ShowTicket: queries.show,
-    c.ListRequests: queries.list_requests,
-    c.ListBreaches: queries.list_breaches,
+    c.ShowTicket: reads.show,
+    c.ListRequests: reads.list_requests,
+    c.ListBreaches: reads.list_breaches,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -272,9 +273,9 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return queries.help_reply(command.group)
+            return reads.help_reply(command.group)
         if isinstance(command, c.DeadlineQuery):
-            return queries.deadline(ctx, command)
+            return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))
         if form is not None:
             # Platforms that can show the form do; to any other the reply says what to type.
