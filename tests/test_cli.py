@@ -165,3 +165,21 @@ def test_console_uses_privacy_desk_db_in_the_working_directory(tmp_path: Path) -
     result = run_cli("console", stdin="/dsar help\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "privacy-desk.db").exists()
+
+
+def test_console_roles_can_be_tried(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    alice = (
+        "/dsar help\n"
+        '/dsar new access name="A B" email=a@example.com received=2025-11-03\n'
+        '/breach new aware="2025-11-24T08:00+00:00" summary="laptop stolen"\n'
+    )
+    result = run_cli("console", "--db", db, "--as", "staff", "--user", "alice", stdin=alice)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/dsar verify" not in result.stdout  # staff help: only what staff may do
+    assert "The other commands are for the privacy team." in result.stdout
+    assert "[DM → @dpo] New breach BREACH-0001" in result.stdout  # what the DPO would get
+    bob = run_cli("console", "--db", db, "--as", "staff", "--user", "bob", stdin="/dsar list all\n")
+    assert "No all requests (your)." in bob.stdout  # bob cannot see alice's ticket
+    dpo = run_cli("console", "--db", db, stdin="/dsar list all\n")
+    assert "DSAR-0001" in dpo.stdout
