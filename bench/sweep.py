@@ -91,7 +91,7 @@ from handlers.deadlines import request_deadlines
 from handlers.ports import ChatUser, WeeklySummary
 from storage import repositories as repo
 from storage.db import create_engine, session_factory, transaction
-from storage.enums import BreachState
+from storage.enums import BreachState, ReminderKind, ReminderState
 from storage.migrate import upgrade, upgrade_async
 from storage.models import Breach, Counter, OutboxMessage, Reminder, Request, UTCDateTime
 
@@ -560,19 +560,21 @@ async def burst_checks(session: AsyncSession, moments: Moments, overdue: int) ->
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.state) == "pending", col(Reminder.fire_at) <= now),
+        .where(col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now),
     )
     sent = await count(
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.state) == "sent", col(Reminder.done_at) == now),
+        .where(col(Reminder.state) == ReminderState.SENT, col(Reminder.done_at) == now),
     )
     booked = await count(
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.kind) == "overdue", col(Reminder.state) == "pending"),
+        .where(
+            col(Reminder.kind) == ReminderKind.OVERDUE, col(Reminder.state) == ReminderState.PENDING
+        ),
     )
     direct = await count(
         session,
@@ -659,7 +661,10 @@ async def measure_burst(
             session,
             select(func.count())
             .select_from(Reminder)
-            .where(col(Reminder.kind) == "overdue", col(Reminder.state) == "pending"),
+            .where(
+                col(Reminder.kind) == ReminderKind.OVERDUE,
+                col(Reminder.state) == ReminderState.PENDING,
+            ),
         )
     if len(due) != BURST:
         raise SystemExit(f"seeding went wrong: {len(due)} tickets due at the burst, not {BURST}")
@@ -801,7 +806,9 @@ async def one_stage(
     async with transaction(sessions) as session:
         pending = await count(
             session,
-            select(func.count()).select_from(Reminder).where(col(Reminder.state) == "pending"),
+            select(func.count())
+            .select_from(Reminder)
+            .where(col(Reminder.state) == ReminderState.PENDING),
         )
         rows = await count(session, select(func.count()).select_from(Reminder))
         tickets = await count(session, select(func.count()).select_from(Request))

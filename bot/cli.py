@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storage.enums import ExportKind, Role
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -46,7 +48,6 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import build_core, prepare_database
     from bot.console import Console, ConsoleNotifier, operator_policy
     from bot.scheduler import build_scheduler
-    from storage.enums import Role
 
     settings = _settings(args.db)
 
@@ -158,15 +159,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     from storage.db import create_engine, session_factory, transaction
 
     settings = _settings(args.db)
+    kind = ExportKind(args.kind)
 
     async def collect() -> list[dict[str, str]]:
         engine = create_engine(settings.database_url)
         try:
             async with transaction(session_factory(engine)) as session:
                 return list(
-                    await export.rows(
-                        session=session, kind=args.kind, personal=args.include_personal
-                    )
+                    await export.rows(session=session, kind=kind, personal=args.include_personal)
                 )
         finally:
             await engine.dispose()
@@ -175,7 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
         writer = csv.DictWriter(
-            out, fieldnames=export.columns(args.kind, personal=args.include_personal)
+            out, fieldnames=export.columns(kind, personal=args.include_personal)
         )
         writer.writeheader()
         writer.writerows(found)
@@ -223,7 +223,9 @@ def parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot in the terminal")
     db_option(console)
-    console.add_argument("--as", dest="role", choices=["staff", "privacy", "dpo"], default="dpo")
+    console.add_argument(
+        "--as", dest="role", choices=[r.value for r in Role], default=Role.DPO.value
+    )
     console.set_defaults(func=cmd_console)
 
     serve = sub.add_parser("serve", help="the server: /slack/events, /healthz, /readyz, /metrics")
@@ -246,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="the DSAR log or the breach register as CSV")
     db_option(export)
-    export.add_argument("--kind", choices=["requests", "breaches"], required=True)
+    export.add_argument("--kind", choices=[k.value for k in ExportKind], required=True)
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", help="file to write (default: standard output)")
     export.add_argument(

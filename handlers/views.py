@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.ports import ChannelPost, Reply
-from storage.enums import RequestState
+from storage.enums import BreachState, RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
 
 REQUEST_ACTIONS = ("verify", "ask-id", "clarify", "extend", "assign", "close")
@@ -81,7 +81,7 @@ def request_reply(
         ("Clock start", fmt_day(req.clock_start)),
         ("One-month deadline", fmt_day(req.base_due)),
     ]
-    if req.type != "complaint":
+    if req.type != RequestType.COMPLAINT:
         fields.append(("Extension notice by", fmt_day(req.extension_notice_by)))
         fields.append(("Extended deadline", fmt_day(req.extended_due)))
     if req.internal_target is not None:
@@ -194,7 +194,7 @@ def breach_reply(
         text=headline or f"{breach.ref} — personal-data breach",
         fields=tuple(fields),
         ref=breach.ref,
-        actions=BREACH_ACTIONS if personal and breach.state != "closed" else (),
+        actions=BREACH_ACTIONS if personal and breach.state != BreachState.CLOSED else (),
     )
 
 

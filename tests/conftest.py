@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import Sender
-from handlers.ports import Actor, ChatUser, Outcome, RecordingNotifier
+from handlers.ports import Actor, ChatUser, Outcome
 from storage.db import create_engine, session_factory
 from storage.enums import Role
 from storage.migrate import upgrade
+from tests.fakes.notifier import RecordingNotifier
 
 POSTGRES_URL = os.environ.get(
     "PRIVACY_DESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
