@@ -45,31 +45,29 @@ def _settings(db: str | None) -> Settings:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import build_core, prepare_database
     from bot.console import Console, ConsoleNotifier, operator_policy
-    from bot.scheduler import build_scheduler
+    from bot.wiring import build_application, prepare_database
 
     settings = _settings(args.db)
+    role = Role(args.role)
 
     async def run() -> int:
         engine = await prepare_database(settings)
         scheduler = None
         try:
-            role = Role(args.role)
-            policy = operator_policy(settings.policy(), role)
-            notifier = ConsoleNotifier(sys.stdout, policy.timezone)
-            core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
+            core = build_application(
+                settings,
+                engine=engine,
+                policy=operator_policy(settings.policy(), role),
+                notifiers=lambda policy, _: {
+                    "console": ConsoleNotifier(sys.stdout, policy.timezone)
+                },
+            )
             console = Console(
                 core.desk, role=role, stdin=sys.stdin, stdout=sys.stdout, sweep=core.sweep
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
-                scheduler = build_scheduler(
-                    settings=settings,
-                    sessions=core.sessions,
-                    clock=core.clock,
-                    policy=policy,
-                    sender=core.sender,
-                )
+                scheduler = core.scheduler()
                 scheduler.start()
             return await console.run()
         finally:
