@@ -114,7 +114,8 @@ async def reschedule(
         if when <= now and kind in done_kinds:
             if kind not in REPEATING:
                 continue
-            when = next_occurrence(kind, when, offsets, policy.timezone, now)  # keep repeating
+            # keep repeating
+            when = next_occurrence(kind, when=when, now=now, offsets=offsets, tz=policy.timezone)
         if (kind, when) not in done_keys:
             row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
             await repo.add(session=session, row=row, flush=False)
@@ -127,7 +128,7 @@ def period(kind: str, offsets: ReminderOffsets) -> timedelta:
 
 
 def next_occurrence(
-    kind: str, when: datetime, offsets: ReminderOffsets, tz: ZoneInfo, now: datetime
+    kind: str, *, when: datetime, now: datetime, offsets: ReminderOffsets, tz: ZoneInfo
 ) -> datetime:
     """The next repeat of ``kind`` after ``now``: overdue nudges at the same local time of day
     (09:00 stays 09:00 across clock changes); breach repeats every N elapsed hours."""
@@ -175,10 +176,12 @@ def _message(ticket: Request | Breach, kind: str, now: datetime, tz: ZoneInfo) -
     elif ticket.due is None:
         text = f"{what}: {views.request_deadline_text(ticket, today)}"
     elif kind == OVERDUE:
-        ago = views.relative(ticket.due, today)
+        ago = views.relative(ticket.due, today=today)
         text = f"{what} is OVERDUE: it was due {views.fmt_day(ticket.due)} ({ago})"
     else:
-        text = f"{what} is due {views.fmt_day(ticket.due)} ({views.relative(ticket.due, today)})"
+        text = (
+            f"{what} is due {views.fmt_day(ticket.due)} ({views.relative(ticket.due, today=today)})"
+        )
         if ticket.internal_target and ticket.internal_target < ticket.due:
             text += f"; internal target {views.fmt_day(ticket.internal_target)}"
     return Reply(text=text, ref=ticket.ref, actions=views.REQUEST_ACTIONS)
@@ -226,7 +229,11 @@ async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: da
     queued = await _notify(session, ticket, chosen, policy, now)
     if chosen.kind in REPEATING:
         following = next_occurrence(
-            chosen.kind, chosen.fire_at, policy.reminders, policy.timezone, now
+            chosen.kind,
+            when=chosen.fire_at,
+            now=now,
+            offsets=policy.reminders,
+            tz=policy.timezone,
         )
         row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
         await repo.add(session=session, row=row, flush=False)

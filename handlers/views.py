@@ -35,7 +35,7 @@ def person(stored: str | None) -> str:
     return "@" + stored.partition(":")[2]
 
 
-def relative(day: date, today: date) -> str:
+def relative(day: date, *, today: date) -> str:
     days = (day - today).days
     if days == 0:
         return "today"
@@ -54,7 +54,7 @@ def request_deadline_text(req: Request, today: date) -> str:
     if req.state == RequestState.AWAITING_CLARIFICATION:
         return f"paused: clarification asked {fmt_day(req.clarification_asked_on)}"
     assert req.due is not None
-    return f"due {fmt_day(req.due)} ({relative(req.due, today)})"
+    return f"due {fmt_day(req.due)} ({relative(req.due, today=today)})"
 
 
 def request_line(req: Request, today: date) -> str:
