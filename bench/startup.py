@@ -6,7 +6,10 @@ Its SQLite database is created by the warm-up run, so the timed runs measure an 
 database, not a first migration. Baselines in the same run, interleaved: ``python -c pass`` and
 ``python -c "import holidays"``. Last, which heavy packages each command imports at all.
 
-    .venv/bin/python -m bench.startup [--runs 10]
+``--against DIR`` also times another checkout's virtualenv (``DIR/.venv``, e.g. the commit
+before a change) in the same interleaved loop, so both face the same machine load.
+
+    .venv/bin/python -m bench.startup [--runs 10] [--against /tmp/before]
 """
 
 from __future__ import annotations
@@ -79,9 +82,9 @@ def console_to_prompt(argv: list[str], *, cwd: Path, timeout: float = 60.0) -> f
         os.close(leader)
 
 
-def imported(argv: list[str], *, cwd: Path, stdin: str | None = None) -> set[str]:
+def imported(argv: list[str], *, python: Path, cwd: Path, stdin: str | None = None) -> set[str]:
     """Which of ``HEAVY`` the command imports (``python -X importtime``)."""
-    run = run_process([sys.executable, "-X", "importtime", *argv], stdin=stdin, cwd=cwd)
+    run = run_process([str(python), "-X", "importtime", *argv], stdin=stdin, cwd=cwd)
     modules = {
         line.rsplit("|", 1)[-1].strip()
         for line in run.stderr.splitlines()
@@ -93,34 +96,45 @@ def imported(argv: list[str], *, cwd: Path, stdin: str | None = None) -> set[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=positive_int, default=10, help="timed runs per command")
+    parser.add_argument("--against", type=Path, help="another checkout whose .venv to time too")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     python = sys.executable
-    cli = str(venv_bin("privacy-desk"))
+    installs = {"": Path(venv_bin("privacy-desk"))}
+    if args.against is not None:
+        installs[f" [{args.against}]"] = args.against.resolve() / ".venv/bin/privacy-desk"
     with tempfile.TemporaryDirectory(prefix="privacy-desk-bench-") as tmp:
         cwd = Path(tmp)  # no stray .env is read from the current directory
-        db = str(cwd / "console.db")
-        console = [cli, "console", "--db", db]
         processes = {
             "python -c pass": [python, "-c", "pass"],
             'python -c "import holidays"': [python, "-c", "import holidays"],
-            "privacy-desk deadline 2025-11-25 --json": [cli, "deadline", "2025-11-25", "--json"],
         }
+        consoles = {}
+        for n, (tag, cli) in enumerate(installs.items()):
+            processes[f"privacy-desk deadline 2025-11-25 --json{tag}"] = [
+                str(cli), "deadline", "2025-11-25", "--json",
+            ]  # fmt: skip
+            consoles[f"privacy-desk console (to the prompt){tag}"] = [
+                str(cli), "console", "--db", str(cwd / f"console-{n}.db"),
+            ]  # fmt: skip
         for command in processes.values():  # warm-up: page cache, .pyc files; not timed
             run_process(command, cwd=cwd)
-        console_to_prompt(console, cwd=cwd)  # also creates and migrates the database
-        samples: dict[str, list[float]] = {label: [] for label in processes}
-        samples["privacy-desk console (to the prompt)"] = []
+        for command in consoles.values():
+            console_to_prompt(command, cwd=cwd)  # also creates and migrates its database
+        samples: dict[str, list[float]] = {label: [] for label in [*processes, *consoles]}
         for _ in range(args.runs):
             for label, command in processes.items():
                 samples[label].append(run_process(command, cwd=cwd).seconds)
-            samples["privacy-desk console (to the prompt)"].append(
-                console_to_prompt(console, cwd=cwd)
-            )
-        loads = {
-            "deadline": imported(["-m", "bot.cli", "deadline", "2025-11-25", "--json"], cwd=cwd),
-            "console": imported(["-m", "bot.cli", "console", "--db", db], cwd=cwd, stdin="quit\n"),
-        }
+            for label, command in consoles.items():
+                samples[label].append(console_to_prompt(command, cwd=cwd))
+        loads = {}
+        for n, (tag, cli) in enumerate(installs.items()):
+            db = str(cwd / f"console-{n}.db")
+            deadline = ["-m", "bot.cli", "deadline", "2025-11-25", "--json"]
+            py = cli.with_name("python")
+            loads[f"deadline{tag}"] = imported(deadline, python=py, cwd=cwd)
+            console = ["-m", "bot.cli", "console", "--db", db]
+            loads[f"console{tag}"] = imported(console, python=py, cwd=cwd, stdin="quit\n")
 
     print(f"start-up ({args.runs} runs each, interleaved; Python {sys.version.split()[0]})")
     holidays = Stats(tuple(samples['python -c "import holidays"']))

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from handlers.ports import Actor, ChatUser, Outcome
 from storage.db import create_engine, session_factory
 from storage.enums import Role
 from storage.migrate import upgrade
+from tests.fakes.clock import FakeClock as FakeClock  # tests import it from here
 from tests.fakes.notifier import RecordingNotifier
 
 POSTGRES_URL = os.environ.get(
@@ -52,19 +53,6 @@ OTHER_STAFF = ChatUser("slack", "USTAFF2")
 PRIVACY = ChatUser("slack", "UPRIV1")
 DPO = ChatUser("slack", "UDPO1")
 COMPLIANCE = ChatUser("slack", "CCOMPLIANCE")
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @pytest.fixture(scope="session")
