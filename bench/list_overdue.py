@@ -52,10 +52,10 @@ from bench._common import (
 )
 from bot.config import Settings
 from bot.wiring import build_application
-from handlers.context import Policy
 from handlers.deadlines import local_day, request_deadlines
+from handlers.policy import Policy
 from handlers.ports import ChatUser, Tone
-from handlers.queries import LIST_LIMIT
+from handlers.reads import LIST_LIMIT
 from storage.db import create_engine, session_factory, transaction
 from storage.enums import RequestState, RequestType, Via
 from storage.migrate import pending, upgrade_async

@@ -23,14 +23,14 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.server import base_app
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
 from bot.teams import TeamsAgent, tenant_of
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
+from bot.web import base_app
 from bot.wiring import Application, Sessions, build_application, check_schema, prepare_database
-from handlers.context import Policy
+from handlers.policy import Policy
 from handlers.ports import Clock, Notifier
 
 log = logging.getLogger(__name__)

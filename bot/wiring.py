@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from handlers import jobs
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import RetryPolicy, Sender
+from handlers.policy import Policy
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import pending, schema_revisions, upgrade_async
