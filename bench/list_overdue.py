@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bench._common import (
+    FixedClock,
     ProcessFailed,
     Stats,
     import_profile,
@@ -68,16 +69,6 @@ DPO = ChatUser("console", "operator")
 LIST = "/dsar list overdue"
 SHOW = "/dsar show DSAR-0001"
 HELP = "/dsar help"
-
-
-class FixedClock:
-    """The desk's clock, fixed at 09:30 UTC on the benchmark's day."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 # --- seeding (not timed) ---------------------------------------------------------------------

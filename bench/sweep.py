@@ -84,7 +84,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bench._common import Stats, ms, positive_int, postgres_database, table
+from bench._common import FixedClock, Stats, ms, positive_int, postgres_database, table
 from handlers import jobs, reminders, summary
 from handlers.deadlines import request_deadlines
 from handlers.policy import Policy
@@ -107,14 +107,6 @@ IDLE_AIM_MS = 10.0
 SUMMARY_AIM_S = 2.0
 AIM_SIZE = 1_000_000
 OLDEST_DAY = 1_500  # days before the benchmark's day that the synthetic tickets reach back
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,13 @@
 
 Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a failed
 scripted console command, a database error); 2 bad usage or configuration. Errors are one line
-on stderr. Heavy imports happen inside the sub-commands so ``deadline`` starts quickly.
+on stderr. Heavy imports (asyncio too) happen inside the sub-commands, so ``deadline`` loads
+only argparse, json and the legal calendar.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -75,6 +75,8 @@ def cmd_console(args: argparse.Namespace) -> int:
                 scheduler.shutdown(wait=False)
             await engine.dispose()
 
+    import asyncio
+
     return asyncio.run(run())
 
 
@@ -86,6 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)
     settings = _settings(args.db)
     try:
+        import asyncio
+
         asyncio.run(serve(settings))
     except RuntimeError as exc:
         raise CliError(str(exc), code=1) from exc
@@ -169,6 +173,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
+    import asyncio
+
     found = asyncio.run(collect())
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
@@ -198,6 +204,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 return await audit.verify(session=session)
         finally:
             await engine.dispose()
+
+    import asyncio
 
     report = asyncio.run(check())
     if report.ok:

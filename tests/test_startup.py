@@ -38,7 +38,8 @@ def test_console_imports_no_platform_sdk_and_no_alembic_once_migrated(tmp_path: 
     assert not again & {*PLATFORM, "alembic"}, sorted(again & {*PLATFORM, "alembic"})
 
 
-def test_deadline_imports_no_database_and_no_settings(tmp_path: Path) -> None:
+def test_deadline_imports_no_database_no_settings_and_no_asyncio(tmp_path: Path) -> None:
     found = loaded("deadline", "2025-11-25", "--json", cwd=tmp_path)
     heavy = {*PLATFORM, "alembic", "sqlalchemy", "sqlmodel", "pydantic_settings", "apscheduler"}
+    heavy.add("asyncio")
     assert not found & heavy, sorted(found & heavy)
