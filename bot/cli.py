@@ -45,7 +45,7 @@ def _settings(db: str | None) -> Settings:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.console import Console, ConsoleNotifier, operator_policy
+    from bot.console import Console, ConsoleNotifier, history_file, operator, operator_policy
     from bot.wiring import build_application, prepare_database
 
     settings = _settings(args.db)
@@ -55,16 +55,23 @@ def cmd_console(args: argparse.Namespace) -> int:
         engine = await prepare_database(settings)
         scheduler = None
         try:
+            user = operator(args.user)
             core = build_application(
                 settings,
                 engine=engine,
-                policy=operator_policy(settings.policy(), role),
+                policy=operator_policy(settings.policy(), role, user=user),
                 notifiers=lambda policy, _: {
                     "console": ConsoleNotifier(sys.stdout, policy.timezone)
                 },
             )
             console = Console(
-                core.desk, role=role, stdin=sys.stdin, stdout=sys.stdout, sweep=core.sweep
+                core.desk,
+                role=role,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                sweep=core.sweep,
+                history=history_file(settings.database_url),
+                user=user,
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
                 scheduler = core.scheduler()
@@ -230,7 +237,15 @@ def parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in the terminal")
     db_option(console)
     console.add_argument(
-        "--as", dest="role", choices=[r.value for r in Role], default=Role.DPO.value
+        "--as",
+        dest="role",
+        choices=[r.value for r in Role],
+        default=Role.DPO.value,
+        help="the role to act in (default dpo); staff see only their own tickets",
+    )
+    console.add_argument(
+        "--user",
+        help="who you are at the console (default: operator), e.g. --as staff --user alice",
     )
     console.set_defaults(func=cmd_console)
 

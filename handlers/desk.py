@@ -244,17 +244,10 @@ class Desk:
         return outcome
 
     async def overview(self, *, actor: Actor) -> Overview:
-        """What a home page lists: every open ticket for the privacy team, and for anyone else
-        the ones they logged or are assigned (the listing itself enforces that too)."""
-        team = actor.role.is_privacy_team
-        which = c.ListFilter.OPEN if team else c.ListFilter.MINE
-        requests = await self.run(actor=actor, command=c.ListRequests(which=which))
-        breaches = await self.run(actor=actor, command=c.ListBreaches(open_only=True))
-        return Overview(
-            title="All open tickets" if team else "Your open tickets",
-            requests=tuple(line.strip() for line in requests.reply.lines),
-            breaches=tuple(line.strip() for line in breaches.reply.lines),
-        )
+        """A person's open tickets (``reads.overview``), read in one transaction."""
+        ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
+        async with transaction(self.sessions) as session:
+            return await reads.overview(ctx, session)
 
     async def tell(self, *, to: ChatUser, reply: Reply) -> None:
         """Send ``reply`` to one person privately, durably (through the outbox)."""
@@ -273,7 +266,7 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return reads.help_reply(command.group)
+            return reads.help_reply(command.group, privacy_team=ctx.actor.role.is_privacy_team)
         if isinstance(command, c.DeadlineQuery):
             return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))

@@ -133,6 +133,9 @@ class Overview:
     title: str
     requests: tuple[str, ...]
     breaches: tuple[str, ...]
+    refs: tuple[str, ...] = ()  # the open tickets' references, requests first
+    due_today: int = 0  # open requests whose deadline is today
+    overdue: int = 0  # open requests past their deadline
 
 
 @dataclass(frozen=True, slots=True)

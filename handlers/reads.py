@@ -11,7 +11,7 @@ from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, request_deadlines
-from handlers.ports import Outcome, Reply, Tone
+from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
 from storage.refs import TicketRef
 
@@ -62,6 +62,28 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
     return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
 
 
+async def overview(ctx: Context, session: AsyncSession) -> Overview:
+    """A person's open tickets for a home page or the console's status bar: every open ticket
+    for the privacy team, their own (logged or assigned) for anyone else."""
+    team = ctx.actor.role.is_privacy_team
+    involving = None if team else ctx.who
+    requests = await repo.list_requests(
+        session=session, open_only=True, involving=involving, limit=LIST_LIMIT
+    )
+    breaches = await repo.list_breaches(session=session, open_only=True, involving=involving)
+    today = ctx.today
+    return Overview(
+        title="All open tickets" if team else "Your open tickets",
+        requests=tuple(replies.request_line(r, today).strip() for r in requests),
+        breaches=tuple(
+            replies.breach_line(b, ctx.now, ctx.policy.timezone).strip() for b in breaches
+        ),
+        refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
+        due_today=sum(r.due == today for r in requests),
+        overdue=sum(r.due is not None and r.due < today for r in requests),
+    )
+
+
 async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches) -> Outcome:
     mine = not ctx.actor.role.is_privacy_team
     rows = await repo.list_breaches(
@@ -99,8 +121,10 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
     return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO, personal=False))
 
 
-def help_reply(group: str) -> Outcome:
-    lines = tuple(help_lines(group))
+def help_reply(group: str, *, privacy_team: bool = True) -> Outcome:
+    lines = tuple(help_lines(group, privacy_team=privacy_team))
+    if not privacy_team:
+        lines += ("The other commands are for the privacy team.",)
     intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
     reply = Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO, personal=False)
     return Outcome(reply=reply)
