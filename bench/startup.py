@@ -15,6 +15,7 @@ before a change) in the same interleaved loop, so both face the same machine loa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pty
 import select
@@ -35,7 +36,8 @@ from bench._common import (
     venv_bin,
 )
 
-PROMPT = b"privacy-desk> "
+PROMPT = b"privacy-desk>"  # the line editor draws the space after it as a cursor move
+CURSOR_QUERY, CURSOR_AT = b"\x1b[6n", b"\x1b[1;1R"  # answered as a real terminal would
 HEAVY = (
     "slack_bolt",
     "slack_sdk",
@@ -51,7 +53,8 @@ HEAVY = (
 
 
 def console_to_prompt(argv: list[str], *, cwd: Path, timeout: float = 60.0) -> float:
-    """Seconds from spawning the console on a pty until its prompt appears; then ``quit``."""
+    """Seconds from spawning the console on a pty until its prompt appears; then ``quit``
+    (killed if it does not leave)."""
     leader, follower = pty.openpty()
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -70,10 +73,13 @@ def console_to_prompt(argv: list[str], *, cwd: Path, timeout: float = 60.0) -> f
                 chunk = b""
             if not chunk:
                 raise ProcessFailed(f"the console exited before its prompt: {seen[-500:]!r}")
+            if CURSOR_QUERY in chunk:
+                os.write(leader, CURSOR_AT)
             seen += chunk
         elapsed = time.perf_counter() - start
-        os.write(leader, b"quit\n")
-        process.wait(timeout=timeout)
+        os.write(leader, b"quit\r")
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
         return elapsed
     finally:
         if process.poll() is None:
