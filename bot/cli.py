@@ -2,19 +2,21 @@
 
 Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a failed
 scripted console command, a database error); 2 bad usage or configuration. Errors are one line
-on stderr. Heavy imports happen inside the sub-commands so ``deadline`` starts quickly.
+on stderr. Heavy imports (asyncio too) happen inside the sub-commands, so ``deadline`` loads
+only argparse, json and the legal calendar.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from storage.enums import ExportKind, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -43,22 +45,25 @@ def _settings(db: str | None) -> Settings:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import build_core, prepare_database
     from bot.console import Console, ConsoleNotifier, history_file, operator, operator_policy
-    from bot.scheduler import build_scheduler
-    from storage.enums import Role
+    from bot.wiring import build_application, prepare_database
 
     settings = _settings(args.db)
+    role = Role(args.role)
 
     async def run() -> int:
         engine = await prepare_database(settings)
         scheduler = None
         try:
-            role = Role(args.role)
             user = operator(args.user)
-            policy = operator_policy(settings.policy(), role, user=user)
-            notifier = ConsoleNotifier(sys.stdout, policy.timezone)
-            core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
+            core = build_application(
+                settings,
+                engine=engine,
+                policy=operator_policy(settings.policy(), role, user=user),
+                notifiers=lambda policy, _: {
+                    "console": ConsoleNotifier(sys.stdout, policy.timezone)
+                },
+            )
             console = Console(
                 core.desk,
                 role=role,
@@ -69,19 +74,15 @@ def cmd_console(args: argparse.Namespace) -> int:
                 user=user,
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
-                scheduler = build_scheduler(
-                    settings=settings,
-                    sessions=core.sessions,
-                    clock=core.clock,
-                    policy=policy,
-                    sender=core.sender,
-                )
+                scheduler = core.scheduler()
                 scheduler.start()
             return await console.run()
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             await engine.dispose()
+
+    import asyncio
 
     return asyncio.run(run())
 
@@ -94,6 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)
     settings = _settings(args.db)
     try:
+        import asyncio
+
         asyncio.run(serve(settings))
     except RuntimeError as exc:
         raise CliError(str(exc), code=1) from exc
@@ -165,24 +168,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     from storage.db import create_engine, session_factory, transaction
 
     settings = _settings(args.db)
+    kind = ExportKind(args.kind)
 
     async def collect() -> list[dict[str, str]]:
         engine = create_engine(settings.database_url)
         try:
             async with transaction(session_factory(engine)) as session:
                 return list(
-                    await export.rows(
-                        session=session, kind=args.kind, personal=args.include_personal
-                    )
+                    await export.rows(session=session, kind=kind, personal=args.include_personal)
                 )
         finally:
             await engine.dispose()
+
+    import asyncio
 
     found = asyncio.run(collect())
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
         writer = csv.DictWriter(
-            out, fieldnames=export.columns(args.kind, personal=args.include_personal)
+            out, fieldnames=export.columns(kind, personal=args.include_personal)
         )
         writer.writeheader()
         writer.writerows(found)
@@ -207,6 +211,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 return await audit.verify(session=session)
         finally:
             await engine.dispose()
+
+    import asyncio
 
     report = asyncio.run(check())
     if report.ok:
@@ -233,8 +239,8 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--as",
         dest="role",
-        choices=["staff", "privacy", "dpo"],
-        default="dpo",
+        choices=[r.value for r in Role],
+        default=Role.DPO.value,
         help="the role to act in (default dpo); staff see only their own tickets",
     )
     console.add_argument(
@@ -263,7 +269,7 @@ def parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="the DSAR log or the breach register as CSV")
     db_option(export)
-    export.add_argument("--kind", choices=["requests", "breaches"], required=True)
+    export.add_argument("--kind", choices=[k.value for k in ExportKind], required=True)
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", help="file to write (default: standard output)")
     export.add_argument(

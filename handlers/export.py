@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
+from storage.enums import ExportKind
 from storage.models import Breach, Pause, Request
 
 REQUEST_COLUMNS = (
@@ -155,14 +156,16 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
     return {key: _cell(value) for key, value in values.items()}
 
 
-def columns(kind: str, *, personal: bool) -> tuple[str, ...]:
-    if kind == "requests":
+def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
+    if kind == ExportKind.REQUESTS:
         return REQUEST_COLUMNS + (REQUEST_PERSONAL if personal else ())
     return BREACH_COLUMNS + (BREACH_PERSONAL if personal else ())
 
 
-async def rows(*, session: AsyncSession, kind: str, personal: bool) -> Iterator[dict[str, str]]:
-    if kind == "requests":
+async def rows(
+    *, session: AsyncSession, kind: ExportKind, personal: bool
+) -> Iterator[dict[str, str]]:
+    if kind == ExportKind.REQUESTS:
         pauses = await repo.pauses_by_request(session=session)
         requests = await repo.all_requests(session=session)
         return iter(

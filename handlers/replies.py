@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.forms import action_names
 from handlers.ports import ChannelPost, Reply
-from storage.enums import RequestState
+from storage.enums import BreachState, RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
 from storage.refs import TicketKind
 
@@ -37,7 +37,7 @@ def person(stored: str | None) -> str:
     return "@" + stored.partition(":")[2]
 
 
-def relative(day: date, today: date) -> str:
+def relative(day: date, *, today: date) -> str:
     days = (day - today).days
     if days == 0:
         return "today"
@@ -56,7 +56,7 @@ def request_deadline_text(req: Request, today: date) -> str:
     if req.state == RequestState.AWAITING_CLARIFICATION:
         return f"paused: clarification asked {fmt_day(req.clarification_asked_on)}"
     assert req.due is not None
-    return f"due {fmt_day(req.due)} ({relative(req.due, today)})"
+    return f"due {fmt_day(req.due)} ({relative(req.due, today=today)})"
 
 
 def request_line(req: Request, today: date) -> str:
@@ -83,7 +83,7 @@ def request_reply(
         ("Clock start", fmt_day(req.clock_start)),
         ("One-month deadline", fmt_day(req.base_due)),
     ]
-    if req.type != "complaint":
+    if req.type != RequestType.COMPLAINT:
         fields.append(("Extension notice by", fmt_day(req.extension_notice_by)))
         fields.append(("Extended deadline", fmt_day(req.extended_due)))
     if req.internal_target is not None:
@@ -196,7 +196,7 @@ def breach_reply(
         text=headline or f"{breach.ref} — personal-data breach",
         fields=tuple(fields),
         ref=breach.ref,
-        actions=BREACH_ACTIONS if personal and breach.state != "closed" else (),
+        actions=BREACH_ACTIONS if personal and breach.state != BreachState.CLOSED else (),
     )
 
 

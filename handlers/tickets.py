@@ -20,6 +20,7 @@ from handlers.deadlines import (
 )
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
 from storage import repositories as repo
+from storage.enums import Outcome as Ending
 from storage.enums import RequestState as S
 from storage.enums import RequestType
 from storage.models import Pause, Request
@@ -316,7 +317,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     if req.state == S.CLOSED:
         raise Refusal(f"{req.ref} is already closed ({req.outcome})")
     req.outcome, req.outcome_reason = cmd.outcome, cmd.reason
-    if cmd.outcome == "refused":
+    if cmd.outcome == Ending.REFUSED:
         req.complaint_right_told_on = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     elif cmd.told is not None:
         raise Refusal("told= is only for refusals (the date the requester was told)", field="told")

@@ -14,6 +14,8 @@ from sqlalchemy import Dialect, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.enums import OutboxState, ReminderState
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores an aware datetime as UTC; SQLite keeps no offset, so it is restored on load."""
@@ -180,20 +182,24 @@ class Event(SQLModel, table=True):
     hash: str = Field(sa_type=String(64))
 
 
+_REMINDER_PENDING = f"state = '{ReminderState.PENDING.value}'"  # the partial indexes' predicates
+_OUTBOX_PENDING = f"state = '{OutboxState.PENDING.value}'"
+
+
 class Reminder(SQLModel, table=True):
     """A nudge due at ``fire_at``; rows are the schedule, so a restart loses none."""
 
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("ticket_ref", "kind", "fire_at", name="uq_reminders_ticket_kind_fire"),
-        Index("ix_reminders_pending_fire_at", "fire_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
+        Index("ix_reminders_pending_fire_at", "fire_at", postgresql_where=text(_REMINDER_PENDING),
+              sqlite_where=text(_REMINDER_PENDING)),
     )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     ticket_ref: str = Field(max_length=16, index=True)
     kind: str = Field(max_length=32)
     fire_at: datetime = Field(sa_type=UTCDateTime)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=ReminderState.PENDING, max_length=16)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -206,8 +212,8 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
+        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text(_OUTBOX_PENDING),
+              sqlite_where=text(_OUTBOX_PENDING)),
         Index("ix_outbox_thread", "platform", "target", "thread_key", "id"),
     )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
@@ -217,7 +223,7 @@ class OutboxMessage(SQLModel, table=True):
     thread_key: str | None = Field(default=None, max_length=64)
     dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
     payload: str = Field(sa_type=Text)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

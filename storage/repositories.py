@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 
-from storage.enums import BreachState, RequestState
+from storage.enums import BreachState, DeliveryKind, OutboxState, ReminderState, RequestState
 from storage.models import (
     AuditHead,
     Breach,
@@ -32,7 +32,8 @@ from storage.refs import TicketKind, kind_of
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # The state the partial indexes are built on, as a literal in the SQL: a bound parameter would
 # let PostgreSQL's generic plan for a prepared statement ignore those indexes and scan.
-PENDING: ColumnElement[str] = literal_column("'pending'")
+# (OutboxState.PENDING and ReminderState.PENDING are the same word, as in the index predicates.)
+PENDING: ColumnElement[str] = literal_column(f"'{OutboxState.PENDING.value}'")
 
 
 async def next_number(*, session: AsyncSession, name: str) -> int:
@@ -346,8 +347,8 @@ async def thread_parent_id(
             col(OutboxMessage.platform) == platform,
             col(OutboxMessage.target) == target,
             col(OutboxMessage.thread_key) == thread_key,
-            col(OutboxMessage.kind) == "post",
-            col(OutboxMessage.state) == "sent",
+            col(OutboxMessage.kind) == DeliveryKind.POST,
+            col(OutboxMessage.state) == OutboxState.SENT,
         )
         .order_by(col(OutboxMessage.id))
         .limit(1)
@@ -367,11 +368,12 @@ async def outbox_by_id(
 async def outbox_counts(*, session: AsyncSession, failing_after: int) -> dict[str, int]:
     """Pending, failing (pending after ``failing_after`` attempts) and failed messages."""
     query = select(
-        func.count().filter(col(OutboxMessage.state) == "pending"),
+        func.count().filter(col(OutboxMessage.state) == OutboxState.PENDING),
         func.count().filter(
-            col(OutboxMessage.state) == "pending", col(OutboxMessage.attempts) >= failing_after
+            col(OutboxMessage.state) == OutboxState.PENDING,
+            col(OutboxMessage.attempts) >= failing_after,
         ),
-        func.count().filter(col(OutboxMessage.state) == "failed"),
+        func.count().filter(col(OutboxMessage.state) == OutboxState.FAILED),
     ).select_from(OutboxMessage)
     pending, failing, failed = (await session.execute(query)).one()
     return {"pending": int(pending), "failing": int(failing), "failed": int(failed)}
@@ -387,7 +389,9 @@ async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
 
 async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
     await session.execute(
-        delete(Reminder).where(col(Reminder.ticket_ref) == ref, col(Reminder.state) == "pending")
+        delete(Reminder).where(
+            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING
+        )
     )
 
 
@@ -417,7 +421,7 @@ async def lock_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | 
 async def due_reminders_for(*, session: AsyncSession, ref: str, now: datetime) -> list[Reminder]:
     query = select(Reminder).where(
         col(Reminder.ticket_ref) == ref,
-        col(Reminder.state) == "pending",
+        col(Reminder.state) == ReminderState.PENDING,
         col(Reminder.fire_at) <= now,
     )
     return list((await session.execute(query)).scalars())

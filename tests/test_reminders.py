@@ -28,13 +28,13 @@ from handlers.ports import (
     ChatUser,
     Delivery,
     DeliveryKind,
-    RecordingNotifier,
     Reply,
     WeeklySummary,
 )
 from storage import repositories as repo
 from storage.models import Reminder, Request
 from tests.conftest import COMPLIANCE, DPO, PRIVACY, STAFF, Driver, FakeClock
+from tests.fakes.notifier import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.ports import RecordingNotifier
 from storage import repositories as repo
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock, database_state
+from tests.fakes.notifier import RecordingNotifier
 
 NEW = '/dsar new access name="Jane Doe" email=jane@example.com received=2025-11-03 via=letter'
 
