@@ -6,12 +6,13 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, views
+from handlers import audit, rules, views
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import (
     DeadlineError,
+    clarification_pauses,
     complaint_ack_due,
     request_deadlines,
 )
@@ -64,36 +65,39 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
 
 
 def recompute(req: Request, pauses: list[Pause], ctx: Context) -> None:
-    """Set every deadline on ``req`` from its facts; the rules are all in ``deadlines``."""
-    if req.type == RequestType.COMPLAINT:
-        req.clock_start, req.base_due = req.received, complaint_ack_due(req.received)
-        if req.state != S.CLOSED:
-            req.due = req.base_due
-        return
-    identity = req.identity_received_on if req.identity_asked_on is not None else None
-    if req.state in (S.AWAITING_ID, S.AWAITING_FEE):
-        # The clock has not started: no deadline exists until identity or fee arrives.
-        req.clock_start = req.base_due = req.due = None
-        req.extension_notice_by = req.extended_due = req.internal_target = None
-        return
+    """Set every deadline on ``req`` from its facts (``recompute_dates`` with the policy)."""
     try:
+        recompute_dates(req, pauses, internal_target_days=ctx.policy.internal_target_days)
+    except DeadlineError as exc:
+        raise Refusal(str(exc)) from exc
+
+
+def recompute_dates(req: Request, pauses: list[Pause], *, internal_target_days: int | None) -> None:
+    """Set every deadline on ``req``; the dates come from ``deadlines``, and which of them
+    applies in the request's state from ``rules.operative_due``. A closed request keeps the
+    deadline it was closed against."""
+    if req.type == RequestType.COMPLAINT:
+        req.clock_start, req.base_due = req.received, complaint_ack_due(req.received, req.calendar)
+    elif req.state in (S.AWAITING_ID, S.AWAITING_FEE):
+        # The clock has not started: no deadline exists until identity or fee arrives.
+        req.clock_start = req.base_due = None
+        req.extension_notice_by = req.extended_due = req.internal_target = None
+    else:
+        identity = req.identity_received_on if req.identity_asked_on is not None else None
+        counted = pauses if clarification_pauses(req.type) else []  # Art 12A: access only
         dates = request_deadlines(
             received=req.received,
             identity_received=identity,
             fee_paid=req.fee_paid_on,
-            pauses=[PauseSpan(p.asked_on, p.answered_on) for p in pauses],
+            pauses=[PauseSpan(p.asked_on, p.answered_on) for p in counted],
             calendar=req.calendar,
-            internal_target_days=ctx.policy.internal_target_days,
+            internal_target_days=internal_target_days,
         )
-    except DeadlineError as exc:
-        raise Refusal(str(exc)) from exc
-    req.clock_start, req.base_due = dates.clock_start, dates.due
-    req.extension_notice_by, req.extended_due = dates.extension_notice_by, dates.extended_due
-    req.internal_target = dates.internal_target
-    if req.state == S.AWAITING_CLARIFICATION:
-        req.due = None
-    elif req.state != S.CLOSED:
-        req.due = req.extended_due if req.extended else req.base_due
+        req.clock_start, req.base_due = dates.clock_start, dates.due
+        req.extension_notice_by, req.extended_due = dates.extension_notice_by, dates.extended_due
+        req.internal_target = dates.internal_target
+    if req.state != S.CLOSED:
+        req.due = rules.operative_due(req)
 
 
 async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: bool) -> Request:
@@ -319,7 +323,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     elif cmd.told is not None:
         raise Refusal("told= is only for refusals (the date the requester was told)")
     req.state, req.closed_on = S.CLOSED, ctx.today
-    on_time = req.due is None or req.closed_on <= req.due
+    on_time = rules.is_on_time(req)
     return await _change(
         ctx,
         session,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.ports import ChannelPost, Reply
-from storage.enums import RequestState
+from storage.enums import RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
 
 REQUEST_ACTIONS = ("verify", "ask-id", "clarify", "extend", "assign", "close")
@@ -51,7 +51,11 @@ def request_deadline_text(req: Request, today: date) -> str:
         return f"clock stopped: awaiting identity since {fmt_day(req.identity_asked_on)}"
     if req.state == RequestState.AWAITING_FEE:
         return f"clock stopped: awaiting fee since {fmt_day(req.fee_asked_on)}"
-    if req.state == RequestState.AWAITING_CLARIFICATION:
+    if req.type == RequestType.COMPLAINT:
+        if req.due is None:
+            return "no statutory acknowledgement date (received before 19 Jun 2026)"
+        return f"acknowledge by {fmt_day(req.due)} ({relative(req.due, today)})"
+    if req.state == RequestState.AWAITING_CLARIFICATION and req.due is None:
         return f"paused: clarification asked {fmt_day(req.clarification_asked_on)}"
     assert req.due is not None
     return f"due {fmt_day(req.due)} ({relative(req.due, today)})"
@@ -78,10 +82,12 @@ def request_reply(
         ("State", req.state),
         ("Deadline", request_deadline_text(req, today)),
         ("Received", f"{fmt_day(req.received)} by {req.via}"),
-        ("Clock start", fmt_day(req.clock_start)),
-        ("One-month deadline", fmt_day(req.base_due)),
     ]
-    if req.type != "complaint":
+    if req.type == RequestType.COMPLAINT:
+        fields.append(("Acknowledge by", fmt_day(req.base_due)))
+    else:
+        fields.append(("Clock start", fmt_day(req.clock_start)))
+        fields.append(("One-month deadline", fmt_day(req.base_due)))
         fields.append(("Extension notice by", fmt_day(req.extension_notice_by)))
         fields.append(("Extended deadline", fmt_day(req.extended_due)))
     if req.internal_target is not None:

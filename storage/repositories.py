@@ -19,6 +19,7 @@ from storage.models import (
     Breach,
     ConversationRef,
     Counter,
+    DeskFact,
     Event,
     InboundDelivery,
     Note,
@@ -507,3 +508,32 @@ async def conversation_ref(
     *, session: AsyncSession, platform: str, key: str
 ) -> ConversationRef | None:
     return await session.get(ConversationRef, (platform, key))
+
+
+# --- facts about the desk ------------------------------------------------------------------------
+
+
+async def desk_fact(*, session: AsyncSession, key: str) -> str | None:
+    row = await session.get(DeskFact, key)
+    return None if row is None else row.value
+
+
+async def set_desk_fact(*, session: AsyncSession, key: str, value: str) -> None:
+    row = await session.get(DeskFact, key)
+    if row is None:
+        session.add(DeskFact(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+    await session.flush()
+
+
+async def open_requests_for_update(*, session: AsyncSession) -> list[Request]:
+    """Every request not yet closed, locked, in reference order."""
+    query = (
+        select(Request)
+        .where(col(Request.state) != RequestState.CLOSED.value)
+        .order_by(col(Request.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
