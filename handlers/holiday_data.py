@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, tickets
+from handlers import audit, request_dates
 from handlers.context import Policy
 from handlers.deadlines import DeadlineError, holidays_version
 from handlers.reminders import reschedule
@@ -30,7 +30,9 @@ async def refresh(*, session: AsyncSession, policy: Policy, now: datetime) -> in
         before = (req.due, req.base_due, req.extended_due, req.internal_target)
         pauses = await repo.pauses_for(session=session, request_id=req.id)
         try:
-            tickets.recompute_dates(req, pauses, internal_target_days=policy.internal_target_days)
+            request_dates.recompute_dates(
+                req, pauses, internal_target_days=policy.internal_target_days
+            )
         except DeadlineError:
             continue  # a calendar no longer known: keep the dates it has
         if (req.due, req.base_due, req.extended_due, req.internal_target) == before:

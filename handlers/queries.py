@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, tickets, views
+from handlers import breaches, rules, tickets, views
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -14,7 +12,6 @@ from handlers.deadlines import DeadlineError, request_deadlines
 from handlers.ports import Outcome, Reply, Tone
 from storage import repositories as repo
 
-DUE_SOON_DAYS = 7  # today and the six days after it
 LIST_LIMIT = 200
 
 
@@ -38,13 +35,14 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
     which = cmd.which
     soon = which == c.ListFilter.DUE_SOON
     mine = which == c.ListFilter.MINE or not ctx.actor.role.is_privacy_team
+    first, last = rules.due_soon_window(ctx.today)
     rows = await repo.list_requests(
         session=session,
         open_only=which != c.ListFilter.ALL,
         involving=ctx.who if mine else None,
-        due_from=ctx.today if soon else None,
-        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS - 1) if soon else None,
-        overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
+        due_from=first if soon else None,
+        due_by=last if soon else None,
+        where=rules.overdue_sql(ctx.today) if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )
     scope = "your" if mine else "all"

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import views
+from handlers import rules, views
 from handlers.context import Policy
 from handlers.offsets import ReminderOffsets
 from handlers.outbox import enqueue_direct, enqueue_post
 from handlers.ports import ChatUser, Reply
 from storage import repositories as repo
-from storage.enums import BreachState, RequestState, RequestType
+from storage.enums import RequestState, RequestType
 from storage.models import Breach, Reminder, Request
 
 OVERDUE, BREACH_REPEAT, ID_CHASE, EXTENSION = "overdue", "breach-repeat", "id-chase", "extension"
@@ -59,7 +59,7 @@ def request_schedule(
 
 
 def breach_schedule(breach: Breach, offsets: ReminderOffsets) -> list[tuple[str, datetime]]:
-    if breach.state not in (BreachState.OPEN, BreachState.ASSESSED):
+    if not rules.breach_undecided(breach):
         return []  # the ICO decision is recorded: the 72-hour clock no longer matters
     plan = [(f"breach-{h}h", breach.aware_at + timedelta(hours=h)) for h in offsets.breach_hours]
     plan.append((BREACH_REPEAT, breach.ico_due + timedelta(hours=offsets.breach_repeat_hours)))
@@ -253,7 +253,7 @@ async def _notify(
 def _still_running(ticket: Request | Breach) -> bool:
     if isinstance(ticket, Request):
         return ticket.state != RequestState.CLOSED
-    return ticket.state in (BreachState.OPEN, BreachState.ASSESSED)
+    return rules.breach_undecided(ticket)
 
 
 async def _first_alarm(session: AsyncSession, ticket: Request | Breach, chosen: Reminder) -> bool:

@@ -12,7 +12,15 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from storage.enums import BreachState, RequestState, RequestType
+from storage.enums import (
+    BreachState,
+    FeeBasis,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    RequestState,
+    RequestType,
+)
 from storage.models import Breach, Request
 
 DUE_SOON_DAYS = 7  # today and the six days after it
@@ -74,3 +82,77 @@ def on_time_sql() -> ColumnElement[bool]:
 
 def overdue_sql(today: date) -> ColumnElement[bool]:
     return and_(col(Request.state) != RequestState.CLOSED.value, col(Request.due) < today)
+
+
+# --- who may do what when ------------------------------------------------------------------------
+
+ACT_AT_ONCE = (RequestType.CONSENT, RequestType.OBJECTION)  # Art 7(3), Art 21(3)
+RECIPIENT_RIGHTS = (RequestType.RECTIFICATION, RequestType.ERASURE, RequestType.RESTRICTION)
+REFUSALS = (Outcome.REFUSED, Outcome.PARTIALLY_FULFILLED)
+
+
+def late_action(req: Request, *, on: date, late_after_days: int) -> tuple[str, bool] | None:
+    """Why asking for identity, clarification or a fee on ``on`` is late, and whether the
+    deadline had already passed; None when it is in time (SPEC §4 "late actions")."""
+    if req.due is not None and on > req.due:
+        return f"the deadline {req.due.isoformat()} had already passed", True
+    days = (on - req.received).days
+    if days > late_after_days:
+        return f"it is {days} days after receipt (more than {late_after_days})", False
+    return None
+
+
+def fee_refusal(req: Request, *, basis: FeeBasis | None, reason: str | None) -> str | None:
+    """Why no fee may be asked for, or None: a fee only where the request is manifestly
+    unfounded or excessive (Art 12(5)), with the reason, or for further copies (Art 15(3))."""
+    if basis is None:
+        return (
+            "a fee may be charged only where the request is manifestly unfounded or excessive "
+            "(Art 12(5)) or for further copies (Art 15(3)): give basis=unfounded|excessive|copies"
+        )
+    if basis == FeeBasis.COPIES and req.type != RequestType.ACCESS:
+        return "basis=copies is for further copies of a subject access response (Art 15(3))"
+    if basis != FeeBasis.COPIES and not reason:
+        return f'a fee on the basis that the request is {basis} needs reason="…" (Art 12(5))'
+    return None
+
+
+def close_refusal(
+    req: Request,
+    *,
+    outcome: Outcome,
+    basis: RefusalBasis | None,
+    exemption: str | None,
+    recipients: RecipientsTold | None,
+) -> str | None:
+    """Why the request may not be closed like this, or None (Art 12(4), Art 19)."""
+    if outcome in REFUSALS:
+        if basis is None:
+            return (
+                f"{outcome} needs basis=unfounded|excessive|exemption (manifestly unfounded or "
+                "excessive, Art 12(5), or a DPA 2018 Schedule 2-4 exemption)"
+            )
+        if basis == RefusalBasis.EXEMPTION and not exemption:
+            return 'basis=exemption needs exemption="…" naming the DPA 2018 exemption relied on'
+    elif basis is not None or exemption is not None:
+        return "basis= and exemption= are only for refused or partially_fulfilled requests"
+    needs_recipients = outcome == Outcome.FULFILLED and req.type in RECIPIENT_RIGHTS
+    if needs_recipients and recipients is None:
+        return (
+            f"closing a fulfilled {req.type} request: were the recipients of the data told "
+            "(Art 19)? give recipients=told|none|impossible|disproportionate"
+        )
+    if recipients is not None and not needs_recipients:
+        return "recipients= is for fulfilled rectification, erasure or restriction requests"
+    return None
+
+
+def refusal_told_late(req: Request) -> bool:
+    """The requester learnt of the refusal and their right to complain after the deadline."""
+    told, due = req.complaint_right_told_on, req.due
+    return told is not None and due is not None and told > due
+
+
+def breach_must_be_notified(breach: Breach) -> bool:
+    """PECR reg 5A: a communications provider notifies every personal-data breach."""
+    return breach.pecr

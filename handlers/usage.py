@@ -9,21 +9,25 @@ USAGE: dict[str, str] = {
     "dsar list": "/dsar list [open|mine|due-soon|overdue|all]",
     "dsar verify": "/dsar verify REF method=<account|email_match|document_seen|knowledge|authority>"
     " [received=YYYY-MM-DD]",
-    "dsar ask-id": "/dsar ask-id REF [asked=YYYY-MM-DD]",
-    "dsar clarify": "/dsar clarify REF [asked=YYYY-MM-DD]",
+    "dsar ask-id": '/dsar ask-id REF [asked=YYYY-MM-DD] [late-reason="…"]',
+    "dsar clarify": '/dsar clarify REF [asked=YYYY-MM-DD] [late-reason="…"]',
     "dsar resume": "/dsar resume REF [received=YYYY-MM-DD]",
-    "dsar fee": "/dsar fee REF amount=…",
+    "dsar fee": '/dsar fee REF amount=… basis=<unfounded|excessive|copies> [reason="…"] '
+    '[late-reason="…"]',
     "dsar fee-paid": "/dsar fee-paid REF [received=YYYY-MM-DD]",
     "dsar assign": "/dsar assign REF @person",
     "dsar note": '/dsar note REF "…"',
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
     "dsar close": "/dsar close REF outcome=<fulfilled|partially_fulfilled|refused|withdrawn|"
-    'no_data_held> [reason="…"] [told=YYYY-MM-DD]',
+    'no_data_held> [reason="…"] [basis=unfounded|excessive|exemption] [exemption="…"] '
+    "[told=YYYY-MM-DD] [recipients=told|none|impossible|disproportionate]",
+    "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
     "breach new": '/breach new aware="YYYY-MM-DDTHH:MM[+HH:MM]" summary="…" [occurred=…] '
-    '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"]',
+    '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"] '
+    "[pecr=yes|no]",
     "breach assess": "/breach assess REF risk=<none|low|high> [subjects=N] [records=N]",
     "breach ico": "/breach ico REF case=… [at=YYYY-MM-DDTHH:MM]",
     "breach not-reportable": '/breach not-reportable REF reason="…"',

@@ -87,7 +87,7 @@ SCRIPT = """\
 /dsar clarify DSAR-0001 asked=2025-11-10
 /dsar resume DSAR-0001 received=2025-11-12
 /dsar extend DSAR-0001 reason="several systems" told=2025-11-20
-/dsar close DSAR-0001 outcome=refused reason="manifestly excessive"
+/dsar close DSAR-0001 outcome=refused reason="manifestly excessive" basis=excessive
 /breach new aware="2025-11-20T10:00+00:00" summary="laptop left on a train" subjects=12
 /breach assess BREACH-0001 risk=low
 /breach ico BREACH-0001 case=IC-99 at=2025-11-21T09:00
@@ -263,3 +263,25 @@ def test_migrate_recomputes_stored_deadlines_when_the_holiday_data_changes(
         due = conn.execute("SELECT due FROM requests WHERE ref = 'DSAR-0001'").fetchone()
     assert due == ("2026-06-16",)
     assert run_cli("audit", "verify", "--db", str(db)).returncode == 0
+
+
+def test_console_story_late_actions_and_act_at_once(tmp_path: Path) -> None:
+    script = (
+        '/dsar new access name="A" email=a@example.com received=2025-01-06\n'
+        "/dsar ask-id DSAR-0001\n"
+        '/dsar ask-id DSAR-0001 late-reason="the letter was misfiled"\n'
+        "/dsar list overdue\n"
+        '/dsar new consent name="B" email=b@example.com\n'
+        "/dsar stopped DSAR-0002\n"
+        "/dsar show DSAR-0002\n"
+    )
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=script, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # the first ask-id is refused
+    out = result.stdout
+    assert "is late (the deadline 2025-02-06 had already passed)" in out
+    assert 'late-reason="…"' in out
+    assert "DSAR-0001: identity requested" in out
+    assert "1 overdue request(s), all" in out  # the late ask-id did not take it off the list
+    assert "Withdrawal of consent takes effect at once" in out
+    assert "[DM → @operator] DSAR-0002 (consent): Withdrawal of consent" in out
+    assert "processing stopped" in out
