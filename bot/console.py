@@ -13,19 +13,20 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from handlers.commands import quote
-from handlers.context import Policy
+from handlers.arguments import Value
+from handlers.commands import check_field
 from handlers.desk import Desk
+from handlers.forms import Field, FieldKind, FormRequest
+from handlers.policy import Policy
 from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as render_summary
-from handlers.views import fmt_day, fmt_moment
-from storage.enums import RequestType, Role, Via
+from storage.enums import Role
 
 CONSOLE = "console"
 OPERATOR = ChatUser(CONSOLE, "operator")
 CONSOLE_CHANNEL = ChatUser(CONSOLE, "compliance")
 PROMPT = "privacy-desk> "
-Ask = Callable[[str], str | None]
 
 
 class ConsoleNotifier:
@@ -71,45 +72,21 @@ def operator_policy(policy: Policy, role: Role) -> Policy:
     return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
 
 
-def form_request(ask: Ask) -> str | None:
-    """Prompt for the fields of ``/dsar new``; returns the equivalent command line."""
-    fields = [
-        ("type", f"Type ({'|'.join(t.value for t in RequestType)})", True),
-        ("name", "Requester's name", True),
-        ("email", "Requester's email", True),
-        ("received", "Received (YYYY-MM-DD, blank for today)", False),
-        ("via", f"Arrived by ({'|'.join(v.value for v in Via)}, blank for email)", False),
-        ("details", "Details (optional)", False),
-    ]
-    parts = ["/dsar new"]
-    for key, label, required in fields:
-        value = ask(label)
-        if value is None:
-            return None
-        if not value and not required:
-            continue
-        parts.append(value if key == "type" else f"{key}={quote(value)}")
-    return " ".join(parts)
-
-
-def form_breach(ask: Ask) -> str | None:
-    fields = [
-        ("aware", "Became aware (YYYY-MM-DDTHH:MM, local time or with +HH:MM)", True),
-        ("summary", "What happened", True),
-        ("occurred", "When it happened (optional)", False),
-        ("data", "Categories of data (optional)", False),
-        ("people", "Categories of people (optional)", False),
-        ("subjects", "Approximate number of people (optional)", False),
-        ("records", "Approximate number of records (optional)", False),
-    ]
-    parts = ["/breach new"]
-    for key, label, _required in fields:
-        value = ask(label)
-        if value is None:
-            return None
-        if value:
-            parts.append(f"{key}={quote(value)}")
-    return " ".join(parts)
+def prompt_for(field: Field) -> str:
+    """The prompt for one field of a form, from the form specification."""
+    if field.kind == FieldKind.CHOICE:
+        blank = f", blank for {field.default}" if field.default else ""
+        return f"{field.label} ({'|'.join(field.choices)}{blank})"
+    if field.kind == FieldKind.DATE:
+        return f"{field.label} (YYYY-MM-DD{', blank for today' if field.optional else ''})"
+    if field.kind == FieldKind.DATETIME:
+        optional = ", optional" if field.optional else ""
+        return f"{field.label} (YYYY-MM-DDTHH:MM, local time or with +HH:MM{optional})"
+    if field.kind == FieldKind.PERSON:
+        return f"{field.label} (@name)"
+    if field.kind == FieldKind.NUMBER:
+        return f"{field.label} (a whole number{', optional' if field.optional else ''})"
+    return field.label + (" (optional)" if field.optional else "")
 
 
 def render(outcome: Outcome) -> str:
@@ -165,21 +142,49 @@ class Console:
             if not self.interactive:
                 print(f"{PROMPT}{line}", file=self.stdout)
             head = line.split()[0].lower().lstrip("/")
-            if line.lower().split() in (["/dsar", "new"], ["dsar", "new"]):
-                line = await asyncio.to_thread(form_request, self._ask) or ""
-            elif line.lower().split() in (["/breach", "new"], ["breach", "new"]):
-                line = await asyncio.to_thread(form_breach, self._ask) or ""
-            if not line:
-                continue
             if head not in ("dsar", "breach"):
                 print("! commands start with /dsar or /breach (try /dsar help)", file=self.stdout)
                 failures += 1
                 continue
             outcome = await self.desk.run_text(actor=self.actor, text=line)
+            if outcome.form is not None:
+                filled = await self._fill(outcome.form)
+                if filled is None:
+                    failures += 1
+                    continue
+                outcome = filled
             failures += outcome.reply.tone == Tone.ERROR
             print(render(outcome), file=self.stdout)
             self.stdout.flush()
             await self._sweep()
+
+    async def _fill(self, request: FormRequest) -> Outcome | None:
+        """Ask for each field of the form, checking each answer as it is typed (at a terminal
+        a wrong answer is asked again; from a pipe the form stops, nothing logged), then submit
+        the answers as the form's values. ``None``: the form was abandoned."""
+        values: dict[str, Value] = {}
+        for field in request.form.fields:
+            while True:
+                answer = await asyncio.to_thread(self._ask, prompt_for(field))
+                if answer is None:
+                    print("! the form was not finished: nothing logged", file=self.stdout)
+                    return None
+                if not answer and field.required and field.default is None:
+                    reason = f"{field.label} is needed"
+                elif not answer:
+                    break
+                else:
+                    reason = check_field(field, answer) or ""
+                    if not reason:
+                        values[field.key] = answer
+                        break
+                print(f"! {reason}", file=self.stdout)
+                if not self.interactive:
+                    print("! nothing logged", file=self.stdout)
+                    return None
+        return await self.desk.submit(
+            actor=self.actor, form=request.form, ref=request.ref, values=values
+        )
 
     async def _sweep(self) -> None:
         """Fire whatever is due now (a back-dated ticket may be overdue at once)."""

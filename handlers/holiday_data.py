@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit, request_dates
-from handlers.context import Policy
 from handlers.deadlines import DeadlineError, holidays_version
+from handlers.policy import Policy
 from handlers.reminders import reschedule
 from storage import repositories as repo
 

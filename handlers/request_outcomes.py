@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import command_types as c
-from handlers import rules, views
+from handlers import replies, rules
 from handlers.context import Context, Refusal
 from handlers.ports import Outcome
 from handlers.tickets import ACTIVE, commit_change, load, not_complaint, require_state
@@ -18,14 +18,15 @@ async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
     req = await load(ctx, session, cmd.ref, for_update=True)
     not_complaint(req, "extend")
     if req.extended:
-        raise Refusal(f"{req.ref} is already extended to {views.fmt_day(req.extended_due)}")
+        raise Refusal(f"{req.ref} is already extended to {replies.fmt_day(req.extended_due)}")
     require_state(req, ACTIVE, "extend")
     told = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     assert req.extension_notice_by is not None
     if told > req.extension_notice_by:
         raise Refusal(
-            f"{req.ref}: the requester had to be told by {views.fmt_day(req.extension_notice_by)}"
-            f" (told {views.fmt_day(told)}); the extension is not available"
+            f"{req.ref}: the requester had to be told by {replies.fmt_day(req.extension_notice_by)}"
+            f" (told {replies.fmt_day(told)}); the extension is not available",
+            field="told",
         )
     req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told
     return await commit_change(
@@ -42,7 +43,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     if cmd.outcome in rules.REFUSALS:
         told = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     elif cmd.told is not None:
-        raise Refusal("told= is only for refusals (the date the requester was told)")
+        raise Refusal("told= is only for refusals (the date the requester was told)", field="told")
     why_not = rules.close_refusal(
         req,
         outcome=cmd.outcome,
@@ -62,7 +63,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     if told_late:
         warning = (
             f"The requester was told of the refusal and of the right to complain to the ICO "
-            f"after the deadline ({views.fmt_day(req.due)}): recorded as late."
+            f"after the deadline ({replies.fmt_day(req.due)}): recorded as late."
         )
     return await commit_change(
         ctx,

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, rules, views
+from handlers import audit, replies, rules
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
@@ -21,6 +21,7 @@ from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
 from storage.models import Pause, Request
+from storage.refs import TicketKind, TicketRef
 
 ACTIVE = (S.RECEIVED, S.IN_PROGRESS)
 
@@ -29,7 +30,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     received = ctx.day_or_today(cmd.received, "received=")
     number = await repo.next_number(session=session, name="DSAR")
     req = Request(
-        ref=f"DSAR-{number:04d}",
+        ref=str(TicketRef(TicketKind.REQUEST, number)),
         type=cmd.type,
         state=S.RECEIVED,
         via=cmd.via,
@@ -55,16 +56,16 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:
         headline += " — already overdue"
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
     )
     direct: tuple[DirectMessage, ...] = ()
     if req.type in rules.ACT_AT_ONCE:  # Art 7(3) / Art 21(3): stop now, reply within the month
-        now = views.act_at_once_text(req)
+        now = replies.act_at_once_text(req)
         reply = Reply(text=reply.text, fields=reply.fields, lines=(now,), ref=req.ref)
         note = Reply(text=f"{req.ref} ({req.type}): {now}", ref=req.ref)
         direct = tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
-    return Outcome(reply=reply, posts=(views.request_post(req),), direct=direct, changed=True)
+    return Outcome(reply=reply, posts=(replies.request_post(req),), direct=direct, changed=True)
 
 
 async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: bool) -> Request:
@@ -101,7 +102,7 @@ async def commit_change(
         action=action,
         facts={"state": req.state, "due": req.due, **(facts or {})},
     )
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req,
         today=ctx.today,
         pauses=pauses,
@@ -112,7 +113,7 @@ async def commit_change(
     if warning:
         reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
     return Outcome(
-        reply=reply, posts=(views.request_post(req, change),), direct=direct, changed=True
+        reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
 
 
@@ -209,7 +210,7 @@ async def clarify(ctx: Context, session: AsyncSession, cmd: c.Clarify) -> Outcom
         change="clarification asked; the deadline does not move",
         facts={"asked": asked, "clock": "running", **late},
         warning=f"Only a subject access request pauses for clarification (Art 12A): this "
-        f"{req.type} request is still due {views.fmt_day(req.due)}.",
+        f"{req.type} request is still due {replies.fmt_day(req.due)}.",
     )
 
 
@@ -278,7 +279,7 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
     req.assignee = str(assignee)
     note = Reply(
         text=f"{req.ref} ({req.type}) is assigned to you: "
-        f"{views.request_deadline_text(req, ctx.today)}",
+        f"{replies.request_deadline_text(req, ctx.today)}",
         ref=req.ref,
     )
     return await commit_change(

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import audit, export, jobs
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from storage.db import transaction
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock, database_state
 

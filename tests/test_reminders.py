@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import audit, jobs
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.offsets import OffsetsError, ReminderOffsets, parse_offsets
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from handlers.ports import (
     ChannelPost,
     ChatUser,
@@ -765,7 +765,8 @@ async def test_weekly_summary_once_per_week_with_its_figures(
     following = all_summaries[-1]
     assert following.received_last_week == 1  # DSAR-0003, 24 Nov
     assert following.closed_last_week == 1
-    assert following.overdue == 2  # DSAR-0002 and now the complaint
+    # Issue 9: the complaint (received 2025, before s.164A) has no acknowledgement date to miss.
+    assert following.overdue == 1  # DSAR-0002
     assert following.due_next_7_days == 0
     assert following.open_breaches[0].status.startswith("ICO decision")
 

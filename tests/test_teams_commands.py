@@ -24,7 +24,11 @@ from tests.teams_harness import (
 
 NEW = 'dsar new access name="Jane Doe" email=jane@example.com received=2025-11-03 via=letter'
 REQUEST_INPUTS = ["type", "name", "email", "received", "via", "details"]
-BREACH_INPUTS = ["aware_date", "aware_time", "aware", "summary", "data", "people", "subjects"]
+# The breach form is the same one Slack and the console show: with when it happened (the old
+# hand-written Teams card had lost `occurred`). Teams has no date-and-time input, so a moment is
+# a date, a local time, or the exact time typed with its offset.
+BREACH_INPUTS = ["aware_date", "aware_time", "aware", "summary"]
+BREACH_INPUTS += ["occurred_date", "occurred_time", "occurred", "data", "people", "subjects"]
 BREACH_INPUTS += ["records"]
 PERSONAL = ("Jane", "Doe", "jane@example.com")
 

@@ -6,12 +6,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers import rules
+from handlers.forms import action_names
 from handlers.ports import ChannelPost, Reply
 from storage.enums import RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
+from storage.refs import TicketKind
 
-REQUEST_ACTIONS = ("verify", "ask-id", "clarify", "extend", "assign", "close")
-BREACH_ACTIONS = ("assess", "ico", "not-reportable", "tell-subjects", "close")
+REQUEST_ACTIONS = action_names(TicketKind.REQUEST)
+BREACH_ACTIONS = action_names(TicketKind.BREACH)
 
 
 def fmt_day(day: date | None) -> str:
