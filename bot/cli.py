@@ -165,7 +165,11 @@ def _complaint_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None]
     if args.received is None:
         raise CliError("give the date the complaint was received")
     if args.pause or args.clock_start:
-        raise CliError("--pause and --clock-start do not apply to a complaint")
+        print(
+            "privacy-desk: --pause and --clock-start ignored: a complaint's acknowledgement "
+            "runs from receipt (DPA 2018 s.164A)",
+            file=sys.stderr,
+        )
     received = d.parse_day(args.received)
     ack = d.complaint_ack_due(received, d.normalise_calendar(args.calendar))
     shown = None if ack is None else ack.isoformat()

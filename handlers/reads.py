@@ -78,7 +78,7 @@ async def overview(ctx: Context, session: AsyncSession) -> Overview:
         ),
         refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
         due_today=sum(r.due == today for r in requests),
-        overdue=sum(r.due is not None and r.due < today for r in requests),
+        overdue=sum(rules.is_overdue(r, today=today) for r in requests),
     )
 
 

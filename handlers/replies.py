@@ -127,7 +127,8 @@ def request_reply(
         fields.append(("Late action", req.late_reason))
     if req.type in (RequestType.CONSENT, RequestType.OBJECTION):
         fields.append(("Processing stopped", act_at_once_text(req)))
-    fields += [("Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
+    paused = "Paused" if req.type == RequestType.ACCESS else "Clarification (clock ran on)"
+    fields += [(paused, f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
         fields.append(

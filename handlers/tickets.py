@@ -54,7 +54,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         new=True,
     )
     headline = f"{req.ref} logged: {req.type} request"
-    if req.due is not None and req.due < ctx.today:
+    if rules.is_overdue(req, today=ctx.today):
         headline += " — already overdue"
     reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline

@@ -219,6 +219,12 @@ def test_deadline_complaint_acknowledgement(args: list[str], ack: str | None) ->
     assert "one_month" not in result.stdout and "extended_due" not in out
 
 
+def test_deadline_complaint_ignores_a_pause_visibly() -> None:
+    result = _deadline_json("2026-11-26", "--complaint", "--pause", "2026-11-27:2026-11-30")
+    assert result.returncode == 0 and json.loads(result.stdout)["acknowledge_by"] == "2026-12-29"
+    assert "ignored" in result.stderr and result.stderr.count("\n") == 1
+
+
 def test_deadline_complaint_in_words() -> None:
     said = run_cli("deadline", "2026-11-26", "--complaint").stdout
     assert "acknowledge by 2026-12-29" in said and "one-month" not in said.lower()
