@@ -267,7 +267,7 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return reads.help_reply(command.group)
+            return reads.help_reply(command.group, privacy_team=ctx.actor.role.is_privacy_team)
         if isinstance(command, c.DeadlineQuery):
             return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))

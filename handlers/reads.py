@@ -119,8 +119,10 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
     return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO, personal=False))
 
 
-def help_reply(group: str) -> Outcome:
-    lines = tuple(help_lines(group))
+def help_reply(group: str, *, privacy_team: bool = True) -> Outcome:
+    lines = tuple(help_lines(group, privacy_team=privacy_team))
+    if not privacy_team:
+        lines += ("The other commands are for the privacy team.",)
     intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
     reply = Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO, personal=False)
     return Outcome(reply=reply)
