@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.enums import ExportKind, Role
+from storage.enums import ExportKind, RequestType, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -104,12 +104,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     from storage.migrate import upgrade
 
     settings = _settings(args.db)
     upgrade(settings.database_url)
     print("database is up to date")
+    moved = asyncio.run(_refresh_deadlines(settings))
+    if moved is not None:
+        print(f"holiday data changed: {moved} stored deadline(s) moved")
     return 0
+
+
+async def _refresh_deadlines(settings: Settings) -> int | None:
+    """Recompute open requests' deadlines when the ``holidays`` release changed (issue 9)."""
+    from handlers import holiday_data
+    from handlers.ports import SystemClock
+    from storage.db import create_engine, session_factory, transaction
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            return await holiday_data.refresh(
+                session=session, policy=settings.policy(), now=SystemClock().now()
+            )
+    finally:
+        await engine.dispose()
 
 
 def _pause(text: str) -> tuple[date, date]:
@@ -130,35 +151,82 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             tz = d.zone(args.timezone)
             aware = d.parse_moment(args.breach, tz)
             due = d.breach_ico_due(aware)
-            result = {"aware_at": aware.isoformat(), "ico_due": due.isoformat()}
+            result: dict[str, str | None] = {
+                "aware_at": aware.isoformat(),
+                "ico_due": due.isoformat(),
+            }
             human = (
                 f"aware {aware.astimezone(tz):%a %Y-%m-%d %H:%M %Z}; "
                 f"tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
             )
+        elif args.complaint or args.type == "complaint":
+            result, human = _complaint_deadline(args)
         else:
-            if args.received is None:
-                raise CliError("give the date the request was received, or --breach TIME")
-            received = d.parse_day(args.received)
-            start = d.parse_day(args.clock_start) if args.clock_start else None
-            if start is not None and start < received:
-                raise CliError("--clock-start cannot be before the date received")
-            dates = d.request_deadlines(
-                received=received,
-                identity_received=start,
-                pauses=[d.Pause(a, b) for a, b in args.pause],
-                calendar=d.normalise_calendar(args.calendar),
-            )
-            result = {
-                "clock_start": dates.clock_start.isoformat(),
-                "due": dates.due.isoformat(),
-                "extension_notice_by": dates.extension_notice_by.isoformat(),
-                "extended_due": dates.extended_due.isoformat(),
-            }
-            human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+            result, human = _request_deadline(args)
     except d.DeadlineError as exc:
         raise CliError(str(exc)) from exc
     print(json.dumps(result) if args.json else human)
     return 0
+
+
+def _complaint_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
+    from handlers import deadlines as d
+
+    if args.received is None:
+        raise CliError("give the date the complaint was received")
+    if args.pause or args.clock_start:
+        print(
+            "privacy-desk: --pause and --clock-start ignored: a complaint's acknowledgement "
+            "runs from receipt (DPA 2018 s.164A)",
+            file=sys.stderr,
+        )
+    received = d.parse_day(args.received)
+    ack = d.complaint_ack_due(received, d.normalise_calendar(args.calendar))
+    shown = None if ack is None else ack.isoformat()
+    result = {"received": received.isoformat(), "acknowledge_by": shown, "due": shown}
+    if ack is None:
+        human = (
+            f"received {received.isoformat()}: no statutory acknowledgement date "
+            f"(DPA 2018 s.164A applies to complaints received from "
+            f"{d.COMPLAINT_ACK_FROM.isoformat()})"
+        )
+    else:
+        human = f"received {received.isoformat()}: acknowledge by {ack.isoformat()}"
+    return result, human
+
+
+def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
+    from handlers import deadlines as d
+
+    if args.received is None:
+        raise CliError("give the date the request was received, or --breach TIME")
+    received = d.parse_day(args.received)
+    start = d.parse_day(args.clock_start) if args.clock_start else None
+    if start is not None and start < received:
+        raise CliError("--clock-start cannot be before the date received")
+    pauses = [d.Pause(a, b) for a, b in args.pause]
+    ignored = bool(pauses) and not d.clarification_pauses(args.type)
+    dates = d.request_deadlines(
+        received=received,
+        identity_received=start,
+        pauses=[] if ignored else pauses,
+        calendar=d.normalise_calendar(args.calendar),
+    )
+    result: dict[str, str | None] = {
+        "clock_start": dates.clock_start.isoformat(),
+        "due": dates.due.isoformat(),
+        "extension_notice_by": dates.extension_notice_by.isoformat(),
+        "extended_due": dates.extended_due.isoformat(),
+    }
+    human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+    if ignored:
+        # On stderr so the JSON on stdout keeps its shape; a person sees it either way.
+        print(
+            f"privacy-desk: --pause ignored: a clarification stops the clock only for subject "
+            f"access requests (Art 12A(5)), not {args.type}",
+            file=sys.stderr,
+        )
+    return result, human
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -262,6 +330,15 @@ def parser() -> argparse.ArgumentParser:
     deadline.add_argument("--calendar", default="GB-ENG")
     deadline.add_argument("--clock-start", help="YYYY-MM-DD identity or fee arrived")
     deadline.add_argument("--pause", type=_pause, action="append", default=[], metavar="FROM:TO")
+    deadline.add_argument(
+        "--type",
+        default="access",
+        choices=[t.value for t in RequestType],
+        help="the right asked for (--pause applies to access only)",
+    )
+    deadline.add_argument(
+        "--complaint", action="store_true", help="when to acknowledge a complaint (s.164A)"
+    )
     deadline.add_argument("--breach", metavar="TIME", help="when the organisation became aware")
     deadline.add_argument("--timezone", default="Europe/London", help="for local breach times")
     deadline.add_argument("--json", action="store_true")

@@ -162,6 +162,7 @@ class WeeklySummary:
     median_days_to_close: float | None
     extensions_in_use: int
     open_breaches: tuple[BreachClock, ...]
+    late_actions: int = 0  # open requests where ID, clarification or a fee was asked late
 
 
 ChannelContent = ChannelPost | WeeklySummary

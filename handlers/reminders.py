@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import replies
+from handlers import replies, rules
 from handlers.offsets import ReminderOffsets
 from handlers.outbox import enqueue_direct, enqueue_post
 from handlers.policy import Policy
 from handlers.ports import ChatUser, Reply
 from storage import repositories as repo
-from storage.enums import BreachState, ReminderSlot, ReminderState, RequestState, RequestType
 from storage.enums import ReminderKind as K
+from storage.enums import ReminderSlot, ReminderState, RequestState, RequestType
 from storage.models import Breach, Reminder, Request
 
 OVERDUE, BREACH_REPEAT, ID_CHASE, EXTENSION = K.OVERDUE, K.BREACH_REPEAT, K.ID_CHASE, K.EXTENSION
@@ -62,7 +62,7 @@ def request_schedule(
 
 
 def breach_schedule(breach: Breach, offsets: ReminderOffsets) -> list[tuple[str, datetime]]:
-    if breach.state not in (BreachState.OPEN, BreachState.ASSESSED):
+    if not rules.breach_undecided(breach):
         return []  # the ICO decision is recorded: the 72-hour clock no longer matters
     plan = [
         (str(ReminderSlot(K.BREACH, h)), breach.aware_at + timedelta(hours=h))
@@ -268,7 +268,7 @@ async def _notify(
 def _still_running(ticket: Request | Breach) -> bool:
     if isinstance(ticket, Request):
         return ticket.state != RequestState.CLOSED
-    return ticket.state in (BreachState.OPEN, BreachState.ASSESSED)
+    return rules.breach_undecided(ticket)
 
 
 async def _first_alarm(session: AsyncSession, ticket: Request | Breach, chosen: Reminder) -> bool:

@@ -143,3 +143,28 @@ class Role(StrEnum):
     @property
     def is_privacy_team(self) -> bool:
         return self in (Role.PRIVACY, Role.DPO)
+
+
+class FeeBasis(StrEnum):
+    """The only grounds for a fee: Art 12(5) (manifestly unfounded or excessive), Art 15(3)."""
+
+    UNFOUNDED = "unfounded"
+    EXCESSIVE = "excessive"
+    COPIES = "copies"
+
+
+class RefusalBasis(StrEnum):
+    """Art 12(5) manifestly unfounded or excessive, or a named DPA 2018 Sch 2-4 exemption."""
+
+    UNFOUNDED = "unfounded"
+    EXCESSIVE = "excessive"
+    EXEMPTION = "exemption"
+
+
+class RecipientsTold(StrEnum):
+    """Art 19: recipients told of a rectification, erasure or restriction, or why not."""
+
+    TOLD = "told"
+    NONE = "none"
+    IMPOSSIBLE = "impossible"
+    DISPROPORTIONATE = "disproportionate"

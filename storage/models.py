@@ -90,6 +90,16 @@ class RequestBase(SQLModel):
     outcome_reason: str | None = Field(default=None, sa_type=Text)
     complaint_right_told_on: date | None = None
     closed_on: date | None = None
+    # Issue 9: an ask-id / clarify / fee taken late needs a reason; one taken after the deadline
+    # had passed keeps that deadline (``missed_due``), so the request stays overdue.
+    late_reason: str | None = Field(default=None, sa_type=Text)
+    missed_due: date | None = None
+    fee_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|copies
+    fee_reason: str | None = Field(default=None, sa_type=Text)
+    refusal_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|exemption
+    refusal_exemption: str | None = Field(default=None, sa_type=Text)
+    processing_stopped_on: date | None = None  # consent withdrawn / marketing objection
+    recipients_told: str | None = Field(default=None, max_length=16)  # Art 19
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -134,6 +144,8 @@ class BreachBase(SQLModel):
     subjects_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delay_reason: str | None = Field(default=None, sa_type=Text)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A public electronic communications service breach (PECR reg 5A): always notified.
+    pecr: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class Breach(BreachBase, table=True):
@@ -153,6 +165,14 @@ class Breach(BreachBase, table=True):
     subject_categories: str | None = Field(default=None, sa_type=Text)
     consequences: str | None = Field(default=None, sa_type=Text)
     measures: str | None = Field(default=None, sa_type=Text)
+
+
+class DeskFact(SQLModel, table=True):
+    """A fact about the desk itself, such as the holiday-data release deadlines were built on."""
+
+    __tablename__ = "desk_facts"
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=200)
 
 
 class Note(SQLModel, table=True):

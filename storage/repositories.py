@@ -19,6 +19,7 @@ from storage.models import (
     Breach,
     ConversationRef,
     Counter,
+    DeskFact,
     Event,
     InboundDelivery,
     Note,
@@ -134,10 +135,11 @@ async def list_requests(
     involving: str | None = None,
     due_from: date | None = None,
     due_by: date | None = None,
-    overdue_on: date | None = None,
+    where: ColumnElement[bool] | None = None,
     limit: int | None = None,
 ) -> list[Request]:
-    """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets."""
+    """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets;
+    ``where`` is a rule from ``handlers.rules`` (such as overdue) as SQL."""
     query = select(Request)
     if open_only:
         query = query.where(col(Request.state) != RequestState.CLOSED.value)
@@ -149,8 +151,8 @@ async def list_requests(
         query = query.where(col(Request.due) >= due_from)
     if due_by is not None:
         query = query.where(col(Request.due) <= due_by)
-    if overdue_on is not None:
-        query = query.where(col(Request.due) < overdue_on)
+    if where is not None:
+        query = query.where(where)
     query = query.order_by(col(Request.due).is_(None), col(Request.due), col(Request.id))
     if limit is not None:
         query = query.limit(limit)
@@ -220,10 +222,12 @@ async def count_requests(
     received_to: date | None = None,
     closed_from: date | None = None,
     closed_to: date | None = None,
+    late_flagged: bool | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> int:
-    """How many requests match every given bound (bounds are inclusive)."""
+    """How many requests match every given bound (bounds are inclusive) and ``where``."""
     query = select(func.count()).select_from(Request)
-    conditions = []
+    conditions = [] if where is None else [where]
     if open_only:
         conditions.append(col(Request.state) != RequestState.CLOSED.value)
     if due_from is not None:
@@ -232,6 +236,9 @@ async def count_requests(
         conditions.append(col(Request.due) <= due_to)
     if extended is not None:
         conditions.append(col(Request.extended) == extended)
+    if late_flagged is not None:
+        flagged = col(Request.late_reason).is_not(None)
+        conditions.append(flagged if late_flagged else ~flagged)
     if received_from is not None:
         conditions.append(col(Request.received) >= received_from)
     if received_to is not None:
@@ -244,13 +251,15 @@ async def count_requests(
     return int((await session.execute(query)).scalar_one())
 
 
-async def closing_stats(*, session: AsyncSession, since: date) -> tuple[int, int, float | None]:
-    """For requests closed on or after ``since``: (closed, closed on time, median days to close).
+async def closing_stats(
+    *, session: AsyncSession, since: date, on_time: ColumnElement[bool]
+) -> tuple[int, int, float | None]:
+    """For requests closed on or after ``since``: (closed, closed ``on_time``, median days to
+    close); ``on_time`` is ``handlers.rules.on_time_sql()``.
 
     All in SQL: PostgreSQL's ``percentile_cont``; on SQLite the middle row(s) by OFFSET.
     """
     closed_recently = col(Request.closed_on) >= since
-    on_time = or_(col(Request.due).is_(None), col(Request.closed_on) <= col(Request.due))
     counts = select(func.count(), func.count().filter(on_time)).where(closed_recently)
     total, timely = (await session.execute(counts)).one()
     if not total:
@@ -512,3 +521,32 @@ async def conversation_ref(
     *, session: AsyncSession, platform: str, key: str
 ) -> ConversationRef | None:
     return await session.get(ConversationRef, (platform, key))
+
+
+# --- facts about the desk ------------------------------------------------------------------------
+
+
+async def desk_fact(*, session: AsyncSession, key: str) -> str | None:
+    row = await session.get(DeskFact, key)
+    return None if row is None else row.value
+
+
+async def set_desk_fact(*, session: AsyncSession, key: str, value: str) -> None:
+    row = await session.get(DeskFact, key)
+    if row is None:
+        session.add(DeskFact(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+    await session.flush()
+
+
+async def open_requests_for_update(*, session: AsyncSession) -> list[Request]:
+    """Every request not yet closed, locked, in reference order."""
+    query = (
+        select(Request)
+        .where(col(Request.state) != RequestState.CLOSED.value)
+        .order_by(col(Request.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())

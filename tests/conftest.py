@@ -46,6 +46,7 @@ TABLES = (
     "outbox",
     "inbound",
     "conversation_refs",
+    "desk_facts",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")
