@@ -144,6 +144,10 @@ async def test_two_replicas_deliver_each_nudge_and_the_summary_once(
     try:
         await _open_overdue(engine, tickets)
         extra = {"SUMMARY_CRON": "* * * * *"}  # every minute: both replicas try each time
+        # This test is about two live replicas sharing the work (SKIP LOCKED claims), not about
+        # taking over a dead one's lease (the SIGKILL test is): a lease long enough that a busy
+        # machine's slow batch is not mistaken for a crashed replica.
+        extra["OUTBOX_LEASE_SECONDS"] = "20"
         envs = [_env(db_url, fake.base_url, _free_port(), **extra) for _ in range(2)]
         async with server(envs[0], tmp_path), server(envs[1], tmp_path):
             expected = tickets * 3 + 1  # posts, alarms, DMs, and one weekly summary
