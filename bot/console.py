@@ -142,6 +142,16 @@ class Console:
             if not self.interactive:
                 print(f"{PROMPT}{line}", file=self.stdout)
             head = line.split()[0].lower().lstrip("/")
+            if " ".join(line.lower().lstrip("/").split()) == "dsar paste":
+                outcome = await self._paste()
+                if outcome is None:
+                    failures += 1
+                    continue
+                failures += outcome.reply.tone == Tone.ERROR
+                print(render(outcome), file=self.stdout)
+                self.stdout.flush()
+                await self._sweep()
+                continue
             if head not in ("dsar", "breach"):
                 print("! commands start with /dsar or /breach (try /dsar help)", file=self.stdout)
                 failures += 1
@@ -158,17 +168,72 @@ class Console:
             self.stdout.flush()
             await self._sweep()
 
-    async def _fill(self, request: FormRequest) -> Outcome | None:
+    async def _paste(self) -> Outcome | None:
+        """``/dsar paste``: read the requester's words up to a line with a single ``.``, show
+        the proposal, then log it (asking only what is missing), edit it, or drop it."""
+        from handlers.triage import Kind, propose
+        from handlers.triage.prefill import explain, form_for
+
+        print("Paste the text, then a line with a single . to finish.", file=self.stdout)
+        lines: list[str] = []
+        while (line := await asyncio.to_thread(self._read, "")) is not None:
+            if line.strip() == ".":
+                break
+            lines.append(line)
+        else:
+            print("! the paste was not finished: nothing logged", file=self.stdout)
+            return None
+        text = "\n".join(lines)
+        proposal = propose(text)
+        print(explain(proposal), file=self.stdout)
+        request = form_for(proposal, text)
+        for key in ("type", "name", "email", "received"):
+            if key in request.values:
+                print(f"  {key}: {request.values[key]}", file=self.stdout)
+        if proposal.kind is Kind.NONE:
+            question = "Log it as a request (r), as a breach (b), or drop it (d)?"
+        else:
+            question = "Log it (l), edit it (e), or drop it (d)?"
+        while (choice := await asyncio.to_thread(self._ask, question)) is not None:
+            choice = choice.lower()[:1]
+            if choice == "d":
+                print("dropped: nothing logged", file=self.stdout)
+                return None
+            if choice in ("r", "b") and proposal.kind is Kind.NONE:
+                as_kind = Kind.BREACH if choice == "b" else Kind.REQUEST
+                return await self._fill(form_for(proposal, text, as_kind=as_kind), ask_all=True)
+            if choice in ("l", "e") and proposal.kind is not Kind.NONE:
+                return await self._fill(request, ask_all=choice == "e")
+            if not self.interactive:
+                break
+        print("! nothing logged", file=self.stdout)
+        return None
+
+    async def _fill(self, request: FormRequest, *, ask_all: bool = True) -> Outcome | None:
         """Ask for each field of the form, checking each answer as it is typed (at a terminal
         a wrong answer is asked again; from a pipe the form stops, nothing logged), then submit
-        the answers as the form's values. ``None``: the form was abandoned."""
+        the answers as the form's values. Values the request already carries are kept: asked
+        again (blank keeps them) with ``ask_all``; without it only what is required and missing
+        is asked. ``None``: the form was abandoned."""
         values: dict[str, Value] = {}
         for field in request.form.fields:
+            given = request.values.get(field.key)
+            if not ask_all and (given or field.optional):
+                if given:
+                    values[field.key] = given
+                continue
             while True:
-                answer = await asyncio.to_thread(self._ask, prompt_for(field))
+                prompt = prompt_for(field)
+                if given:
+                    shown = given if len(given) <= 40 else given[:39] + "…"
+                    prompt += f" [{' '.join(shown.split())}]"
+                answer = await asyncio.to_thread(self._ask, prompt)
                 if answer is None:
                     print("! the form was not finished: nothing logged", file=self.stdout)
                     return None
+                if not answer and given:
+                    values[field.key] = given
+                    break
                 if not answer and field.required and field.default is None:
                     reason = f"{field.label} is needed"
                 elif not answer:
