@@ -113,8 +113,11 @@ def _evidence(
     for hit in chosen:
         phrase = hit.phrase if len(hit.phrase) <= 60 else hit.phrase[:57] + "…"
         low = phrase.lower()
-        if not any(low in p.lower() or p.lower() in low for p in phrases):
-            phrases.append(phrase)
+        if any(low in p.lower() for p in phrases):
+            continue
+        # A longer phrase of the same weight replaces the shorter one it contains.
+        phrases = [p for p in phrases if p.lower() not in low]
+        phrases.append(phrase)
     if not phrases:
         phrases = classifier.top_words(text, model, top)
     return tuple(phrases[:_MAX_EVIDENCE])
