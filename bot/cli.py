@@ -44,7 +44,7 @@ def _settings(db: str | None) -> Settings:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import build_core, prepare_database
-    from bot.console import Console, ConsoleNotifier, operator_policy
+    from bot.console import Console, ConsoleNotifier, history_file, operator, operator_policy
     from bot.scheduler import build_scheduler
     from storage.enums import Role
 
@@ -55,11 +55,18 @@ def cmd_console(args: argparse.Namespace) -> int:
         scheduler = None
         try:
             role = Role(args.role)
-            policy = operator_policy(settings.policy(), role)
+            user = operator(args.user)
+            policy = operator_policy(settings.policy(), role, user=user)
             notifier = ConsoleNotifier(sys.stdout, policy.timezone)
             core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
             console = Console(
-                core.desk, role=role, stdin=sys.stdin, stdout=sys.stdout, sweep=core.sweep
+                core.desk,
+                role=role,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                sweep=core.sweep,
+                history=history_file(settings.database_url),
+                user=user,
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
                 scheduler = build_scheduler(
@@ -260,7 +267,17 @@ def parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot in the terminal")
     db_option(console)
-    console.add_argument("--as", dest="role", choices=["staff", "privacy", "dpo"], default="dpo")
+    console.add_argument(
+        "--as",
+        dest="role",
+        choices=["staff", "privacy", "dpo"],
+        default="dpo",
+        help="the role to act in (default dpo); staff see only their own tickets",
+    )
+    console.add_argument(
+        "--user",
+        help="who you are at the console (default: operator), e.g. --as staff --user alice",
+    )
     console.set_defaults(func=cmd_console)
 
     serve = sub.add_parser("serve", help="the server: /slack/events, /healthz, /readyz, /metrics")

@@ -6,21 +6,31 @@ The person at the console is the local operator (``console:operator``) and acts 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.console_input import Lines, PipeLines, TerminalLines
 from handlers.arguments import Value
 from handlers.commands import check_field
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.forms import Field, FieldKind, FormRequest
-from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
+from handlers.policy import Policy
+from handlers.ports import (
+    Actor,
+    ChannelPost,
+    ChatUser,
+    Delivery,
+    Outcome,
+    Overview,
+    Tone,
+    WeeklySummary,
+)
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as render_summary
-from handlers.views import fmt_day, fmt_moment
 from storage.enums import Role
 
 CONSOLE = "console"
@@ -63,13 +73,34 @@ class ConsoleNotifier:
         return f"{post.ref} {what} · {post.ticket_type} · {post.state} · {deadline}"
 
 
-def operator_policy(policy: Policy, role: Role) -> Policy:
+CONSOLE_DPO = ChatUser(CONSOLE, "dpo")
+
+
+def operator(user: str | None) -> ChatUser:
+    """The person at the console: ``console:operator``, or ``console:<name>`` with ``--user``."""
+    return OPERATOR if not user else ChatUser(CONSOLE, user.lstrip("@"))
+
+
+def operator_policy(policy: Policy, role: Role, *, user: ChatUser = OPERATOR) -> Policy:
     """The configured policy with the console operator in the role they act in, and the
-    console's own compliance channel beside any configured ones."""
-    team = policy.privacy_team | {OPERATOR} if role.is_privacy_team else policy.privacy_team
-    dpo = policy.dpo | {OPERATOR} if role == Role.DPO else policy.dpo
+    console's own compliance channel beside any configured ones. Acting as staff, a console
+    DPO (``@dpo``) stands in, so the direct messages a DPO would get are printed too."""
+    team = policy.privacy_team | {user} if role.is_privacy_team else policy.privacy_team
+    dpo = policy.dpo | {user} if role == Role.DPO else policy.dpo
+    if not role.is_privacy_team:
+        team, dpo = team | {CONSOLE_DPO}, dpo | {CONSOLE_DPO}
     channels = (*policy.compliance_channels, CONSOLE_CHANNEL)
     return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
+
+
+def history_file(database_url: str) -> Path | None:
+    """The console's command history: beside the SQLite database (``privacy-desk.db.history``);
+    none for a server database, whose host is no place for one person's typing."""
+    prefix, sep, path = database_url.partition(":///")
+    if not sep or not prefix.startswith("sqlite") or path in ("", ":memory:"):
+        return None
+    database = Path(path)
+    return database.with_name(database.name + ".history")
 
 
 def prompt_for(field: Field) -> str:
@@ -103,155 +134,194 @@ class Console:
         stdin: TextIO,
         stdout: TextIO,
         sweep: Callable[[], Awaitable[object]] | None = None,
+        history: Path | None = None,
+        user: ChatUser = OPERATOR,
     ) -> None:
         self.desk = desk
         self.sweep = sweep
-        self.actor: Actor = desk.actor(OPERATOR, role=role)
-        self.stdin, self.stdout = stdin, stdout
+        self.actor: Actor = desk.actor(user, role=role)
+        self.stdout = stdout
         self.interactive = stdin.isatty()
+        self.overview: Overview | None = None
+        self.lines: Lines = (
+            TerminalLines(history=history, refs=self._refs, status=self._status)
+            if self.interactive
+            else PipeLines(stdin)
+        )
 
-    def _read(self, prompt: str) -> str | None:
-        if self.interactive:
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-        line = self.stdin.readline()
-        return None if line == "" else line.rstrip("\n")
+    def _refs(self) -> tuple[str, ...]:
+        return self.overview.refs if self.overview is not None else ()
 
-    def _ask(self, label: str) -> str | None:
-        value = self._read(f"  {label}: ")
-        return None if value is None else value.strip()
+    def _status(self) -> str:
+        seen = self.overview
+        if seen is None:
+            return ""
+        return (
+            f" {len(seen.requests)} open request(s) · {seen.overdue} overdue · "
+            f"{seen.due_today} due today · {len(seen.breaches)} open breach(es)"
+        )
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stdout)
+        self.stdout.flush()
 
     async def run(self) -> int:
         if self.interactive:
-            print(
-                f"privacy-desk console — acting as {self.actor.role}. "
-                "Type /dsar help, /breach help, or quit.",
-                file=self.stdout,
+            self._say(
+                f"privacy-desk console — @{self.actor.user.external_id} acting as "
+                f"{self.actor.role}. "
+                "Type /dsar help, /breach help, or quit. Tab completes; Ctrl-D leaves."
             )
         failures = 0
-        await self._sweep()
+        await self._after_command()
         while True:
-            line = await asyncio.to_thread(self._read, PROMPT if self.interactive else "")
+            try:
+                line = await self.lines.read(PROMPT if self.interactive else "")
+            except KeyboardInterrupt:
+                continue  # Ctrl-C at the prompt clears the line, as in a shell
             if line is None or line.strip().lower() in ("quit", "exit"):
+                if line is None and self.interactive:
+                    self._say("")  # leave the terminal on a fresh line
                 return 1 if failures and not self.interactive else 0
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             if not self.interactive:
-                print(f"{PROMPT}{line}", file=self.stdout)
-            head = line.split()[0].lower().lstrip("/")
-            if " ".join(line.lower().lstrip("/").split()) == "dsar paste":
-                outcome = await self._paste()
-                if outcome is None:
-                    failures += 1
-                    continue
-                failures += outcome.reply.tone == Tone.ERROR
-                print(render(outcome), file=self.stdout)
-                self.stdout.flush()
-                await self._sweep()
-                continue
-            if head not in ("dsar", "breach"):
-                print("! commands start with /dsar or /breach (try /dsar help)", file=self.stdout)
-                failures += 1
-                continue
-            outcome = await self.desk.run_text(actor=self.actor, text=line)
-            if outcome.form is not None:
-                filled = await self._fill(outcome.form)
-                if filled is None:
-                    failures += 1
-                    continue
-                outcome = filled
-            failures += outcome.reply.tone == Tone.ERROR
-            print(render(outcome), file=self.stdout)
-            self.stdout.flush()
-            await self._sweep()
+                self._say(f"{PROMPT}{line}")
+            failures += not await self._one(line)
+            await self._after_command()
+
+    async def _one(self, line: str) -> bool:
+        """Run one line; False when it was refused."""
+        if line.lower() in ("help", "?", "/help"):
+            for group in ("dsar", "breach"):
+                self._say(render(await self.desk.run_text(actor=self.actor, text=f"/{group} help")))
+            return True
+        head = line.split()[0].lower().lstrip("/")
+        if " ".join(line.lower().lstrip("/").split()) == "dsar paste":
+            try:
+                pasted = await self._paste()
+            except KeyboardInterrupt:
+                self._say("\n! paste cancelled: nothing logged")
+                return False
+            if pasted is None:
+                return False
+            self._say(render(pasted))
+            return pasted.reply.tone != Tone.ERROR
+        if head not in ("dsar", "breach"):
+            self._say("! commands start with /dsar or /breach (try help)")
+            return False
+        outcome = await self.desk.run_text(actor=self.actor, text=line)
+        if outcome.form is not None:
+            if not self.interactive:
+                # The lines that follow are commands, not answers: never read them as a form.
+                self._say("! give the fields as arguments when reading from a pipe")
+                self._say(f"  {outcome.reply.lines[0]}" if outcome.reply.lines else "")
+                return False
+            filled = await self._fill(outcome.form)
+            if filled is None:
+                return False
+            outcome = filled
+        self._say(render(outcome))
+        return outcome.reply.tone != Tone.ERROR
 
     async def _paste(self) -> Outcome | None:
         """``/dsar paste``: read the requester's words up to a line with a single ``.``, show
-        the proposal, then log it (asking only what is missing), edit it, or drop it."""
+        what triage proposes, then log it (asking only what is missing), edit it, or drop it.
+        The answers are read after the text, from a terminal or a pipe alike."""
         from handlers.triage import Kind, propose
         from handlers.triage.prefill import explain, form_for
 
-        print("Paste the text, then a line with a single . to finish.", file=self.stdout)
+        self._say("Paste the text, then a line with a single . to finish.")
         lines: list[str] = []
-        while (line := await asyncio.to_thread(self._read, "")) is not None:
-            if line.strip() == ".":
-                break
+        while (line := await self.lines.read("  ")) is not None and line.strip() != ".":
             lines.append(line)
-        else:
-            print("! the paste was not finished: nothing logged", file=self.stdout)
+        if line is None:
+            self._say("! the paste was not finished: nothing logged")
             return None
         text = "\n".join(lines)
         proposal = propose(text)
-        print(explain(proposal), file=self.stdout)
+        self._say(explain(proposal))
         request = form_for(proposal, text)
         for key in ("type", "name", "email", "received"):
             if key in request.values:
-                print(f"  {key}: {request.values[key]}", file=self.stdout)
-        if proposal.kind is Kind.NONE:
-            question = "Log it as a request (r), as a breach (b), or drop it (d)?"
-        else:
-            question = "Log it (l), edit it (e), or drop it (d)?"
-        while (choice := await asyncio.to_thread(self._ask, question)) is not None:
-            choice = choice.lower()[:1]
+                self._say(f"  {key}: {request.values[key]}")
+        none = proposal.kind is Kind.NONE
+        question = (
+            "  Log it as a request (r), as a breach (b), or drop it (d)? "
+            if none
+            else "  Log it (l), edit it (e), or drop it (d)? "
+        )
+        while (choice := await self.lines.read(question)) is not None:
+            choice = choice.strip().lower()[:1]
             if choice == "d":
-                print("dropped: nothing logged", file=self.stdout)
+                self._say("dropped: nothing logged")
                 return None
-            if choice in ("r", "b") and proposal.kind is Kind.NONE:
+            if none and choice in ("r", "b"):
                 as_kind = Kind.BREACH if choice == "b" else Kind.REQUEST
-                return await self._fill(form_for(proposal, text, as_kind=as_kind), ask_all=True)
-            if choice in ("l", "e") and proposal.kind is not Kind.NONE:
+                return await self._fill(form_for(proposal, text, as_kind=as_kind))
+            if not none and choice in ("l", "e"):
                 return await self._fill(request, ask_all=choice == "e")
-            if not self.interactive:
-                break
-        print("! nothing logged", file=self.stdout)
+            self._say("! answer with one of the letters in brackets")
+        self._say("! nothing logged")
         return None
 
     async def _fill(self, request: FormRequest, *, ask_all: bool = True) -> Outcome | None:
-        """Ask for each field of the form, checking each answer as it is typed (at a terminal
-        a wrong answer is asked again; from a pipe the form stops, nothing logged), then submit
-        the answers as the form's values. Values the request already carries are kept: asked
-        again (blank keeps them) with ``ask_all``; without it only what is required and missing
-        is asked. ``None``: the form was abandoned."""
+        """Ask for each field of the form, checking each answer as it is typed: a wrong answer
+        is asked again with the reason and the choices, and what was typed is kept; Ctrl-C or
+        Ctrl-D abandons the form and nothing is logged. Then the answers are submitted as the
+        form's values. ``None``: the form was abandoned. Values the request carries (from
+        triage) are offered: blank keeps them; without ``ask_all`` only what is required and
+        missing is asked."""
         values: dict[str, Value] = {}
-        for field in request.form.fields:
-            given = request.values.get(field.key)
-            if not ask_all and (given or field.optional):
-                if given:
-                    values[field.key] = given
-                continue
-            while True:
-                prompt = prompt_for(field)
-                if given:
-                    shown = given if len(given) <= 40 else given[:39] + "…"
-                    prompt += f" [{' '.join(shown.split())}]"
-                answer = await asyncio.to_thread(self._ask, prompt)
+        try:
+            for field in request.form.fields:
+                given = request.values.get(field.key)
+                if not ask_all and (given or field.optional):
+                    if given:
+                        values[field.key] = given
+                    continue
+                answer = await self._answer(field, given)
                 if answer is None:
-                    print("! the form was not finished: nothing logged", file=self.stdout)
+                    self._say("! form cancelled: nothing logged")
                     return None
-                if not answer and given:
-                    values[field.key] = given
-                    break
-                if not answer and field.required and field.default is None:
-                    reason = f"{field.label} is needed"
-                elif not answer:
-                    break
-                else:
-                    reason = check_field(field, answer) or ""
-                    if not reason:
-                        values[field.key] = answer
-                        break
-                print(f"! {reason}", file=self.stdout)
-                if not self.interactive:
-                    print("! nothing logged", file=self.stdout)
-                    return None
-        return await self.desk.submit(
+                if answer:
+                    values[field.key] = answer
+        except KeyboardInterrupt:
+            self._say("\n! form cancelled: nothing logged")
+            return None
+        outcome = await self.desk.submit(
             actor=self.actor, form=request.form, ref=request.ref, values=values
         )
+        return outcome
 
-    async def _sweep(self) -> None:
-        """Fire whatever is due now (a back-dated ticket may be overdue at once)."""
+    async def _answer(self, field: Field, given: str | None = None) -> str | None:
+        """One field's answer, asked until it suits the field ("" for an optional one left
+        blank, ``given`` when there is one); ``None`` at the end of input."""
+        prompt = prompt_for(field)
+        if given:
+            prompt += f" [{' '.join(given.split())[:40]}]"
+        while True:
+            answer = await self.lines.read(f"  {prompt}: ", choices=field.choices)
+            if answer is None:
+                return None
+            answer = answer.strip()
+            if not answer and given:
+                return given
+            if not answer and field.required and field.default is None:
+                reason: str | None = f"{field.label} is needed"
+            elif not answer:
+                return field.default or ""
+            else:
+                reason = check_field(field, answer)
+            if reason is None:
+                return answer
+            self._say(f"! {reason}")
+
+    async def _after_command(self) -> None:
+        """Fire whatever is due now (a back-dated ticket may be overdue at once), and refresh
+        what the status bar and completion know."""
         if self.sweep is not None:
             await self.sweep()
+        if self.interactive:
+            self.overview = await self.desk.overview(actor=self.actor)

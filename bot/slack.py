@@ -23,7 +23,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
 from bot.render import slack_views as views
-from handlers import command_types as c
 from handlers import forms
 from handlers.desk import Desk
 from handlers.forms import FieldValue
@@ -200,15 +199,11 @@ class SlackAdapter:
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
-        actor = self.desk.actor(_user(event["user"]))
-        which = c.ListFilter.OPEN if actor.role.is_privacy_team else c.ListFilter.MINE
-        requests = await self.desk.run(actor=actor, command=c.ListRequests(which=which))
-        breaches = await self.desk.run(actor=actor, command=c.ListBreaches(open_only=True))
-        title = "All open tickets" if actor.role.is_privacy_team else "Your open tickets"
+        overview = await self.desk.overview(actor=self.desk.actor(_user(event["user"])))
         view = views.home_view(
-            title=title,
-            requests=[line.strip() for line in requests.reply.lines],
-            breaches=[line.strip() for line in breaches.reply.lines],
+            title=overview.title,
+            requests=list(overview.requests),
+            breaches=list(overview.breaches),
         )
         await client.views_publish(user_id=event["user"], view=view)
 

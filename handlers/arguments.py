@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -29,14 +30,20 @@ class Args:
         self.usage = usage
         self.positional: list[str] = []
         self.named: dict[str, Value] = {}
+        # word -> the key=value just before it: a stray word there is usually an unquoted value
+        self._after_key: dict[str, str] = {}
+        previous: str | None = None
         for token in tokens:
             key, sep, value = token.partition("=")
             if sep and not free_text and re.fullmatch(r"[a-z_-]+", key):
                 if key in self.named:
                     self.fail(f"{key}= is given twice")
                 self.named[key] = value
+                previous = key
             else:
                 self.positional.append(token)
+                if previous is not None:
+                    self._after_key.setdefault(token, previous)
 
     @classmethod
     def from_values(cls, *, usage: str, positional: list[str], named: Mapping[str, Value]) -> Args:
@@ -86,8 +93,11 @@ class Args:
         try:
             return kind(value.lower())
         except ValueError:
-            choices = "|".join(member.value for member in kind)
-            self.fail(f"{what} must be one of {choices}, not {show(value)}", field=field)
+            values = [member.value for member in kind]
+            hint = did_you_mean(value, values)
+            self.fail(
+                f"{what} must be one of {'|'.join(values)}, not {show(value)}{hint}", field=field
+            )
         raise AssertionError  # pragma: no cover - fail() always raises
 
     def take_day(self, key: str) -> date | None:
@@ -101,7 +111,7 @@ class Args:
         try:
             return parse_day(value)
         except DeadlineError as exc:
-            self.fail(f"{key}= {exc}", field=key)
+            self.fail(f"{key}= {exc}{_iso_hint(value)}", field=key)
         raise AssertionError  # pragma: no cover
 
     def take_moment(self, key: str, *, required: bool = False) -> datetime | None:
@@ -143,7 +153,48 @@ class Args:
 
     def done(self) -> None:
         if self.positional:
-            self.fail(f"unexpected {show(self.positional[0])}")
+            word = self.positional[0]
+            key = self._after_key.get(word)
+            if key is not None:  # not echoed: the word is likely part of a name
+                quoted = f'{key}="…"'
+                self.fail(
+                    f"unexpected word after {key}=: values with spaces need double quotes, "
+                    f"e.g. {quoted}",
+                    field=key,
+                )
+            self.fail(f"unexpected {show(word)}")
         if self.named:
             key = next(iter(self.named))
             self.fail(f"unknown argument {key}=", field=key)
+
+
+def _normal(word: str) -> str:
+    return re.sub(r"[\s_-]", "", word.lower())
+
+
+def did_you_mean(typed: str, choices: Iterable[str]) -> str:
+    """``: did you mean erasure?`` for a near miss (``erase``, ``duesoon``), else nothing."""
+    options = {_normal(choice): choice for choice in choices}
+    wanted = _normal(typed)
+    if wanted in options:
+        return f": did you mean {options[wanted]}?"
+    close = difflib.get_close_matches(wanted, list(options), n=1, cutoff=0.6)
+    if not close:
+        prefixed = [o for key, o in options.items() if key.startswith(wanted) and len(wanted) >= 3]
+        return f": did you mean {prefixed[0]}?" if len(prefixed) == 1 else ""
+    return f": did you mean {options[close[0]]}?"
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def _iso_hint(value: str) -> str:
+    """``24/11/2026`` -> ``: did you mean 2026-11-24?`` (UK dates are day first)."""
+    match = _DAY_FIRST.match(value.strip())
+    if match is None:
+        return ""
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return f": did you mean {date(year, month, day).isoformat()}?"
+    except ValueError:
+        return ""

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from email_validator import EmailNotValidError, validate_email
 
 from handlers import command_types as c
-from handlers.arguments import LIMITS, Args, Value
+from handlers.arguments import LIMITS, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
 from handlers.forms import Field, FieldKind, Form
 from handlers.usage import USAGE, CommandError, help_lines, quote, show, usage_for
@@ -95,8 +95,12 @@ def parse_command(command: str, text: str) -> c.Command:
     action, tokens = tokens[0].lower(), tokens[1:]
     usage = USAGE.get(f"{group} {action}")
     if usage is None:
+        actions = [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
+        hint = did_you_mean(action, actions)
         raise CommandError(
-            f"unknown command /{group} {show(action)}; /{group} help lists them", usage_for(group)
+            f"unknown command /{group} {show(action)}{hint}; the /{group} commands are "
+            + ", ".join(actions),
+            usage_for(group),
         )
     args = Args(tokens, usage, free_text=action in FREE_TEXT)
     builder = _builders(group)[action]

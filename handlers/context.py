@@ -1,18 +1,13 @@
-"""What every use case is given: who acts, when, under which policy; and how it refuses."""
+"""What every use case is given (who acts, when, under which policy) and how it refuses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from handlers.deadlines import DEFAULT_CALENDAR, DeadlineError, local_day, resolve_local
-from handlers.offsets import ReminderOffsets
-from handlers.ports import Actor, ChatUser
-from storage.enums import Role
-
-LONDON = ZoneInfo("Europe/London")
-DEFAULT_OFFSETS = ReminderOffsets()
+from handlers.deadlines import DeadlineError, local_day, resolve_local
+from handlers.policy import Policy
+from handlers.ports import Actor
 
 
 class Refusal(Exception):
@@ -29,27 +24,6 @@ class Refusal(Exception):
 def _field(what: str) -> str | None:
     """``received=`` -> ``received``: the argument an action's date came from."""
     return what[:-1] if what.endswith("=") else None
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """The organisation's settings that the core needs (built once from configuration)."""
-
-    timezone: ZoneInfo = LONDON
-    calendar: str = DEFAULT_CALENDAR
-    internal_target_days: int | None = None
-    privacy_team: frozenset[ChatUser] = frozenset()
-    dpo: frozenset[ChatUser] = frozenset()
-    # Where compliance posts go, one entry per platform: ChatUser(platform, channel id).
-    compliance_channels: tuple[ChatUser, ...] = ()
-    reminders: ReminderOffsets = DEFAULT_OFFSETS
-
-    def role_of(self, user: ChatUser) -> Role:
-        if user in self.dpo:
-            return Role.DPO
-        if user in self.privacy_team:
-            return Role.PRIVACY
-        return Role.STAFF
 
 
 @dataclass(frozen=True, slots=True)

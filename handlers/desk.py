@@ -15,13 +15,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, forms, queries, summary, tickets
+from handlers import breaches, forms, reads, summary, tickets
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
-from handlers.context import Context, Policy, Refusal
+from handlers.context import Context, Refusal
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
-from handlers.ports import Actor, ChatUser, Clock, DirectMessage, Outcome, Reply, Tone
+from handlers.policy import Policy
+from handlers.ports import (
+    Actor,
+    ChatUser,
+    Clock,
+    DirectMessage,
+    Outcome,
+    Overview,
+    Reply,
+    Tone,
+)
 from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import Role
@@ -53,9 +63,9 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
 }
 
 READS: dict[type[c.Command], UseCase] = {
-    c.ShowTicket: queries.show,
-    c.ListRequests: queries.list_requests,
-    c.ListBreaches: queries.list_breaches,
+    c.ShowTicket: reads.show,
+    c.ListRequests: reads.list_requests,
+    c.ListBreaches: reads.list_breaches,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -233,6 +243,12 @@ class Desk:
                 self.sender.kick()
         return outcome
 
+    async def overview(self, *, actor: Actor) -> Overview:
+        """A person's open tickets (``reads.overview``), read in one transaction."""
+        ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
+        async with transaction(self.sessions) as session:
+            return await reads.overview(ctx, session)
+
     async def tell(self, *, to: ChatUser, reply: Reply) -> None:
         """Send ``reply`` to one person privately, durably (through the outbox)."""
         now = self.clock.now().astimezone(UTC)
@@ -250,9 +266,9 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return queries.help_reply(command.group)
+            return reads.help_reply(command.group, privacy_team=ctx.actor.role.is_privacy_team)
         if isinstance(command, c.DeadlineQuery):
-            return queries.deadline(ctx, command)
+            return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))
         if form is not None:
             # Platforms that can show the form do; to any other the reply says what to type.

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import payloads
-from handlers.context import Policy
+from handlers import stored_messages
+from handlers.policy import Policy
 from handlers.ports import (
     ChannelPost,
     Clock,
@@ -57,7 +57,7 @@ def _row(
     platform: str,
     target: str,
     kind: DeliveryKind,
-    content: payloads.Content,
+    content: stored_messages.Content,
     thread_key: str | None,
     now: datetime,
     dedupe_key: str | None = None,
@@ -68,7 +68,7 @@ def _row(
         kind=kind.value,
         thread_key=thread_key,
         dedupe_key=dedupe_key,
-        payload=payloads.encode(content),
+        payload=stored_messages.encode(content),
         next_attempt_at=now,
         created_at=now,
     )
@@ -236,7 +236,7 @@ class Sender:
         if kind == DeliveryKind.REPLY and thread is None:
             kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
         delivery = Delivery(
-            kind=kind, target=row.target, content=payloads.decode(row.payload), thread=thread
+            kind=kind, target=row.target, content=stored_messages.decode(row.payload), thread=thread
         )
         try:
             message_id = await notifier.send(delivery)

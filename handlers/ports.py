@@ -126,6 +126,18 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Overview:
+    """A person's open tickets, as a home page lists them (one line each)."""
+
+    title: str
+    requests: tuple[str, ...]
+    breaches: tuple[str, ...]
+    refs: tuple[str, ...] = ()  # the open tickets' references, requests first
+    due_today: int = 0  # open requests whose deadline is today
+    overdue: int = 0  # open requests past their deadline
+
+
+@dataclass(frozen=True, slots=True)
 class BreachClock:
     """One open breach as the weekly summary shows it: reference, state and the 72-hour status."""
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit
-from handlers.context import Policy
 from handlers.deadlines import add_months, local_day
+from handlers.policy import Policy
 from storage import repositories as repo
 from storage.models import Breach, Request
 

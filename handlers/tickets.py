@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, views
+from handlers import audit, replies
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
@@ -58,10 +58,10 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:
         headline += " — already overdue"
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
     )
-    return Outcome(reply=reply, posts=(views.request_post(req),), changed=True)
+    return Outcome(reply=reply, posts=(replies.request_post(req),), changed=True)
 
 
 def recompute(req: Request, pauses: list[Pause], ctx: Context) -> None:
@@ -130,7 +130,7 @@ async def _change(
         action=action,
         facts={"state": req.state, "due": req.due, **(facts or {})},
     )
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req,
         today=ctx.today,
         pauses=pauses,
@@ -139,7 +139,7 @@ async def _change(
         headline=f"{req.ref}: {change}",
     )
     return Outcome(
-        reply=reply, posts=(views.request_post(req, change),), direct=direct, changed=True
+        reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
 
 
@@ -266,7 +266,7 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
     req.assignee = str(assignee)
     note = Reply(
         text=f"{req.ref} ({req.type}) is assigned to you: "
-        f"{views.request_deadline_text(req, ctx.today)}",
+        f"{replies.request_deadline_text(req, ctx.today)}",
         ref=req.ref,
     )
     return await _change(
@@ -294,14 +294,14 @@ async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
     req = await load(ctx, session, cmd.ref, for_update=True)
     _not_complaint(req, "extend")
     if req.extended:
-        raise Refusal(f"{req.ref} is already extended to {views.fmt_day(req.extended_due)}")
+        raise Refusal(f"{req.ref} is already extended to {replies.fmt_day(req.extended_due)}")
     _require_state(req, ACTIVE, "extend")
     told = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     assert req.extension_notice_by is not None
     if told > req.extension_notice_by:
         raise Refusal(
-            f"{req.ref}: the requester had to be told by {views.fmt_day(req.extension_notice_by)}"
-            f" (told {views.fmt_day(told)}); the extension is not available",
+            f"{req.ref}: the requester had to be told by {replies.fmt_day(req.extension_notice_by)}"
+            f" (told {replies.fmt_day(told)}); the extension is not available",
             field="told",
         )
     req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told

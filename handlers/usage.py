@@ -60,8 +60,30 @@ def usage_for(group: str, action: str | None = None) -> str:
     return USAGE.get(key) or f"/{group} help lists the {group} commands"
 
 
-def help_lines(group: str) -> list[str]:
-    return [usage for key, usage in USAGE.items() if key.startswith(group + " ")]
+# What anyone may do; every other command is for the privacy team. The use cases enforce it
+# (``Context.require_privacy_team``); this says it in help, and a test holds the two together.
+FOR_EVERYONE = frozenset(
+    {
+        "dsar new",
+        "dsar show",
+        "dsar list",
+        "dsar deadline",
+        "dsar help",
+        "breach new",
+        "breach show",
+        "breach list",
+        "breach help",
+    }
+)
+
+
+def help_lines(group: str, *, privacy_team: bool = True) -> list[str]:
+    """The usage lines of a group: all of them for the privacy team, what anyone may do else."""
+    return [
+        usage
+        for key, usage in USAGE.items()
+        if key.startswith(group + " ") and (privacy_team or key in FOR_EVERYONE)
+    ]
 
 
 def quote(value: str) -> str:

@@ -140,10 +140,14 @@ def test_console_over_a_pipe_then_export_and_audit(tmp_path: Path) -> None:
     assert "DSAR-0001 has been changed outside the history" in broken.stderr
 
 
-def test_console_prompts_for_new_request_fields(tmp_path: Path) -> None:
-    answers = "/dsar new\naccess\nJo Bloggs\njo@example.com\n2025-11-03\nphone\n\n/dsar list\n"
-    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=answers, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_console_from_a_pipe_asks_for_the_fields_as_arguments(tmp_path: Path) -> None:
+    # At a terminal `/dsar new` prompts (tests/test_console_terminal.py); from a pipe the lines
+    # that follow are commands, so reading them as answers would swallow them (issue 14).
+    script = '/dsar new\naccess\n/dsar new access name="Jo Bloggs" email=jo@example.com via=phone\n'
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=script, cwd=tmp_path)
+    assert result.returncode == 1  # a scripted command was refused
+    assert "! give the fields as arguments when reading from a pipe" in result.stdout
+    assert "! commands start with /dsar or /breach" in result.stdout  # `access` was a command
     assert "DSAR-0001 logged: access request" in result.stdout
     assert "by phone" in result.stdout
 
@@ -238,3 +242,21 @@ def test_console_paste_of_a_text_that_requests_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Doesn't look like a request or a breach: " in result.stdout
     assert "DSAR-0001 logged: complaint request" in result.stdout
+
+
+def test_console_roles_can_be_tried(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    alice = (
+        "/dsar help\n"
+        '/dsar new access name="A B" email=a@example.com received=2025-11-03\n'
+        '/breach new aware="2025-11-24T08:00+00:00" summary="laptop stolen"\n'
+    )
+    result = run_cli("console", "--db", db, "--as", "staff", "--user", "alice", stdin=alice)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/dsar verify" not in result.stdout  # staff help: only what staff may do
+    assert "The other commands are for the privacy team." in result.stdout
+    assert "[DM → @dpo] New breach BREACH-0001" in result.stdout  # what the DPO would get
+    bob = run_cli("console", "--db", db, "--as", "staff", "--user", "bob", stdin="/dsar list all\n")
+    assert "No all requests (your)." in bob.stdout  # bob cannot see alice's ticket
+    dpo = run_cli("console", "--db", db, stdin="/dsar list all\n")
+    assert "DSAR-0001" in dpo.stdout

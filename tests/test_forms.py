@@ -4,11 +4,13 @@ refusal names its field without any parsing of the reply text."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -32,7 +34,7 @@ from tests.teams_harness import (
     sent_to,
     teams_server,
 )
-from tests.test_cli import run_cli
+from tests.test_cli import PRIVACY_DESK
 
 
 def slack_blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -245,22 +247,35 @@ async def test_a_refused_form_is_never_redrawn_into_a_channel(
 # --- through the console ----------------------------------------------------------------------
 
 
-def test_console_form_checks_each_answer_and_a_pipe_stops_at_a_wrong_one(tmp_path: Path) -> None:
-    answers = "/dsar new\nacess\n/dsar list all\n"
-    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=answers, cwd=tmp_path)
-    assert result.returncode == 1  # the form failed
-    assert "! type must be one of access|rectification|erasure" in result.stdout
-    assert "! nothing logged" in result.stdout
-    assert "DSAR-0001" not in result.stdout
-    assert "No all requests" in result.stdout  # the next command ran as a command
-
-
 def test_console_breach_form_takes_when_it_happened(tmp_path: Path) -> None:
-    answers = (
-        "/breach new\n2025-11-24T08:00+00:00\nLaptop left on a train\n2025-11-23T18:00+00:00\n"
-        "\n\n\n\n/breach show BREACH-0001\n"
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.pop("PRIVACY_DESK_DATABASE_URL", None)
+    child = pexpect.spawn(
+        str(PRIVACY_DESK),
+        ["console", "--db", str(tmp_path / "d.db")],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 200),
     )
-    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=answers, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "BREACH-0001 logged" in result.stdout
-    assert "Occurred" in result.stdout and "Sun 23 Nov 2025 18:00 GMT" in result.stdout
+    try:
+        child.expect_exact("privacy-desk>")
+        child.send("/breach new\r")
+        for prompt, answer in [
+            ("Became aware", "2025-11-24T08:00+00:00"),
+            ("What happened", "Laptop left on a train"),
+            ("When it happened", "2025-11-23T18:00+00:00"),
+            ("Categories of personal data", ""),
+            ("Categories of people", ""),
+            ("Approximate number of people", "about ten"),  # refused, asked again
+            ("Approximate number of people", "10"),
+            ("Approximate number of records", ""),
+        ]:
+            child.expect(prompt)
+            child.send(answer + "\r")
+        child.expect("BREACH-0001 logged")
+        child.expect_exact("privacy-desk>")
+        child.send("/breach show BREACH-0001\r")
+        child.expect("Sun 23 Nov 2025 18:00 GMT")
+    finally:
+        child.close(force=True)

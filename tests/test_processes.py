@@ -22,8 +22,8 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.context import Policy
 from handlers.desk import Desk
+from handlers.policy import Policy
 from handlers.ports import ChatUser, SystemClock
 from storage.db import session_factory
 from tests.fakes.slack_api import FakeSlack

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from handlers import forms
 from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as summary_reply
-from handlers.views import fmt_day, fmt_moment
 
 Blocks = list[dict[str, Any]]
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
