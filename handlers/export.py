@@ -10,7 +10,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import rules
+from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_pause_days
+from handlers.deadlines import Pause as Span
 from storage import repositories as repo
+from storage.enums import ExportKind
 from storage.models import Breach, Pause, Request
 
 REQUEST_COLUMNS = (
@@ -40,6 +44,13 @@ REQUEST_COLUMNS = (
     "closed",
     "on_time",
     "assignee",
+    "late_action",
+    "fee_basis",
+    "refusal_basis",
+    "refusal_exemption",
+    "refusal_told_late",
+    "processing_stopped",
+    "recipients_told",
 )
 REQUEST_PERSONAL = ("requester_name", "requester_email", "details")
 BREACH_COLUMNS = (
@@ -59,6 +70,7 @@ BREACH_COLUMNS = (
     "subjects_told_at",
     "delay_reason",
     "closed_at",
+    "regime",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BREACH_PERSONAL = ("summary", "data_categories", "people_categories", "consequences", "measures")
@@ -78,7 +90,16 @@ def _cell(value: object) -> str:
 
 def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[str, str]:
     closed = req.closed_on
-    on_time = None if closed is None else (req.due is None or closed <= req.due)
+    on_time = None if closed is None else rules.is_on_time(req)
+    counted = (
+        counted_pause_days(
+            clock_start=req.clock_start,
+            pauses=[Span(p.asked_on, p.answered_on) for p in pauses],
+            months=EXTENSION_MONTHS if req.extended else 1,
+        )
+        if req.clock_start is not None and clarification_pauses(req.type)
+        else 0
+    )
     values: dict[str, object] = {
         "reference": req.ref,
         "type": req.type,
@@ -94,7 +115,7 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "paused": "; ".join(
             f"{p.asked_on.isoformat()}..{p.answered_on.isoformat()}" for p in pauses
         ),
-        "paused_days": sum((p.answered_on - p.asked_on).days + 1 for p in pauses),
+        "paused_days": counted,  # the paused days that moved the deadline (Art 12A(5))
         "deadline": req.due,
         "one_month_deadline": req.base_due,
         "extension_notice_by": req.extension_notice_by,
@@ -108,6 +129,13 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "closed": closed,
         "on_time": on_time,
         "assignee": req.assignee,
+        "late_action": req.late_reason,
+        "fee_basis": req.fee_basis,
+        "refusal_basis": req.refusal_basis,
+        "refusal_exemption": req.refusal_exemption,
+        "refusal_told_late": rules.refusal_told_late(req) if req.refusal_basis else None,
+        "processing_stopped": req.processing_stopped_on,
+        "recipients_told": req.recipients_told,
     }
     if personal:
         values |= {
@@ -125,7 +153,7 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         decision = "not_reportable"
     else:
         decision = None
-    within = None if breach.ico_notified_at is None else breach.ico_notified_at <= breach.ico_due
+    within = None if breach.ico_notified_at is None else not rules.is_late(breach)
     values: dict[str, object] = {
         "reference": breach.ref,
         "state": breach.state,
@@ -143,6 +171,7 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         "subjects_told_at": breach.subjects_told_at,
         "delay_reason": breach.delay_reason,
         "closed_at": breach.closed_at,
+        "regime": "PECR reg 5A" if breach.pecr else "UK GDPR Art 33",
     }
     if personal:
         values |= {
@@ -155,14 +184,16 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
     return {key: _cell(value) for key, value in values.items()}
 
 
-def columns(kind: str, *, personal: bool) -> tuple[str, ...]:
-    if kind == "requests":
+def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
+    if kind == ExportKind.REQUESTS:
         return REQUEST_COLUMNS + (REQUEST_PERSONAL if personal else ())
     return BREACH_COLUMNS + (BREACH_PERSONAL if personal else ())
 
 
-async def rows(*, session: AsyncSession, kind: str, personal: bool) -> Iterator[dict[str, str]]:
-    if kind == "requests":
+async def rows(
+    *, session: AsyncSession, kind: ExportKind, personal: bool
+) -> Iterator[dict[str, str]]:
+    if kind == ExportKind.REQUESTS:
         pauses = await repo.pauses_by_request(session=session)
         requests = await repo.all_requests(session=session)
         return iter(

@@ -33,6 +33,7 @@ from handlers.ports import (
 )
 from storage import repositories as repo
 from storage.db import transaction
+from storage.enums import OutboxState
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _row(
     return OutboxMessage(
         platform=platform,
         target=target,
-        kind=kind.value,
+        kind=kind,
         thread_key=thread_key,
         dedupe_key=dedupe_key,
         payload=stored_messages.encode(content),
@@ -193,7 +194,9 @@ class Sender:
                     lease_until=now + timedelta(seconds=self.retry.lease_seconds),
                 )
                 threads = {
-                    row.id: await self._parent(session, row) for row in rows if row.kind == "reply"
+                    row.id: await self._parent(session, row)
+                    for row in rows
+                    if row.kind == DeliveryKind.REPLY
                 }
             if not rows:
                 return sent
@@ -219,7 +222,11 @@ class Sender:
         async with transaction(self.sessions) as session:
             for row_id in ids:
                 row = await repo.outbox_by_id(session=session, message_id=row_id)
-                if row is not None and row.state == "pending" and row.leased_by == self.worker:
+                if (
+                    row is not None
+                    and row.state == OutboxState.PENDING
+                    and row.leased_by == self.worker
+                ):
                     row.lease_until = row.leased_by = None
                     session.add(row)
 
@@ -254,12 +261,12 @@ class Sender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != "pending":
+            if row is None or row.state != OutboxState.PENDING:
                 log.warning("outbox %s was already settled by another sender", row_id)
                 return
             if row.leased_by != self.worker:
                 log.warning("outbox %s: the lease ran out while it was being sent", row_id)
-            row.state, row.sent_at, row.platform_message_id = "sent", now, message_id
+            row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
             row.lease_until = row.leased_by = None
             row.attempts += 1
             session.add(row)
@@ -268,13 +275,13 @@ class Sender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != "pending":
+            if row is None or row.state != OutboxState.PENDING:
                 return
             row.attempts += 1
             row.last_error = error.reason[:200]
             row.lease_until = row.leased_by = None
             if error.permanent:
-                row.state = "failed"
+                row.state = OutboxState.FAILED
                 log.error(
                     "outbox %s to %s failed for good: %s", row_id, row.platform, row.last_error
                 )

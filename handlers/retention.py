@@ -1,12 +1,17 @@
 """Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data.
 
-The register row, its dates and statistics stay; the requester's name, email and details, the
-notes and the breach narrative are erased, and the erasure is itself an audit event, so
-``audit verify`` still passes and shows when and why the data went.
+The register row, its dates and statistics stay; the requester's name, email and details and
+the notes are erased, and the erasure is itself an audit event, so ``audit verify`` still
+passes and shows when and why the data went.
+
+A breach register must keep the facts, effects and remedial action (Art 33(5)): the breach's
+category, numbers, consequences and measures stay, and only the names the privacy team marked
+in its narrative (``[[Jane Doe]]``) are erased.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +23,8 @@ from storage import repositories as repo
 from storage.models import Breach, Request
 
 SYSTEM_ACTOR = "system:retention"
+MARKED_NAME = re.compile(r"\[\[[^\[\]]*\]\]")
+ERASED_NAME = "[name erased]"
 
 
 async def _erase_notes(session: AsyncSession, ref: str) -> None:
@@ -38,9 +45,16 @@ async def erase_expired(
         req.erased_at = now
         erased.append(await _record(session, req, now))
     for breach in await repo.breaches_to_erase(session=session, closed_before=cutoff):
-        _clear(breach, Breach.PERSONAL_FIELDS)
+        for name in Breach.PERSONAL_FIELDS:
+            setattr(breach, name, erase_marked_names(getattr(breach, name)))
+        breach.pii_salt = None
         erased.append(await _record(session, breach, now))
     return erased
+
+
+def erase_marked_names(text: str | None) -> str | None:
+    """``text`` with every ``[[marked name]]`` replaced; unmarked words are the register's."""
+    return None if text is None else MARKED_NAME.sub(ERASED_NAME, text)
 
 
 def _clear(ticket: Request | Breach, fields: tuple[str, ...]) -> None:

@@ -169,7 +169,7 @@ async def test_dates_in_the_future_are_refused(bad: Bad) -> None:
     await bad.ok(STAFF, '/dsar new access name="Amy Poe" email=amy@example.com')  # DSAR-0003
     await bad.ok(STAFF, '/dsar new erasure name="Bo Lee" email=bo@example.com')  # DSAR-0004
     await bad.ok(PRIVACY, "/dsar clarify DSAR-0003 asked=2025-11-24")
-    await bad.ok(PRIVACY, "/dsar fee DSAR-0004 amount=10")
+    await bad.ok(PRIVACY, '/dsar fee DSAR-0004 amount=10 basis=excessive reason="repeat"')
     tomorrow = "2025-11-25"
     await bad.all_refused(
         PRIVACY,
@@ -184,7 +184,10 @@ async def test_dates_in_the_future_are_refused(bad: Bad) -> None:
             (f"/dsar ask-id DSAR-0001 asked={tomorrow}", "in the future"),
             (f"/dsar clarify DSAR-0001 asked={tomorrow}", "in the future"),
             (f"/dsar extend DSAR-0001 reason=x told={tomorrow}", "in the future"),
-            (f"/dsar close DSAR-0001 outcome=refused reason=x told={tomorrow}", "in the future"),
+            (
+                f"/dsar close DSAR-0001 outcome=refused reason=x basis=unfounded told={tomorrow}",
+                "in the future",
+            ),
             ("/breach ico BREACH-0001 case=IC-1 at=2025-11-24T10:00", "in the future"),
             ("/breach tell-subjects BREACH-0001 at=2025-11-25T09:00Z", "in the future"),
         ],
@@ -432,7 +435,9 @@ async def test_request_transitions_that_may_not_happen(bad: Bad) -> None:
     )
     await bad.ok(PRIVACY, "/dsar resume DSAR-0001 received=2025-11-12")
     # A fee: asked once, paid once.
-    await bad.ok(PRIVACY, "/dsar fee DSAR-0001 amount=12.50")
+    await bad.ok(
+        PRIVACY, '/dsar fee DSAR-0001 amount=12.50 basis=excessive reason="x" late-reason="y"'
+    )
     await bad.all_refused(
         PRIVACY,
         [
@@ -664,6 +669,7 @@ STAFF_EXAMPLES = {
     "dsar note": '/dsar note DSAR-0001 "rang them"',
     "dsar extend": '/dsar extend DSAR-0001 reason="numerous"',
     "dsar close": "/dsar close DSAR-0001 outcome=withdrawn",
+    "dsar stopped": "/dsar stopped DSAR-0001",
     "dsar summary": "/dsar summary",
     "breach assess": "/breach assess BREACH-0001 risk=low",
     "breach ico": "/breach ico BREACH-0001 case=ICO-1",
