@@ -295,6 +295,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def _triage_summary(source: str, found: dict[str, object]) -> str:
+    kind = found["kind"]
+    types = ", ".join(found["types"]) if found["types"] else ""  # type: ignore[arg-type]
+    head = f"{source}: {kind}{' - ' + types if types else ''} (confidence {found['confidence']})"
+    lines = [head]
+    who = [f"{key} {found[key]}" for key in ("name", "email", "received") if found[key]]
+    if who:
+        lines.append("  " + "; ".join(who))
+    if found["evidence"]:
+        lines.append("  because: " + ", ".join(f'"{e}"' for e in found["evidence"]))  # type: ignore[attr-defined]
+    if found.get("reason"):
+        lines.append(f"  not a request: {found['reason']}")
+    return "\n".join(lines)
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Propose a ticket for each text; nothing leaves the machine and no text is logged."""
+    from handlers.triage import propose
+
+    failed = 0
+    for source in args.files:
+        try:
+            if source == "-":
+                text = sys.stdin.read()
+            else:
+                text = Path(source).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            print(f"privacy-desk: {source}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+            failed += 1
+            continue
+        found: dict[str, object] = {"source": source, **propose(text).as_json()}
+        print(
+            json.dumps(found, ensure_ascii=False) if args.json else _triage_summary(source, found)
+        )
+    return 1 if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="privacy-desk", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -355,6 +392,11 @@ def parser() -> argparse.ArgumentParser:
         help="add requester details / breach narrative (handle with care)",
     )
     export.set_defaults(func=cmd_export)
+
+    triage = sub.add_parser("triage", help="propose a ticket for each text (offline)")
+    triage.add_argument("files", nargs="+", metavar="FILE", help="a text file, or - for stdin")
+    triage.add_argument("--json", action="store_true", help="one JSON object per line")
+    triage.set_defaults(func=cmd_triage)
 
     audit = sub.add_parser("audit", help="check the tamper-evident history")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -198,6 +198,16 @@ class Console:
                 self._say(render(await self.desk.run_text(actor=self.actor, text=f"/{group} help")))
             return True
         head = line.split()[0].lower().lstrip("/")
+        if " ".join(line.lower().lstrip("/").split()) == "dsar paste":
+            try:
+                pasted = await self._paste()
+            except KeyboardInterrupt:
+                self._say("\n! paste cancelled: nothing logged")
+                return False
+            if pasted is None:
+                return False
+            self._say(render(pasted))
+            return pasted.reply.tone != Tone.ERROR
         if head not in ("dsar", "breach"):
             self._say("! commands start with /dsar or /breach (try help)")
             return False
@@ -215,15 +225,63 @@ class Console:
         self._say(render(outcome))
         return outcome.reply.tone != Tone.ERROR
 
-    async def _fill(self, request: FormRequest) -> Outcome | None:
+    async def _paste(self) -> Outcome | None:
+        """``/dsar paste``: read the requester's words up to a line with a single ``.``, show
+        what triage proposes, then log it (asking only what is missing), edit it, or drop it.
+        The answers are read after the text, from a terminal or a pipe alike."""
+        from handlers.triage import Kind, propose
+        from handlers.triage.prefill import explain, form_for
+
+        self._say("Paste the text, then a line with a single . to finish.")
+        lines: list[str] = []
+        while (line := await self.lines.read("  ")) is not None and line.strip() != ".":
+            lines.append(line)
+        if line is None:
+            self._say("! the paste was not finished: nothing logged")
+            return None
+        text = "\n".join(lines)
+        proposal = propose(text)
+        self._say(explain(proposal))
+        request = form_for(proposal, text)
+        for key in ("type", "name", "email", "received"):
+            if key in request.values:
+                self._say(f"  {key}: {request.values[key]}")
+        none = proposal.kind is Kind.NONE
+        question = (
+            "  Log it as a request (r), as a breach (b), or drop it (d)? "
+            if none
+            else "  Log it (l), edit it (e), or drop it (d)? "
+        )
+        while (choice := await self.lines.read(question)) is not None:
+            choice = choice.strip().lower()[:1]
+            if choice == "d":
+                self._say("dropped: nothing logged")
+                return None
+            if none and choice in ("r", "b"):
+                as_kind = Kind.BREACH if choice == "b" else Kind.REQUEST
+                return await self._fill(form_for(proposal, text, as_kind=as_kind))
+            if not none and choice in ("l", "e"):
+                return await self._fill(request, ask_all=choice == "e")
+            self._say("! answer with one of the letters in brackets")
+        self._say("! nothing logged")
+        return None
+
+    async def _fill(self, request: FormRequest, *, ask_all: bool = True) -> Outcome | None:
         """Ask for each field of the form, checking each answer as it is typed: a wrong answer
         is asked again with the reason and the choices, and what was typed is kept; Ctrl-C or
         Ctrl-D abandons the form and nothing is logged. Then the answers are submitted as the
-        form's values. ``None``: the form was abandoned."""
+        form's values. ``None``: the form was abandoned. Values the request carries (from
+        triage) are offered: blank keeps them; without ``ask_all`` only what is required and
+        missing is asked."""
         values: dict[str, Value] = {}
         try:
             for field in request.form.fields:
-                answer = await self._answer(field)
+                given = request.values.get(field.key)
+                if not ask_all and (given or field.optional):
+                    if given:
+                        values[field.key] = given
+                    continue
+                answer = await self._answer(field, given)
                 if answer is None:
                     self._say("! form cancelled: nothing logged")
                     return None
@@ -237,14 +295,19 @@ class Console:
         )
         return outcome
 
-    async def _answer(self, field: Field) -> str | None:
+    async def _answer(self, field: Field, given: str | None = None) -> str | None:
         """One field's answer, asked until it suits the field ("" for an optional one left
-        blank); ``None`` at the end of input."""
+        blank, ``given`` when there is one); ``None`` at the end of input."""
+        prompt = prompt_for(field)
+        if given:
+            prompt += f" [{' '.join(given.split())[:40]}]"
         while True:
-            answer = await self.lines.read(f"  {prompt_for(field)}: ", choices=field.choices)
+            answer = await self.lines.read(f"  {prompt}: ", choices=field.choices)
             if answer is None:
                 return None
             answer = answer.strip()
+            if not answer and given:
+                return given
             if not answer and field.required and field.default is None:
                 reason: str | None = f"{field.label} is needed"
             elif not answer:

@@ -27,9 +27,12 @@ from handlers import forms
 from handlers.desk import Desk
 from handlers.forms import FieldValue
 from handlers.ports import ChatUser
+from handlers.triage import propose
+from handlers.triage.prefill import explain, form_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+NEW_REQUEST_SHORTCUT = "new_privacy_request"  # the global shortcut (deploy/slack-manifest.yaml)
 
 
 def _user(user_id: str) -> ChatUser:
@@ -169,15 +172,27 @@ class SlackAdapter:
     async def on_message_shortcut(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
+        """ "Log as privacy request" on a message: the request (or breach) form filled in from
+        what triage proposes for the message, with the proposal and its evidence shown."""
         message, channel = body.get("message", {}), body.get("channel", {}).get("id", "")
-        details = message.get("text", "")
+        text = details = message.get("text", "")
         try:
             link = await client.chat_getPermalink(channel=channel, message_ts=message.get("ts", ""))
             details = f"{details}\n\nFrom: {link.get('permalink', '')}".strip()
         except SlackApiError:
             pass
-        form = views.new_request_modal(details=details)
-        await self._open(ack, client, body["trigger_id"], form, "/dsar new", respond)
+        proposal = propose(text)
+        request = form_for(proposal, details)
+        form = views.form_modal(request, note=explain(proposal))
+        usage = f"/{request.form.group} new"
+        await self._open(ack, client, body["trigger_id"], form, usage, respond)
+
+    async def on_global_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """ "Log a privacy request" from anywhere: the blank request form."""
+        form = views.form_modal(forms.FormRequest(forms.NEW_REQUEST))
+        await self._open(ack, client, body["trigger_id"], form, "/dsar new")
 
     # --- App Home ---------------------------------------------------------------------------
 
@@ -241,5 +256,6 @@ def build_slack_app(
         app.view(callback_id)(adapter.on_submission)
     app.action(re.compile(r"^ticket_[a-z_]+$"))(adapter.on_button)
     app.shortcut("log_privacy_request")(adapter.on_message_shortcut)
+    app.shortcut(NEW_REQUEST_SHORTCUT)(adapter.on_global_shortcut)
     app.event("app_home_opened")(adapter.on_home_opened)
     return app

@@ -9,12 +9,13 @@ so nudges and compliance posts can be sent proactively by any replica.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import replace
 from typing import Any
 
-from microsoft_agents.activity import Activity, Attachment, ConversationReference
+from microsoft_agents.activity import Activity, Attachment, ConversationReference, InvokeResponse
 from microsoft_agents.hosting.core import (
     ActivityHandler,
     ChannelServiceAdapter,
@@ -27,6 +28,8 @@ from handlers import conversations, forms
 from handlers.desk import Desk
 from handlers.forms import FormRequest
 from handlers.ports import ChatUser, Outcome, Tone
+from handlers.triage import propose
+from handlers.triage.prefill import explain, form_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -215,3 +218,64 @@ class TeamsAgent(ActivityHandler):
             )
             return
         await self._answer(turn_context, user, outcome)
+
+    # --- message extension: "Log as privacy request" on a message ---------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:  # type: ignore[override]
+        name = turn_context.activity.name
+        if name == "composeExtension/fetchTask":
+            return await self._fetch_task(turn_context)
+        if name == "composeExtension/submitAction":
+            return await self._submit_action(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def _fetch_task(self, turn_context: TurnContext) -> InvokeResponse:
+        """The action command on a message: the form triage proposes, filled in, as a dialog."""
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        text = message_text(value.get("messagePayload") or {})
+        proposal = propose(text)
+        request = form_for(proposal, text)
+        return _task(cards.form_card(request, note=explain(proposal)), request.form.title)
+
+    async def _submit_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """The dialog's form submitted: log it, or show it again with the reason on its field."""
+        activity = turn_context.activity
+        user = self._user(activity)
+        value = activity.value if isinstance(activity.value, dict) else {}
+        raw = value.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        form = forms.find_form(str(data.get("form", "")), action="", ref=None)
+        if user is None or form is None:
+            return _task_message("That form is out of date; nothing was logged.")
+        values, typed = cards.read_form(form, data)
+        outcome = await self.desk.submit(
+            actor=self.desk.actor(user),
+            form=form,
+            ref=None,
+            values=values,
+            delivery_key=f"teams:{activity.id}",
+        )
+        if outcome.form is not None:
+            again = replace(outcome.form, values=typed)
+            return _task(cards.form_card(again), form.title)
+        return _task_message(outcome.reply.text)
+
+
+def message_text(payload: dict[str, Any]) -> str:
+    """The words of the message an action command was run on (Teams sends HTML)."""
+    body = payload.get("body") or {}
+    content = str(body.get("content") or "")
+    if str(body.get("contentType", "")).lower() == "html":
+        content = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>", "\n", content)
+        content = html.unescape(re.sub(r"<[^>]+>", "", content))
+    return content.strip()
+
+
+def _task(card: cards.Card, title: str) -> InvokeResponse:
+    attachment = {"contentType": cards.CONTENT_TYPE, "content": card}
+    value = {"title": title, "card": attachment}
+    return InvokeResponse(status=200, body={"task": {"type": "continue", "value": value}})
+
+
+def _task_message(text: str) -> InvokeResponse:
+    return InvokeResponse(status=200, body={"task": {"type": "message", "value": text}})

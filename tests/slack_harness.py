@@ -211,6 +211,23 @@ class SlackServer:
         }
         return await self.interaction(payload)
 
+    async def global_shortcut(
+        self, callback_id: str, *, user: str = STAFF_ID, team: str = TEAM
+    ) -> tuple[int, str]:
+        """A global shortcut (from the lightning menu or search), e.g. "Log a privacy request"."""
+        payload = {
+            "type": "shortcut",
+            "token": "legacy",
+            "action_ts": f"{1700000000 + next(_UNIQUE)}.000300",
+            "team": {"id": team, "domain": "example"},
+            "user": {"id": user, "username": "someone", "team_id": team},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": unique("trig"),
+        }
+        return await self.interaction(payload)
+
     def opened(self) -> dict[str, Any]:
         """The view of the latest ``views.open`` call."""
         calls = self.fake.calls_to("views.open")

@@ -98,6 +98,17 @@ class TeamsServer:
         async with self.http.post(f"{self.url}/api/messages", json=activity, headers=headers) as r:
             return r.status
 
+    async def invoke(
+        self, name: str, value: dict[str, Any], *, user: str = STAFF_AAD
+    ) -> tuple[int, Any]:
+        """An ``invoke`` activity (a message-extension command) and the invoke response body."""
+        activity = self.activity(user=user) | {"type": "invoke", "name": name, "value": value}
+        headers = {"Authorization": f"Bearer {self.fake.token(audience=APP_ID)}"}
+        url = f"{self.url}/api/messages"
+        async with self.http.post(url, json=activity, headers=headers) as r:
+            body = await r.json(content_type=None) if await r.read() else None
+            return r.status, body
+
     async def say(self, text: str, **kwargs: Any) -> int:
         return await self.post(self.activity(text=text, **kwargs))
 

@@ -168,6 +168,83 @@ def test_console_uses_privacy_desk_db_in_the_working_directory(tmp_path: Path) -
     assert (tmp_path / "privacy-desk.db").exists()
 
 
+def test_triage_json_reads_files_and_stdin(tmp_path: Path) -> None:
+    letter = tmp_path / "letter.txt"
+    letter.write_text(
+        "Date: 14 March 2025\n\nDear Sir or Madam,\n\nI am writing to make a subject access "
+        "request. Please send me a copy of all the personal data you hold about me.\n\n"
+        "Yours faithfully,\nMargaret Ellison\nmargaret.ellison@example.org\n",
+        encoding="utf-8",
+    )
+    done = run_cli(
+        "triage", "--json", str(letter), "-", stdin="laptop stolen from car with case files"
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["source"] == str(letter)
+    assert first["kind"] == "request" and first["types"][0] == "access"
+    assert first["name"] == "Margaret Ellison"
+    assert first["email"] == "margaret.ellison@example.org"
+    assert first["received"] == "2025-03-14"
+    assert first["evidence"] and 0 < first["confidence"] <= 1
+    assert second["source"] == "-" and second["kind"] == "breach" and second["types"] == []
+    assert set(first) == {"source", "kind", "types", "confidence", "name", "email", "received",
+                          "evidence", "reason"}  # fmt: skip
+    assert done.stderr == ""
+
+
+def test_triage_summary_and_a_missing_file(tmp_path: Path) -> None:
+    done = run_cli(
+        "triage", "-", str(tmp_path / "missing.txt"),
+        stdin="Feature request: would be great to have dark mode. Love the privacy settings!",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout.startswith("-: none")
+    assert "not a request:" in done.stdout
+    assert done.stderr.count("\n") == 1 and "missing.txt" in done.stderr
+
+
+PASTED = (
+    "Dear Sir or Madam,\n\nI am writing to ask you to delete my account and erase all the "
+    "personal data you hold about me.\n\nYours sincerely,\nJo Bloggs\njo.bloggs@example.com\n"
+)
+
+
+def test_console_paste_proposes_then_logs_what_is_confirmed(tmp_path: Path) -> None:
+    script = f"/dsar paste\n{PASTED}.\nl\n\n/dsar list\n"
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=script, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Looks like a request: erasure" in out
+    assert "name: Jo Bloggs" in out and "email: jo.bloggs@example.com" in out
+    assert "DSAR-0001 logged: erasure request" in out
+    channel = [line for line in out.splitlines() if line.startswith("[#compliance]")]
+    assert channel and not any("Jo" in line or "erase" in line for line in channel)
+
+
+def test_console_paste_can_edit_or_drop(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    # edit: every field asked again, blank keeps the proposal; the type changed to access
+    edit = f"/dsar paste\n{PASTED}.\ne\naccess\n\n\n2025-11-03\n\n\n"
+    result = run_cli("console", "--db", db, stdin=edit, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DSAR-0001 logged: access request" in result.stdout
+
+    drop = f"/dsar paste\n{PASTED}.\nd\n/dsar list all\n"
+    result = run_cli("console", "--db", db, stdin=drop, cwd=tmp_path)
+    assert "dropped: nothing logged" in result.stdout
+    assert "DSAR-0002" not in result.stdout
+
+
+def test_console_paste_of_a_text_that_requests_nothing(tmp_path: Path) -> None:
+    text = "Where can I find your privacy policy? Just curious, thanks!"
+    script = f"/dsar paste\n{text}\n.\nr\ncomplaint\nAl Smith\nal@example.com\n\n\n\n"
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=script, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Doesn't look like a request or a breach: " in result.stdout
+    assert "DSAR-0001 logged: complaint request" in result.stdout
+
+
 # --- issue 9: the calendar through the command line ------------------------------------------
 
 

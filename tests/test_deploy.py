@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from bot.render.slack_views import NEW_BREACH, NEW_REQUEST, TICKET_FORM
+from bot.slack import NEW_REQUEST_SHORTCUT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +24,8 @@ def test_slack_manifest_matches_the_app() -> None:
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
     assert features["app_home"]["home_tab_enabled"] is True
-    [shortcut] = features["shortcuts"]
-    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "log_privacy_request")
+    shortcuts = {(s["type"], s["callback_id"]) for s in features["shortcuts"]}
+    assert shortcuts == {("message", "log_privacy_request"), ("global", NEW_REQUEST_SHORTCUT)}
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert len({NEW_REQUEST, NEW_BREACH, TICKET_FORM}) == 3
 

@@ -67,9 +67,12 @@ def _title(form: Form, ref: str | None) -> str:
     return form.title if ref is None else f"{ref}: {form.title}"
 
 
-def form_modal(request: FormRequest, *, metadata: dict[str, str] | None = None) -> View:
+def form_modal(
+    request: FormRequest, *, metadata: dict[str, str] | None = None, note: str | None = None
+) -> View:
     """A modal for one form of the specification; a ticket form carries its ref and action
-    in ``private_metadata`` so the submission knows what it is for."""
+    in ``private_metadata`` so the submission knows what it is for. ``note`` is shown above
+    the inputs as context (what triage proposed and why)."""
     form = request.form
     meta = dict(metadata or {})
     if request.ref is not None:
@@ -80,9 +83,16 @@ def form_modal(request: FormRequest, *, metadata: dict[str, str] | None = None) 
         "title": _text(_title(form, request.ref)[:24]),
         "submit": _text("Submit"),
         "close": _text("Cancel"),
-        "blocks": [_input(f, request.values.get(f.key)) for f in form.fields],
+        "blocks": [
+            *([_context(note)] if note else []),
+            *(_input(f, request.values.get(f.key)) for f in form.fields),
+        ],
         "private_metadata": json.dumps(meta),
     }
+
+
+def _context(note: str) -> dict[str, Any]:
+    return {"type": "context", "block_id": "triage", "elements": [_text(note[:2000])]}
 
 
 def new_request_modal(*, details: str | None = None) -> View:

@@ -139,13 +139,16 @@ def _inputs(field: forms.Field, values: Mapping[str, str], error: str | None) ->
     return _with_error(block, error)
 
 
-def form_card(request: FormRequest) -> Card:
-    """A card for one form of the specification, with what was typed and any errors."""
+def form_card(request: FormRequest, *, note: str | None = None) -> Card:
+    """A card for one form of the specification, with what was typed and any errors;
+    ``note`` (what triage proposed and why) is shown under the title."""
     form = request.form
     if request.ref is None:
         body = [_text(form.title, weight="bolder", size="medium")]
     else:
         body = [_text(f"{request.ref}: {form.title}", weight="bolder")]
+    if note:
+        body.append(_text(note, isSubtle=True))
     if form.intro:
         body.append(_text(form.intro, isSubtle=True))
     for field in form.fields:

@@ -22,6 +22,8 @@ def build(app_id: str, domain: str, output: Path) -> Path:
     manifest = json.loads((HERE / "manifest.json").read_text())
     manifest["id"] = app_id
     manifest["bots"][0]["botId"] = app_id
+    for extension in manifest.get("composeExtensions", []):
+        extension["botId"] = app_id
     manifest["validDomains"] = [domain]
     for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
         manifest["developer"][key] = manifest["developer"][key].replace(
