@@ -1,4 +1,5 @@
-"""Every query the application makes: keyword-only async functions, session passed in."""
+"""Tickets: reference counters, the audit head, requests, breaches, pauses, notes and events, the
+lists and counts the views and the summary read, and what retention erases."""
 
 from __future__ import annotations
 
@@ -6,29 +7,20 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal_column, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, func, literal_column, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 
-from storage.enums import BreachState, DeliveryKind, OutboxState, ReminderState, RequestState
+from storage.enums import BreachState, OutboxState, RequestState
 from storage.models import (
     AuditHead,
     Breach,
-    ConversationRef,
     Counter,
-    DeskFact,
     Event,
-    InboundDelivery,
     Note,
-    OutboxMessage,
     Pause,
-    Reminder,
     Request,
 )
-from storage.refs import TicketKind, kind_of
 
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # The state the partial indexes are built on, as a literal in the SQL: a bound parameter would
@@ -281,161 +273,6 @@ async def closing_stats(
     return int(total), int(timely), sum(values) / len(values)
 
 
-# --- outbox --------------------------------------------------------------------------------------
-
-
-async def add_outbox_once(*, session: AsyncSession, row: OutboxMessage) -> bool:
-    """Insert ``row`` unless its ``dedupe_key`` exists already; True if this call inserted it."""
-    values = row.model_dump(exclude={"id"})
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement: Any = insert(table).values(**values)
-    statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
-        table.c.id
-    )
-    result = await session.execute(statement)
-    return result.scalar_one_or_none() is not None
-
-
-async def claim_outbox(
-    *,
-    session: AsyncSession,
-    now: datetime,
-    platforms: Sequence[str],
-    worker: str,
-    lease_until: datetime,
-    limit: int,
-) -> list[OutboxMessage]:
-    """Lease up to ``limit`` deliverable messages for ``worker``.
-
-    Deliverable: pending, due, not leased by anyone else, and the oldest unsent message of its
-    thread (so replies go out in order, after their opening post). PostgreSQL skips rows another
-    replica has locked; SQLite's ``BEGIN IMMEDIATE`` already makes claimers take turns.
-    """
-    earlier = aliased(OutboxMessage)
-    blocked = (
-        select(earlier.id)
-        .where(
-            col(earlier.platform) == col(OutboxMessage.platform),
-            col(earlier.target) == col(OutboxMessage.target),
-            col(earlier.thread_key) == col(OutboxMessage.thread_key),
-            col(earlier.state) == PENDING,
-            col(earlier.id) < col(OutboxMessage.id),
-        )
-        .exists()
-    )
-    query = (
-        select(OutboxMessage)
-        .where(
-            col(OutboxMessage.state) == PENDING,
-            col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.platform).in_(platforms),
-            or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
-            ~blocked,
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
-    )
-    rows = list((await session.execute(query)).scalars())
-    for row in rows:
-        row.lease_until, row.leased_by = lease_until, worker
-        session.add(row)
-    await session.flush()
-    return rows
-
-
-async def thread_parent_id(
-    *, session: AsyncSession, platform: str, target: str, thread_key: str
-) -> str | None:
-    """The platform id of the first message sent in a ticket's thread on one channel."""
-    query = (
-        select(col(OutboxMessage.platform_message_id))
-        .where(
-            col(OutboxMessage.platform) == platform,
-            col(OutboxMessage.target) == target,
-            col(OutboxMessage.thread_key) == thread_key,
-            col(OutboxMessage.kind) == DeliveryKind.POST,
-            col(OutboxMessage.state) == OutboxState.SENT,
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(1)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def outbox_by_id(
-    *, session: AsyncSession, message_id: int, for_update: bool = True
-) -> OutboxMessage | None:
-    query = select(OutboxMessage).where(col(OutboxMessage.id) == message_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def outbox_counts(*, session: AsyncSession, failing_after: int) -> dict[str, int]:
-    """Pending, failing (pending after ``failing_after`` attempts) and failed messages."""
-    query = select(
-        func.count().filter(col(OutboxMessage.state) == OutboxState.PENDING),
-        func.count().filter(
-            col(OutboxMessage.state) == OutboxState.PENDING,
-            col(OutboxMessage.attempts) >= failing_after,
-        ),
-        func.count().filter(col(OutboxMessage.state) == OutboxState.FAILED),
-    ).select_from(OutboxMessage)
-    pending, failing, failed = (await session.execute(query)).one()
-    return {"pending": int(pending), "failing": int(failing), "failed": int(failed)}
-
-
-# --- reminders -----------------------------------------------------------------------------------
-
-
-async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
-    query = select(Reminder).where(col(Reminder.ticket_ref) == ref).order_by(col(Reminder.fire_at))
-    return list((await session.execute(query)).scalars())
-
-
-async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
-    await session.execute(
-        delete(Reminder).where(
-            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING
-        )
-    )
-
-
-async def due_reminder_refs(*, session: AsyncSession, now: datetime, limit: int) -> list[str]:
-    """Tickets with a pending reminder whose time has come, most overdue first."""
-    # A range scan of the partial index on fire_at (no GROUP BY: SQLite would then walk the
-    # ticket_ref index instead); a ticket with several due reminders appears more than once.
-    query = (
-        select(col(Reminder.ticket_ref))
-        .where(col(Reminder.state) == PENDING, col(Reminder.fire_at) <= now)
-        .order_by(col(Reminder.fire_at))
-        .limit(limit * 8)
-    )
-    refs = list(dict.fromkeys((await session.execute(query)).scalars()))
-    return refs[:limit]
-
-
-async def lock_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | None:
-    """The ticket, locked for this transaction; None if another transaction holds it."""
-    if kind_of(ref) is TicketKind.BREACH:
-        breach = select(Breach).where(col(Breach.ref) == ref).with_for_update(skip_locked=True)
-        return (await session.execute(breach)).scalar_one_or_none()
-    request = select(Request).where(col(Request.ref) == ref).with_for_update(skip_locked=True)
-    return (await session.execute(request)).scalar_one_or_none()
-
-
-async def due_reminders_for(*, session: AsyncSession, ref: str, now: datetime) -> list[Reminder]:
-    query = select(Reminder).where(
-        col(Reminder.ticket_ref) == ref,
-        col(Reminder.state) == ReminderState.PENDING,
-        col(Reminder.fire_at) <= now,
-    )
-    return list((await session.execute(query)).scalars())
-
-
 async def requests_to_erase(*, session: AsyncSession, closed_before: date) -> list[Request]:
     query = (
         select(Request)
@@ -459,94 +296,6 @@ async def breaches_to_erase(*, session: AsyncSession, closed_before: datetime) -
             col(Breach.pii_salt).is_not(None),
         )
         .order_by(col(Breach.id))
-        .with_for_update()
-    )
-    return list((await session.execute(query)).scalars())
-
-
-# --- inbound deliveries ------------------------------------------------------------------------
-
-
-async def claim_inbound(*, session: AsyncSession, key: str, at: datetime) -> str | None:
-    """Record a delivery key in the caller's transaction.
-
-    Returns None when this is the first delivery; otherwise the reference the first delivery
-    produced (or ``""``). On PostgreSQL a concurrent duplicate waits for the first to commit.
-    """
-    table = InboundDelivery.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(table)
-        .values(key=key, ref=None, at=at)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key)
-    )
-    if (await session.execute(statement)).scalar_one_or_none() is not None:
-        return None
-    existing = await session.get(InboundDelivery, key)
-    return (existing.ref or "") if existing is not None else ""
-
-
-async def settle_inbound(*, session: AsyncSession, key: str, ref: str | None) -> None:
-    await session.execute(
-        update(InboundDelivery).where(col(InboundDelivery.key) == key).values(ref=ref)
-    )
-
-
-# --- conversation references (proactive messaging) -----------------------------------------------
-
-
-async def save_conversation_ref(
-    *,
-    session: AsyncSession,
-    platform: str,
-    key: str,
-    tenant: str | None,
-    reference: str,
-    at: datetime,
-) -> None:
-    row = await session.get(ConversationRef, (platform, key))
-    if row is None:
-        row = ConversationRef(
-            platform=platform, key=key, tenant=tenant, reference=reference, updated_at=at
-        )
-    else:
-        row.tenant, row.reference, row.updated_at = tenant, reference, at
-    session.add(row)
-    await session.flush()
-
-
-async def conversation_ref(
-    *, session: AsyncSession, platform: str, key: str
-) -> ConversationRef | None:
-    return await session.get(ConversationRef, (platform, key))
-
-
-# --- facts about the desk ------------------------------------------------------------------------
-
-
-async def desk_fact(*, session: AsyncSession, key: str) -> str | None:
-    row = await session.get(DeskFact, key)
-    return None if row is None else row.value
-
-
-async def set_desk_fact(*, session: AsyncSession, key: str, value: str) -> None:
-    row = await session.get(DeskFact, key)
-    if row is None:
-        session.add(DeskFact(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    await session.flush()
-
-
-async def open_requests_for_update(*, session: AsyncSession) -> list[Request]:
-    """Every request not yet closed, locked, in reference order."""
-    query = (
-        select(Request)
-        .where(col(Request.state) != RequestState.CLOSED.value)
-        .order_by(col(Request.id))
         .with_for_update()
     )
     return list((await session.execute(query)).scalars())
