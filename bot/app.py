@@ -13,23 +13,23 @@ from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import slack_guard
 from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.server import base_app
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
-from bot.teams import TeamsAgent, tenant_of
+from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
 from handlers import jobs
 from handlers.context import Policy
 from handlers.desk import Desk
-from handlers.outbox import RetryPolicy, Sender
+from handlers.outbox import SHUTDOWN_SECONDS, RetryPolicy, Sender
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import schema_revisions, upgrade_async
@@ -112,11 +112,10 @@ def build_web(
         if settings.slack_signing_secret is None:
             raise RuntimeError("Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET to verify requests")
         bolt = slack_bolt_app(settings, core)
+        secret = settings.slack_signing_secret.get_secret_value()
 
-        async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
+        async def slack_events(request: web.Request) -> web.StreamResponse:
+            return await slack_guard.handle(request, bolt=bolt, secret=secret)
 
         app.router.add_post("/slack/events", slack_events)
     return app
@@ -196,6 +195,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         scheduler.shutdown(wait=False)
+        await core.sender.stop(grace=SHUTDOWN_SECONDS)  # finish sends, hand the rest back
         delivery.cancel()
         await runner.cleanup()
     finally:
@@ -259,26 +259,14 @@ async def on_teams_turn_error(context: TurnContext, error: Exception) -> None:
 
 
 def mount_teams(app: web.Application, settings: Settings, core: Core, teams: TeamsBinding) -> None:
-    """``/api/messages``: JWT checked first (401), then the tenant (403), then the agent."""
-    auth = TeamsAuth(
-        app_id=settings.teams_app_id,
-        allow_anonymous=settings.teams_allow_anonymous,
-        jwks_url=settings.teams_jwks_url,
-    )
+    """``/api/messages``: the JWT (401), the activity against it (400/401/403), then the agent."""
+    auth = TeamsAuth.from_settings(settings)
     agent = TeamsAgent(core.desk, adapter=teams.adapter, app_id=settings.teams_app_id or "")
-    tenants = frozenset(settings.teams_tenant_ids)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        identity = await auth.claims(request.headers.get("Authorization"))
-        if identity is None:
-            return web.json_response({"error": "unauthorized"}, status=401)
-        try:
-            body = await request.json()
-        except ValueError:
-            return web.json_response({"error": "the body is not JSON"}, status=400)
-        if tenants and tenant_of(body) not in tenants:
-            log.warning("refused a Teams activity from a tenant that is not allowed")
-            return web.json_response({"error": "this tenant is not allowed"}, status=403)
+        identity = await auth.admit(request)  # token, serviceUrl, tenant: 400/401/403 first
+        if isinstance(identity, web.Response):
+            return identity
         with warnings.catch_warnings():  # the SDK reads this plain string key
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             request["claims_identity"] = identity

@@ -1,4 +1,9 @@
-"""The arguments of one command: positionals in order, ``key=value`` pairs, checked by shape."""
+"""The arguments of one command: positionals in order, ``key=value`` pairs, checked by shape.
+
+Errors name the argument that is wrong, never its value: the value may be a requester's name
+or email typed in the wrong place, and an error reply is shown, logged by platforms and
+screenshotted. (Only the command word itself is echoed: it is the bot's own vocabulary.)
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from handlers.deadlines import DeadlineError, parse_day, parse_wall_time
-from handlers.usage import CommandError, show
+from handlers.usage import CommandError
 
 LIMITS = {"name": 200, "email": 254, "text": 4000, "short": 200}
 _REF = re.compile(r"^(DSAR|BREACH)-0*(\d{1,6})$", re.IGNORECASE)
@@ -40,7 +45,7 @@ class Args:
         raw = self.positional.pop(0)
         match = _REF.match(raw)
         if match is None or match.group(1).upper() != prefix:
-            self.fail(f"{show(raw)} is not a {prefix} reference (like {prefix}-0001)")
+            self.fail(f"that is not a {prefix} reference (like {prefix}-0001)")
         assert match is not None
         return f"{prefix}-{int(match.group(2)):04d}"
 
@@ -66,7 +71,7 @@ class Args:
             return kind(value.lower())
         except ValueError:
             choices = "|".join(member.value for member in kind)
-            self.fail(f"{what} must be one of {choices}, not {show(value)}")
+            self.fail(f"{what} must be one of {choices}")
         raise AssertionError  # pragma: no cover - fail() always raises
 
     def take_day(self, key: str) -> date | None:
@@ -94,7 +99,7 @@ class Args:
         if value is None:
             return None
         if not value.isdigit() or not value.isascii() or len(value) > 9:
-            self.fail(f"{key}= must be a whole number, not {show(value)}")
+            self.fail(f"{key}= must be a whole number")
         return int(value)
 
     def rest_text(self, what: str) -> str:
@@ -108,6 +113,9 @@ class Args:
 
     def done(self) -> None:
         if self.positional:
-            self.fail(f"unexpected {show(self.positional[0])}")
+            self.fail(
+                f"unexpected words after the command ({len(self.positional)}): "
+                'a value with spaces needs double quotes, e.g. name="…"'
+            )
         if self.named:
             self.fail(f"unknown argument {next(iter(self.named))}=")

@@ -1,28 +1,45 @@
-"""Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data.
+"""Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data, and
+outgoing messages lose their content ``OUTBOX_KEEP_DAYS`` after they were created.
 
-The register row, its dates and statistics stay; the requester's name, email and details, the
-notes and the breach narrative are erased, and the erasure is itself an audit event, so
-``audit verify`` still passes and shows when and why the data went.
+The register row, its dates and statistics stay; every column ``storage.personal`` lists
+(requester, details, reasons, narrative, notes) is erased, and the erasure is itself an audit
+event, so ``audit verify`` still passes and shows when and why the data went. Outgoing messages
+are kept only as long as they can be of use: a DM answering ``dsar show`` holds a requester's
+details, so once delivered (or given up on) its content goes after a short window; delivery
+keys, which only stop a platform's retry from acting twice, go after a day.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit
 from handlers.context import Policy
 from handlers.deadlines import add_months, local_day
+from storage import housekeeping
+from storage import personal as pii
 from storage import repositories as repo
 from storage.models import Breach, Request
 
 SYSTEM_ACTOR = "system:retention"
+INBOUND_KEEP = timedelta(days=1)  # Slack and Teams retry within minutes
+
+
+async def scrub_messages(*, session: AsyncSession, keep_days: int, now: datetime) -> int:
+    """Erase the content of settled messages older than ``keep_days``; expire inbound keys."""
+    scrubbed = await housekeeping.scrub_outbox(
+        session=session, created_before=now - timedelta(days=keep_days), now=now
+    )
+    await housekeeping.expire_inbound(session=session, before=now - INBOUND_KEEP)
+    return scrubbed
 
 
 async def _erase_notes(session: AsyncSession, ref: str) -> None:
     for note in await repo.notes_for(session=session, ref=ref):
-        note.text = None
+        for name in pii.columns("notes"):
+            setattr(note, name, None)
         session.add(note)
 
 
@@ -34,11 +51,11 @@ async def erase_expired(
     cutoff = now - (local_day(now, policy.timezone) - cutoff_day)
     erased: list[str] = []
     for req in await repo.requests_to_erase(session=session, closed_before=cutoff_day):
-        _clear(req, Request.PERSONAL_FIELDS)
+        _clear(req, pii.columns("requests"))
         req.erased_at = now
         erased.append(await _record(session, req, now))
     for breach in await repo.breaches_to_erase(session=session, closed_before=cutoff):
-        _clear(breach, Breach.PERSONAL_FIELDS)
+        _clear(breach, pii.columns("breaches"))
         erased.append(await _record(session, breach, now))
     return erased
 
@@ -51,6 +68,7 @@ def _clear(ticket: Request | Breach, fields: tuple[str, ...]) -> None:
 
 async def _record(session: AsyncSession, ticket: Request | Breach, now: datetime) -> str:
     await _erase_notes(session, ticket.ref)
+    await housekeeping.scrub_ticket_messages(session=session, ref=ticket.ref, now=now)
     session.add(ticket)
     await session.flush()
     await audit.record(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.ports import ChannelPost, Reply
+from storage import personal as pii
 from storage.enums import RequestState
 from storage.models import Breach, Note, Pause, Request
 
@@ -87,9 +88,8 @@ def request_reply(
     if req.internal_target is not None:
         fields.append(("Internal target", fmt_day(req.internal_target)))
     if req.extended:
-        fields.append(
-            ("Extended", f"told {fmt_day(req.extension_told_on)}: {req.extension_reason}")
-        )
+        reason = f": {req.extension_reason}" if personal and req.extension_reason else ""
+        fields.append(("Extended", f"told {fmt_day(req.extension_told_on)}{reason}"))
     if req.identity_method:
         fields.append(
             ("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}")
@@ -99,9 +99,8 @@ def request_reply(
     fields += [("Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
-        fields.append(
-            ("Outcome", req.outcome + (f": {req.outcome_reason}" if req.outcome_reason else ""))
-        )
+        reason = f": {req.outcome_reason}" if personal and req.outcome_reason else ""
+        fields.append(("Outcome", req.outcome + reason))
     if personal:
         if req.erased_at is not None:
             fields.append(("Requester", "erased under the retention policy"))
@@ -173,22 +172,13 @@ def breach_reply(
         fields.append(
             ("ICO case", f"{breach.ico_case_ref}, {fmt_moment(breach.ico_notified_at, tz)}")
         )
-    if breach.not_reportable_reason:
-        fields.append(("Not reportable", breach.not_reportable_reason))
     fields.append(("Subjects told", fmt_moment(breach.subjects_told_at, tz)))
-    if breach.delay_reason:
-        fields.append(("Reason for delay", breach.delay_reason))
     fields.append(("Owner", person(breach.assignee)))
-    if personal:
-        for label, value in (
-            ("What happened", breach.summary),
-            ("Data", breach.data_categories),
-            ("People", breach.subject_categories),
-            ("Consequences", breach.consequences),
-            ("Measures", breach.measures),
-        ):
+    if personal:  # every free-text field is personal: storage.personal lists them
+        for field in pii.BREACH_FIELDS:
+            value = getattr(breach, field.column)
             if value:
-                fields.append((label, value))
+                fields.append((field.label, value))
         fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
     return Reply(
         text=headline or f"{breach.ref} — personal-data breach",

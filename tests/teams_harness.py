@@ -13,7 +13,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Core, build_core, build_web, notifiers_for, teams_binding
-from bot.config import Settings
+from bot.config import Environment, Settings
 from bot.teams_notifier import StaticConnections
 from handlers.ports import Clock
 from storage.db import session_factory
@@ -134,11 +134,18 @@ def settings_for(db_url: str, jwks_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def teams_server(
-    engine: AsyncEngine, db_url: str, *, clock: Clock | None = None, **overrides: Any
+    engine: AsyncEngine,
+    db_url: str,
+    *,
+    clock: Clock | None = None,
+    production: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[TeamsServer]:
     fake = FakeConnector()
     await fake.start()
     settings = settings_for(db_url, fake.jwks_url, **overrides)
+    if production:  # production's checks at the edge; its https-only rule would refuse the fakes
+        settings.env = Environment.PRODUCTION
     policy = settings.policy()
     teams = teams_binding(settings, connections=StaticConnections("bot-token"))
     notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
