@@ -50,11 +50,11 @@ from bench._common import (
     table,
     venv_bin,
 )
-from handlers.context import Policy
 from handlers.deadlines import local_day, request_deadlines
 from handlers.desk import Desk
+from handlers.policy import Policy
 from handlers.ports import ChatUser, Tone
-from handlers.queries import LIST_LIMIT
+from handlers.reads import LIST_LIMIT
 from storage.db import create_engine, session_factory, transaction
 from storage.enums import RequestState, RequestType, Via
 from storage.migrate import upgrade, upgrade_async

@@ -86,8 +86,8 @@ from sqlmodel import col
 
 from bench._common import Stats, ms, positive_int, postgres_database, table
 from handlers import jobs, reminders, summary
-from handlers.context import Policy
 from handlers.deadlines import request_deadlines
+from handlers.policy import Policy
 from handlers.ports import ChatUser, WeeklySummary
 from storage import repositories as repo
 from storage.db import create_engine, session_factory, transaction

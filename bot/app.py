@@ -20,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import slack_guard
 from bot.config import Settings
 from bot.scheduler import build_scheduler
-from bot.server import base_app
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
 from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
+from bot.web import base_app
 from handlers import jobs
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import SHUTDOWN_SECONDS, RetryPolicy, Sender
+from handlers.policy import Policy
 from handlers.ports import Clock, Notifier, SystemClock
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import schema_revisions, upgrade_async

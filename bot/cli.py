@@ -50,7 +50,7 @@ def _settings(db: str | None) -> Settings:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import build_core, prepare_database
-    from bot.console import Console, ConsoleNotifier, operator_policy
+    from bot.console import Console, ConsoleNotifier, history_file, operator_policy
     from bot.scheduler import build_scheduler
     from storage.enums import Role
 
@@ -65,7 +65,12 @@ def cmd_console(args: argparse.Namespace) -> int:
             notifier = ConsoleNotifier(sys.stdout, policy.timezone)
             core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
             console = Console(
-                core.desk, role=role, stdin=sys.stdin, stdout=sys.stdout, sweep=core.sweep
+                core.desk,
+                role=role,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                sweep=core.sweep,
+                history=history_file(settings.database_url),
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
                 scheduler = build_scheduler(

@@ -16,9 +16,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.safety import production_problems
-from handlers.context import Policy
 from handlers.deadlines import DeadlineError, normalise_calendar, zone
 from handlers.offsets import OffsetsError, parse_offsets
+from handlers.policy import Policy
 from handlers.ports import ChatUser
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./privacy-desk.db"

@@ -6,26 +6,37 @@ The person at the console is the local operator (``console:operator``) and acts 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from handlers.commands import quote
-from handlers.context import Policy
+from bot.console_input import Lines, PipeLines, TerminalLines
+from handlers.arguments import Value
+from handlers.commands import check_field
 from handlers.desk import Desk
-from handlers.ports import Actor, ChannelPost, ChatUser, Delivery, Outcome, Tone, WeeklySummary
+from handlers.forms import Field, FieldKind, FormRequest
+from handlers.policy import Policy
+from handlers.ports import (
+    Actor,
+    ChannelPost,
+    ChatUser,
+    Delivery,
+    Outcome,
+    Overview,
+    Tone,
+    WeeklySummary,
+)
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as render_summary
-from handlers.views import fmt_day, fmt_moment
-from storage.enums import RequestType, Role, Via
+from storage.enums import Role
 
 CONSOLE = "console"
 OPERATOR = ChatUser(CONSOLE, "operator")
 CONSOLE_CHANNEL = ChatUser(CONSOLE, "compliance")
 PROMPT = "privacy-desk> "
-Ask = Callable[[str], str | None]
 
 
 class ConsoleNotifier:
@@ -71,45 +82,31 @@ def operator_policy(policy: Policy, role: Role) -> Policy:
     return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
 
 
-def form_request(ask: Ask) -> str | None:
-    """Prompt for the fields of ``/dsar new``; returns the equivalent command line."""
-    fields = [
-        ("type", f"Type ({'|'.join(t.value for t in RequestType)})", True),
-        ("name", "Requester's name", True),
-        ("email", "Requester's email", True),
-        ("received", "Received (YYYY-MM-DD, blank for today)", False),
-        ("via", f"Arrived by ({'|'.join(v.value for v in Via)}, blank for email)", False),
-        ("details", "Details (optional)", False),
-    ]
-    parts = ["/dsar new"]
-    for key, label, required in fields:
-        value = ask(label)
-        if value is None:
-            return None
-        if not value and not required:
-            continue
-        parts.append(value if key == "type" else f"{key}={quote(value)}")
-    return " ".join(parts)
+def history_file(database_url: str) -> Path | None:
+    """The console's command history: beside the SQLite database (``privacy-desk.db.history``);
+    none for a server database, whose host is no place for one person's typing."""
+    prefix, sep, path = database_url.partition(":///")
+    if not sep or not prefix.startswith("sqlite") or path in ("", ":memory:"):
+        return None
+    database = Path(path)
+    return database.with_name(database.name + ".history")
 
 
-def form_breach(ask: Ask) -> str | None:
-    fields = [
-        ("aware", "Became aware (YYYY-MM-DDTHH:MM, local time or with +HH:MM)", True),
-        ("summary", "What happened", True),
-        ("occurred", "When it happened (optional)", False),
-        ("data", "Categories of data (optional)", False),
-        ("people", "Categories of people (optional)", False),
-        ("subjects", "Approximate number of people (optional)", False),
-        ("records", "Approximate number of records (optional)", False),
-    ]
-    parts = ["/breach new"]
-    for key, label, _required in fields:
-        value = ask(label)
-        if value is None:
-            return None
-        if value:
-            parts.append(f"{key}={quote(value)}")
-    return " ".join(parts)
+def prompt_for(field: Field) -> str:
+    """The prompt for one field of a form, from the form specification."""
+    if field.kind == FieldKind.CHOICE:
+        blank = f", blank for {field.default}" if field.default else ""
+        return f"{field.label} ({'|'.join(field.choices)}{blank})"
+    if field.kind == FieldKind.DATE:
+        return f"{field.label} (YYYY-MM-DD{', blank for today' if field.optional else ''})"
+    if field.kind == FieldKind.DATETIME:
+        optional = ", optional" if field.optional else ""
+        return f"{field.label} (YYYY-MM-DDTHH:MM, local time or with +HH:MM{optional})"
+    if field.kind == FieldKind.PERSON:
+        return f"{field.label} (@name)"
+    if field.kind == FieldKind.NUMBER:
+        return f"{field.label} (a whole number{', optional' if field.optional else ''})"
+    return field.label + (" (optional)" if field.optional else "")
 
 
 def render(outcome: Outcome) -> str:
@@ -126,62 +123,129 @@ class Console:
         stdin: TextIO,
         stdout: TextIO,
         sweep: Callable[[], Awaitable[object]] | None = None,
+        history: Path | None = None,
     ) -> None:
         self.desk = desk
         self.sweep = sweep
         self.actor: Actor = desk.actor(OPERATOR, role=role)
-        self.stdin, self.stdout = stdin, stdout
+        self.stdout = stdout
         self.interactive = stdin.isatty()
+        self.overview: Overview | None = None
+        self.lines: Lines = (
+            TerminalLines(history=history, refs=self._refs, status=self._status)
+            if self.interactive
+            else PipeLines(stdin)
+        )
 
-    def _read(self, prompt: str) -> str | None:
-        if self.interactive:
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-        line = self.stdin.readline()
-        return None if line == "" else line.rstrip("\n")
+    def _refs(self) -> tuple[str, ...]:
+        return self.overview.refs if self.overview is not None else ()
 
-    def _ask(self, label: str) -> str | None:
-        value = self._read(f"  {label}: ")
-        return None if value is None else value.strip()
+    def _status(self) -> str:
+        seen = self.overview
+        if seen is None:
+            return ""
+        return (
+            f" {len(seen.requests)} open request(s) · {seen.overdue} overdue · "
+            f"{seen.due_today} due today · {len(seen.breaches)} open breach(es)"
+        )
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stdout)
+        self.stdout.flush()
 
     async def run(self) -> int:
         if self.interactive:
-            print(
+            self._say(
                 f"privacy-desk console — acting as {self.actor.role}. "
-                "Type /dsar help, /breach help, or quit.",
-                file=self.stdout,
+                "Type /dsar help, /breach help, or quit. Tab completes; Ctrl-D leaves."
             )
         failures = 0
-        await self._sweep()
+        await self._after_command()
         while True:
-            line = await asyncio.to_thread(self._read, PROMPT if self.interactive else "")
+            try:
+                line = await self.lines.read(PROMPT if self.interactive else "")
+            except KeyboardInterrupt:
+                continue  # Ctrl-C at the prompt clears the line, as in a shell
             if line is None or line.strip().lower() in ("quit", "exit"):
+                if line is None and self.interactive:
+                    self._say("")  # leave the terminal on a fresh line
                 return 1 if failures and not self.interactive else 0
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             if not self.interactive:
-                print(f"{PROMPT}{line}", file=self.stdout)
-            head = line.split()[0].lower().lstrip("/")
-            if line.lower().split() in (["/dsar", "new"], ["dsar", "new"]):
-                line = await asyncio.to_thread(form_request, self._ask) or ""
-            elif line.lower().split() in (["/breach", "new"], ["breach", "new"]):
-                line = await asyncio.to_thread(form_breach, self._ask) or ""
-            if not line:
-                continue
-            if head not in ("dsar", "breach"):
-                print("! commands start with /dsar or /breach (try /dsar help)", file=self.stdout)
-                failures += 1
-                continue
-            outcome = await self.desk.run_text(actor=self.actor, text=line)
-            failures += outcome.reply.tone == Tone.ERROR
-            print(render(outcome), file=self.stdout)
-            self.stdout.flush()
-            await self._sweep()
+                self._say(f"{PROMPT}{line}")
+            failures += not await self._one(line)
+            await self._after_command()
 
-    async def _sweep(self) -> None:
-        """Fire whatever is due now (a back-dated ticket may be overdue at once)."""
+    async def _one(self, line: str) -> bool:
+        """Run one line; False when it was refused."""
+        if line.lower() in ("help", "?", "/help"):
+            for group in ("dsar", "breach"):
+                self._say(render(await self.desk.run_text(actor=self.actor, text=f"/{group} help")))
+            return True
+        head = line.split()[0].lower().lstrip("/")
+        if head not in ("dsar", "breach"):
+            self._say("! commands start with /dsar or /breach (try help)")
+            return False
+        outcome = await self.desk.run_text(actor=self.actor, text=line)
+        if outcome.form is not None:
+            if not self.interactive:
+                # The lines that follow are commands, not answers: never read them as a form.
+                self._say("! give the fields as arguments when reading from a pipe")
+                self._say(f"  {outcome.reply.lines[0]}" if outcome.reply.lines else "")
+                return False
+            filled = await self._fill(outcome.form)
+            if filled is None:
+                return False
+            outcome = filled
+        self._say(render(outcome))
+        return outcome.reply.tone != Tone.ERROR
+
+    async def _fill(self, request: FormRequest) -> Outcome | None:
+        """Ask for each field of the form, checking each answer as it is typed: a wrong answer
+        is asked again with the reason and the choices, and what was typed is kept; Ctrl-C or
+        Ctrl-D abandons the form and nothing is logged. Then the answers are submitted as the
+        form's values. ``None``: the form was abandoned."""
+        values: dict[str, Value] = {}
+        try:
+            for field in request.form.fields:
+                answer = await self._answer(field)
+                if answer is None:
+                    self._say("! form cancelled: nothing logged")
+                    return None
+                if answer:
+                    values[field.key] = answer
+        except KeyboardInterrupt:
+            self._say("\n! form cancelled: nothing logged")
+            return None
+        outcome = await self.desk.submit(
+            actor=self.actor, form=request.form, ref=request.ref, values=values
+        )
+        return outcome
+
+    async def _answer(self, field: Field) -> str | None:
+        """One field's answer, asked until it suits the field ("" for an optional one left
+        blank); ``None`` at the end of input."""
+        while True:
+            answer = await self.lines.read(f"  {prompt_for(field)}: ", choices=field.choices)
+            if answer is None:
+                return None
+            answer = answer.strip()
+            if not answer and field.required and field.default is None:
+                reason: str | None = f"{field.label} is needed"
+            elif not answer:
+                return field.default or ""
+            else:
+                reason = check_field(field, answer)
+            if reason is None:
+                return answer
+            self._say(f"! {reason}")
+
+    async def _after_command(self) -> None:
+        """Fire whatever is due now (a back-dated ticket may be overdue at once), and refresh
+        what the status bar and completion know."""
         if self.sweep is not None:
             await self.sweep()
+        if self.interactive:
+            self.overview = await self.desk.overview(actor=self.actor)

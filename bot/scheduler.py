@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from handlers import jobs
-from handlers.context import Policy
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from handlers.ports import Clock
 
 

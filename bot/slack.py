@@ -21,12 +21,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.forms import breach_text, field_errors, needs_form, request_text, ticket_text
 from bot.render import slack as render
 from bot.render import slack_views as views
-from handlers import command_types as c
+from handlers import forms
 from handlers.desk import Desk
-from handlers.ports import ChatUser, Outcome, Tone
+from handlers.forms import FieldValue
+from handlers.ports import ChatUser
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -36,9 +36,10 @@ def _user(user_id: str) -> ChatUser:
     return ChatUser(PLATFORM, user_id)
 
 
-def _values(view: dict[str, Any]) -> dict[str, str]:
-    """A submitted modal's inputs as strings, keyed by block id (empty inputs left out)."""
-    found: dict[str, str] = {}
+def _values(view: dict[str, Any]) -> dict[str, FieldValue]:
+    """A submitted modal's inputs keyed by block id (= the form's field), empty ones left out;
+    the datetime picker's instant is already a moment, so it is passed as one."""
+    found: dict[str, FieldValue] = {}
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         element = actions.get("value", {})
         value: Any = (
@@ -48,9 +49,14 @@ def _values(view: dict[str, Any]) -> dict[str, str]:
             or element.get("selected_user")
             or element.get("selected_date_time")
         )
-        if value not in (None, ""):
-            if element.get("type") == "datetimepicker":
-                value = datetime.fromtimestamp(int(value), tz=UTC).isoformat(timespec="minutes")
+        if value in (None, ""):
+            continue
+        if element.get("type") == "datetimepicker":
+            try:
+                found[block_id] = datetime.fromtimestamp(int(value), tz=UTC)
+            except (TypeError, ValueError, OverflowError, OSError):
+                found[block_id] = str(value)  # the grammar says what is wrong with it
+        else:
             found[block_id] = str(value)
     return found
 
@@ -59,24 +65,18 @@ class SlackAdapter:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
-    async def run(
-        self, user_id: str, text: str, *, key: str | None, receipt: bool = False
-    ) -> Outcome:
-        actor = self.desk.actor(_user(user_id))
-        return await self.desk.run_text(
-            actor=actor, text=text, delivery_key=key, receipt_to=_user(user_id) if receipt else None
-        )
-
     # --- slash commands ---------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         command, text = body.get("command", ""), body.get("text", "").strip()
-        group = command.lstrip("/")
-        if text.lower() == "new":
-            form = views.new_request_modal() if group == "dsar" else views.new_breach_modal()
+        user = _user(body["user_id"])
+        outcome = await self.desk.run_text(
+            actor=self.desk.actor(user), text=f"{command} {text}", delivery_key=_key("cmd", body)
+        )
+        if outcome.form is not None:
+            form = views.form_modal(outcome.form)
             await self._open(ack, client, body["trigger_id"], form, f"{command} new")
             return
-        outcome = await self.run(body["user_id"], f"{command} {text}", key=_key("cmd", body))
         reply_text, blocks = render.reply(outcome.reply)
         await ack(response_type="ephemeral", text=reply_text, blocks=blocks)
 
@@ -106,37 +106,33 @@ class SlackAdapter:
 
     # --- modals -----------------------------------------------------------------------------
 
-    async def on_new_request(
+    async def on_submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
-        await self._submit(ack, body, view, request_text(_values(view)), views.REQUEST_FIELDS)
-
-    async def on_new_breach(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        await self._submit(ack, body, view, breach_text(_values(view)), views.BREACH_FIELDS)
-
-    async def on_ticket_form(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = _values(view)
-        blocks = tuple(values) or ("reason",)
-        text = ticket_text(meta.get("action", ""), meta.get("ref", ""), values)
-        await self._submit(ack, body, view, text, blocks)
-
-    async def _submit(
-        self,
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        text: str,
-        blocks: tuple[str, ...],
-    ) -> None:
-        key = f"slack:view:{view['id']}"
-        outcome = await self.run(body["user"]["id"], text, key=key, receipt=True)
-        if outcome.reply.tone == Tone.ERROR:
-            await ack(response_action="errors", errors=field_errors(outcome.reply.text, blocks))
+        """Any of the forms: ``dsar_new``, ``breach_new``, or ``ticket_form`` (with the ref and
+        action in ``private_metadata``). A refusal goes back onto the input it is about."""
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        ref = meta.get("ref") if isinstance(meta, dict) else None
+        action = meta.get("action", "") if isinstance(meta, dict) else ""
+        form = forms.find_form(view.get("callback_id", ""), action=str(action), ref=ref)
+        if form is None:
+            await ack()
+            return
+        user = _user(body["user"]["id"])
+        outcome = await self.desk.submit(
+            actor=self.desk.actor(user),
+            form=form,
+            ref=ref,
+            values=_values(view),
+            delivery_key=f"slack:view:{view['id']}",
+            receipt_to=user,
+        )
+        if outcome.form is not None and outcome.form.errors:
+            errors = {key: text[:150] for key, text in outcome.form.errors.items()}
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
 
@@ -148,28 +144,23 @@ class SlackAdapter:
         action = body["actions"][0]
         name, ref = action["action_id"].removeprefix("ticket_").replace("_", "-"), action["value"]
         user_id = body["user"]["id"]
-        group = "breach" if ref.startswith("BREACH-") else "dsar"
-        if name == "show":
-            outcome = await self.run(user_id, f"/{group} show {ref}", key=None)
-        elif not self.desk.actor(_user(user_id)).role.is_privacy_team:
-            # The core refuses too; this spares showing a form the person cannot submit.
-            await ack()
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=f"Only the privacy team may use {name} on {ref}; nothing changed.",
-            )
-            return
-        elif needs_form(name, ref):
-            form = views.ticket_form(name, ref, {})
-            assert form is not None
-            usage = f"/{group} {name} {ref}"
+        outcome = await self.desk.press(
+            actor=self.desk.actor(_user(user_id)),
+            action=name,
+            ref=ref,
+            delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
+        )
+        if outcome.form is not None:
+            form = views.form_modal(outcome.form)
+            usage = f"/{outcome.form.form.group} {name} {ref}"
             await self._open(ack, client, body["trigger_id"], form, usage, respond)
             return
-        else:
-            key = f"slack:action:{action.get('action_ts', '')}:{user_id}"
-            outcome = await self.run(user_id, f"/{group} {name} {ref}", key=key)
         await ack()
+        if outcome.reply.notice:
+            await respond(
+                response_type="ephemeral", replace_original=False, text=outcome.reply.text
+            )
+            return
         reply_text, blocks = render.reply(outcome.reply)
         await respond(
             response_type="ephemeral", replace_original=False, text=reply_text, blocks=blocks
@@ -193,15 +184,11 @@ class SlackAdapter:
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
-        actor = self.desk.actor(_user(event["user"]))
-        which = c.ListFilter.OPEN if actor.role.is_privacy_team else c.ListFilter.MINE
-        requests = await self.desk.run(actor=actor, command=c.ListRequests(which=which))
-        breaches = await self.desk.run(actor=actor, command=c.ListBreaches(open_only=True))
-        title = "All open tickets" if actor.role.is_privacy_team else "Your open tickets"
+        overview = await self.desk.overview(actor=self.desk.actor(_user(event["user"])))
         view = views.home_view(
-            title=title,
-            requests=[line.strip() for line in requests.reply.lines],
-            breaches=[line.strip() for line in breaches.reply.lines],
+            title=overview.title,
+            requests=list(overview.requests),
+            breaches=list(overview.breaches),
         )
         await client.views_publish(user_id=event["user"], view=view)
 
@@ -250,9 +237,8 @@ def build_slack_app(
     app.middleware(team_guard(team_ids))
     app.command("/dsar")(adapter.on_command)
     app.command("/breach")(adapter.on_command)
-    app.view(views.NEW_REQUEST)(adapter.on_new_request)
-    app.view(views.NEW_BREACH)(adapter.on_new_breach)
-    app.view(views.TICKET_FORM)(adapter.on_ticket_form)
+    for callback_id in (views.NEW_REQUEST, views.NEW_BREACH, views.TICKET_FORM):
+        app.view(callback_id)(adapter.on_submission)
     app.action(re.compile(r"^ticket_[a-z_]+$"))(adapter.on_button)
     app.shortcut("log_privacy_request")(adapter.on_message_shortcut)
     app.event("app_home_opened")(adapter.on_home_opened)

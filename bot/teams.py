@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment, ConversationReference
@@ -21,16 +22,15 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 
-from bot.forms import breach_text, field_errors, needs_form, request_text, ticket_text
 from bot.render import teams as cards
-from handlers import conversations
+from handlers import conversations, forms
 from handlers.desk import Desk
-from handlers.ports import ChatUser, Reply, Tone
+from handlers.forms import FormRequest
+from handlers.ports import ChatUser, Outcome, Tone
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 COMMAND = re.compile(r"^/?(dsar|breach)\b(.*)$", re.IGNORECASE | re.DOTALL)
-PUBLIC_ACTIONS = ("help", "deadline")  # nothing personal: fine to answer in a channel
 PRIVATE_NOTE = "Done — I've sent the details to you in a personal chat with privacy-desk."
 PRIVATE_FAILED = "That did not work; I've sent you the reason in a personal chat."
 
@@ -114,40 +114,52 @@ class TeamsAgent(ActivityHandler):
             await turn_context.send_activity("Try `dsar help` or `breach help`.")
             return
         group, rest = match.group(1).lower(), match.group(2).strip()
-        if rest.lower() == "new":
-            form = cards.request_form() if group == "dsar" else cards.breach_form()
-            await self._answer(turn_context, user, card=form, fallback=f"{group} new form")
-            return
-        await self._run(turn_context, user, f"/{group} {rest}")
-
-    async def _run(self, turn_context: TurnContext, user: ChatUser, text: str) -> Reply:
-        activity = turn_context.activity
-        words = text.split()
-        public = len(words) > 1 and words[1].lower() in PUBLIC_ACTIONS
-        private = channel_key(activity) is not None and not public
+        in_channel = channel_key(activity) is not None
         outcome = await self.desk.run_text(
             actor=self.desk.actor(user),
-            text=text,
+            text=f"/{group} {rest}",
             delivery_key=f"teams:{activity.id}",
-            receipt_to=user if private else None,
+            receipt_to=user if in_channel else None,
         )
-        if private and outcome.reply.tone == Tone.ERROR:
-            await self.desk.tell(to=user, reply=outcome.reply)
-        if private:
-            failed = outcome.reply.tone == Tone.ERROR
-            await turn_context.send_activity(PRIVATE_FAILED if failed else PRIVATE_NOTE)
-        else:
-            await turn_context.send_activity(
-                card_activity(cards.reply(outcome.reply), outcome.reply.text)
-            )
-        return outcome.reply
+        await self._answer(turn_context, user, outcome)
 
-    async def _answer(
-        self, turn_context: TurnContext, user: ChatUser, *, card: cards.Card, fallback: str
+    async def _answer(self, turn_context: TurnContext, user: ChatUser, outcome: Outcome) -> None:
+        """Show an outcome where it belongs: a form or anything personal only to this person
+        (in a channel the reply went to their personal chat through the outbox)."""
+        if outcome.form is not None:
+            await self._send_form(turn_context, user, outcome.form, outcome.reply.text)
+            return
+        reply = outcome.reply
+        if reply.notice:
+            await turn_context.send_activity(reply.text)
+            return
+        if channel_key(turn_context.activity) is not None and reply.personal:
+            failed = reply.tone == Tone.ERROR
+            if failed:
+                await self.desk.tell(to=user, reply=reply)
+            await turn_context.send_activity(PRIVATE_FAILED if failed else PRIVATE_NOTE)
+            return
+        await turn_context.send_activity(card_activity(cards.reply(reply), reply.text))
+
+    async def _send_form(
+        self,
+        turn_context: TurnContext,
+        user: ChatUser,
+        request: FormRequest,
+        fallback: str,
+        *,
+        replace_id: str | None = None,
     ) -> None:
-        """Send a card to this person only (forms may be filled in with personal data)."""
+        """Send a form to this person only (forms may be filled in with personal data): in a
+        channel it goes to their personal chat, and is never drawn (or redrawn) in the channel.
+        ``replace_id`` updates the card the person submitted instead of sending a new one."""
+        card = card_activity(cards.form_card(request), fallback)
         if channel_key(turn_context.activity) is None:
-            await turn_context.send_activity(card_activity(card, fallback))
+            if replace_id:
+                card.id = replace_id
+                await turn_context.update_activity(card)
+            else:
+                await turn_context.send_activity(card)
             return
         stored = await conversations.lookup(
             sessions=self.desk.sessions, platform=PLATFORM, key=user.external_id
@@ -161,7 +173,7 @@ class TeamsAgent(ActivityHandler):
         reference = ConversationReference.model_validate_json(stored)
 
         async def send_form(context: TurnContext) -> None:
-            await context.send_activity(card_activity(card, fallback))
+            await context.send_activity(card)
 
         await self.adapter.continue_conversation(
             self.app_id, reference.get_continuation_activity(), send_form
@@ -171,95 +183,35 @@ class TeamsAgent(ActivityHandler):
     async def _on_card(
         self, turn_context: TurnContext, user: ChatUser, value: dict[str, Any]
     ) -> None:
-        kind = value.get(cards.MARK)
-        fields = {
-            k: str(v)
-            for k, v in value.items()
-            if k not in (cards.MARK, "form", "action", "ref") and str(v).strip()
-        }
-        if kind == "action":
-            await self._on_action(
-                turn_context, user, str(value.get("action", "")), str(value.get("ref", ""))
-            )
-        elif value.get("form") == cards.REQUEST_FORM:
-            await self._submit(
-                turn_context,
-                user,
-                request_text(fields),
-                fields,
-                lambda v, e: cards.request_form(v, e),
-                ("type", "name", "email", "received", "via", "details"),
-            )
-        elif value.get("form") == cards.BREACH_FORM:
-            if "aware" not in fields and "aware_date" in fields and "aware_time" in fields:
-                fields["aware"] = cards.local_moment(fields["aware_date"], fields["aware_time"])
-            command_fields = {
-                k: v for k, v in fields.items() if k not in ("aware_date", "aware_time")
-            }
-            await self._submit(
-                turn_context,
-                user,
-                breach_text(command_fields),
-                fields,
-                lambda v, e: cards.breach_form(v, e),
-                ("aware", "summary", "data", "people", "subjects", "records"),
-            )
-        elif value.get("form") == cards.TICKET_FORM:
-            action, ref = str(value.get("action", "")), str(value.get("ref", ""))
-            await self._submit(
-                turn_context,
-                user,
-                ticket_text(action, ref, fields),
-                fields,
-                lambda v, e: cards.ticket_form(action, ref, v, e) or {},
-                tuple(fields) or ("reason",),
-            )
-
-    async def _submit(
-        self,
-        turn_context: TurnContext,
-        user: ChatUser,
-        text: str,
-        values: dict[str, str],
-        rebuild: Any,
-        blocks: tuple[str, ...],
-    ) -> None:
         activity = turn_context.activity
-        outcome = await self.desk.run_text(
-            actor=self.desk.actor(user), text=text, delivery_key=f"teams:{activity.id}"
-        )
-        if outcome.reply.tone == Tone.ERROR:
-            errors = field_errors(outcome.reply.text, blocks)
-            if "aware" in errors:
-                errors["aware_date"] = errors.pop("aware")
-            card = rebuild(values, errors)
-            if activity.reply_to_id:
-                updated = card_activity(card, outcome.reply.text)
-                updated.id = activity.reply_to_id
-                await turn_context.update_activity(updated)
-            else:
-                await turn_context.send_activity(card_activity(card, outcome.reply.text))
+        actor = self.desk.actor(user)
+        ref = str(value.get("ref", "")) or None
+        action = str(value.get("action", ""))
+        if value.get(cards.MARK) == "action":
+            outcome = await self.desk.press(
+                actor=actor, action=action, ref=ref or "", delivery_key=f"teams:{activity.id}"
+            )
+            await self._answer(turn_context, user, outcome)
             return
-        await turn_context.send_activity(
-            card_activity(cards.reply(outcome.reply), outcome.reply.text)
-        )
-
-    async def _on_action(
-        self, turn_context: TurnContext, user: ChatUser, action: str, ref: str
-    ) -> None:
-        group = "breach" if ref.startswith("BREACH-") else "dsar"
-        if action == "show":
-            await self._run(turn_context, user, f"/{group} show {ref}")
+        form = forms.find_form(str(value.get("form", "")), action=action, ref=ref)
+        if form is None:
+            await turn_context.send_activity("That card is out of date; nothing changed.")
             return
-        if not self.desk.actor(user).role.is_privacy_team:
-            # The core refuses too; this spares showing a form the person cannot submit.
-            await turn_context.send_activity(
-                f"Only the privacy team may use {action} on {ref}; nothing changed."
+        values, typed = cards.read_form(form, value)
+        in_channel = channel_key(activity) is not None
+        outcome = await self.desk.submit(
+            actor=actor,
+            form=form,
+            ref=ref,
+            values=values,
+            delivery_key=f"teams:{activity.id}",
+            receipt_to=user if in_channel else None,
+        )
+        if outcome.form is not None:
+            # Refused: the same card again, what was typed kept, the reason under its input.
+            again = replace(outcome.form, values=typed)
+            await self._send_form(
+                turn_context, user, again, outcome.reply.text, replace_id=activity.reply_to_id
             )
             return
-        if needs_form(action, ref):
-            form = cards.ticket_form(action, ref)
-            assert form is not None
-            await self._answer(turn_context, user, card=form, fallback=f"{ref}: {action}")
-            return
-        await self._run(turn_context, user, f"/{group} {action} {ref}")
+        await self._answer(turn_context, user, outcome)

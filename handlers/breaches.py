@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import command_types as c
-from handlers import views
+from handlers import replies
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
@@ -16,6 +16,7 @@ from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
 from storage.models import Breach
+from storage.refs import TicketKind, TicketRef
 
 UNDECIDED = (S.OPEN, S.ASSESSED)
 
@@ -23,18 +24,23 @@ UNDECIDED = (S.OPEN, S.ASSESSED)
 async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> Outcome:
     try:
         aware = resolve_local(cmd.aware, ctx.policy.timezone)
+    except DeadlineError as exc:
+        raise Refusal(str(exc), field="aware") from exc
+    try:
         occurred = (
             None if cmd.occurred is None else resolve_local(cmd.occurred, ctx.policy.timezone)
         )
     except DeadlineError as exc:
-        raise Refusal(str(exc)) from exc
+        raise Refusal(str(exc), field="occurred") from exc
     if aware > ctx.now:
-        raise Refusal("aware= is in the future")
+        raise Refusal("aware= is in the future", field="aware")
     if occurred is not None and occurred > aware:
-        raise Refusal("occurred= is after the organisation became aware of the breach")
+        raise Refusal(
+            "occurred= is after the organisation became aware of the breach", field="occurred"
+        )
     number = await repo.next_number(session=session, name="BREACH")
     breach = Breach(
-        ref=f"BREACH-{number:04d}",
+        ref=str(TicketRef(TicketKind.BREACH, number)),
         state=S.OPEN,
         aware_at=aware,
         ico_due=breach_ico_due(aware),
@@ -60,17 +66,17 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         new=True,
     )
     tz = ctx.policy.timezone
-    headline = f"{breach.ref} logged: tell the ICO by {views.fmt_moment(breach.ico_due, tz)}"
-    reply = views.breach_reply(
+    headline = f"{breach.ref} logged: tell the ICO by {replies.fmt_moment(breach.ico_due, tz)}"
+    reply = replies.breach_reply(
         breach, now=ctx.now, tz=tz, personal=False, notes=[], headline=headline
     )
     alert = Reply(
-        text=f"New breach {breach.ref}: ICO decision due {views.fmt_moment(breach.ico_due, tz)} "
-        f"({views.breach_status(breach, ctx.now)})",
+        text=f"New breach {breach.ref}: ICO decision due {replies.fmt_moment(breach.ico_due, tz)} "
+        f"({replies.breach_status(breach, ctx.now)})",
         ref=breach.ref,
     )
     dms = tuple(DirectMessage(to=dpo, reply=alert) for dpo in sorted(ctx.policy.dpo))
-    return Outcome(reply=reply, posts=(views.breach_post(breach),), direct=dms, changed=True)
+    return Outcome(reply=reply, posts=(replies.breach_post(breach),), direct=dms, changed=True)
 
 
 async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: bool) -> Breach:
@@ -97,7 +103,7 @@ async def _change(
     await record_change(
         ctx, session, breach, action=action, facts={"state": breach.state, **(facts or {})}
     )
-    reply = views.breach_reply(
+    reply = replies.breach_reply(
         breach,
         now=ctx.now,
         tz=ctx.policy.timezone,
@@ -107,7 +113,7 @@ async def _change(
     )
     if warning:
         reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
-    return Outcome(reply=reply, posts=(views.breach_post(breach, change),), changed=True)
+    return Outcome(reply=reply, posts=(replies.breach_post(breach, change),), changed=True)
 
 
 def _open(breach: Breach, doing: str) -> None:

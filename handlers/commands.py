@@ -11,24 +11,29 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 
 from handlers import command_types as c
-from handlers.arguments import LIMITS, Args
+from handlers.arguments import LIMITS, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
+from handlers.forms import Field, FieldKind, Form
 from handlers.usage import USAGE, CommandError, help_lines, quote, show, usage_for
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
+from storage.refs import TicketRef
 
 __all__ = [
     "LIMITS",
     "USAGE",
     "CommandError",
+    "action_command",
+    "check_field",
     "help_lines",
     "parse",
     "parse_command",
+    "parse_form",
     "quote",
     "usage_for",
 ]
@@ -87,17 +92,98 @@ def parse_command(command: str, text: str) -> c.Command:
         raise CommandError(f"cannot read the command: {exc}", early_usage) from exc
     if not tokens:
         return c.Help(group=group)
-    action, tokens = tokens[0].lower(), tokens[1:]
+    typed, tokens = tokens[0], tokens[1:]
+    action = typed.lower()
     usage = USAGE.get(f"{group} {action}")
     if usage is None:
+        actions = [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
+        hint = did_you_mean(action, actions)
         raise CommandError(
-            f"unknown command /{group} …; /{group} help lists them", usage_for(group)
+            f"unknown command /{group} {_echo(typed, hint)}; the /{group} "
+            "commands are " + ", ".join(actions),
+            usage_for(group),
         )
     args = Args(tokens, usage, free_text=action in FREE_TEXT)
-    builder = _DSAR[action] if group == "dsar" else _BREACH[action]
+    builder = _builders(group)[action]
     command_obj = builder(args)
     args.done()
     return command_obj
+
+
+def parse_form(form: Form, *, ref: str | None, values: Mapping[str, Value]) -> c.Command:
+    """A form's submission -> the command, through the same builder as the typed line.
+
+    The values are keyed by field, as the platform gave them (no command text in between), so
+    a refusal names the field it is about (``CommandError.field``).
+    """
+    usage = usage_for(form.group, form.action)
+    given = {key: value for key, value in values.items() if key in form.keys}
+    args = Args.from_values(usage=usage, positional=[ref] if ref else [], named=given)
+    if form.action == "new" and not args.named:
+        raise CommandError("the form is empty", usage, field=form.first_key())
+    command = _builders(form.group)[form.action](args)
+    args.done()
+    return command
+
+
+def check_field(field: Field, value: str) -> str | None:
+    """Whether one answer suits its field (shape only: dates, choices, emails, lengths), for
+    prompts that check each answer as it is typed. ``None`` when it does; else the reason."""
+    args = Args.from_values(usage="", positional=[], named={field.key: value})
+    try:
+        if field.kind == FieldKind.DATE:
+            args.take_day(field.key)
+        elif field.kind == FieldKind.DATETIME:
+            args.take_moment(field.key)
+        elif field.kind == FieldKind.NUMBER:
+            args.take_count(field.key)
+        elif field.kind == FieldKind.EMAIL:
+            _email(args, args.take(field.key, limit=field.max_length))
+        elif field.kind == FieldKind.PERSON:
+            if (
+                _MENTION.match(value.strip()) is None
+                and _MENTION.match("@" + value.strip()) is None
+            ):
+                args.fail("that is not a person: use @name", field=field.key)
+        else:
+            text = args.take(field.key, limit=field.max_length)
+            if (
+                field.kind == FieldKind.CHOICE
+                and text is not None
+                and text.lower() not in field.choices
+            ):
+                choices = "|".join(field.choices)
+                args.fail(f"{field.key} must be one of {choices}", field=field.key)
+    except CommandError as exc:
+        return exc.reason
+    return None
+
+
+def action_command(ref: TicketRef, action: str) -> c.Command:
+    """The command a ticket button runs at once (one that needs no form)."""
+    usage = usage_for(ref.group, action)
+    builder = _builders(ref.group).get(action)
+    if builder is None:
+        raise CommandError(f"{show(action)} is not an action on {ref}", usage)
+    args = Args.from_values(usage=usage, positional=[str(ref)], named={})
+    command = builder(args)
+    args.done()
+    return command
+
+
+def _builders(group: str) -> dict[str, Builder]:
+    return _DSAR if group == "dsar" else _BREACH
+
+
+_COMMAND_WORD = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def _echo(word: str, hint: str) -> str:
+    """A mistyped sub-command, quoted back only if it looks like one (lower-case, short): a
+    capitalised word there is more likely a requester's name, which an error must not repeat."""
+    if hint or _COMMAND_WORD.match(word):
+        return show(word) + hint
+    return "…"
 
 
 # --- /dsar ---------------------------------------------------------------------------------------
@@ -106,16 +192,18 @@ def parse_command(command: str, text: str) -> c.Command:
 def _dsar_new(a: Args) -> c.Command:
     if not a.positional and not a.named:
         return c.NewRequestForm()
-    if not a.positional:
-        a.fail("the request type is missing")
-    kind = a.enum("the type", RequestType, a.positional.pop(0))
+    typed = a.take("type") if not a.positional else a.positional.pop(0)
+    if typed is None:
+        a.fail("the request type is missing", field="type")
+    assert typed is not None
+    kind = a.enum("the type", RequestType, typed, field="type")
     name = a.take("name", required=True, limit=LIMITS["name"])
     email = _email(a, a.take("email", required=True, limit=LIMITS["email"]))
     via = a.take_enum("via", Via) or Via.EMAIL
     details = a.take("details", limit=LIMITS["text"])
     assert name is not None
     if any(ch in "\r\n\t" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
-        a.fail("name= must be on one line")
+        a.fail("name= must be on one line", field="name")
     return c.NewRequest(
         type=kind,
         name=name,
@@ -131,7 +219,7 @@ def _email(a: Args, value: str | None) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        a.fail("email= is not an email address")
+        a.fail("email= is not an email address", field="email")
     raise AssertionError  # pragma: no cover
 
 
@@ -148,20 +236,26 @@ def _dsar_fee(a: Args) -> c.Command:
     try:
         amount = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
-        a.fail("amount= is not an amount of money (e.g. 10 or 12.50)")
+        a.fail("amount= is not an amount of money (e.g. 10 or 12.50)", field="amount")
     if _AMOUNT.match(cleaned) is None or not 0 < amount <= 100_000:
-        a.fail("amount= must be a positive amount in pounds and pence, e.g. 12.50")
+        a.fail(
+            "amount= must be a positive amount in pounds and pence, e.g. 12.50",
+            field="amount",
+        )
     return c.AskFee(ref=ref, pence=int(amount * 100))
 
 
 def _dsar_assign(a: Args) -> c.Command:
     ref = a.ref("DSAR")
-    if not a.positional:
-        a.fail("who? give the person as @name")
-    raw = a.positional.pop(0)
+    picked = a.take("person", limit=300)  # a form's user picker gives the id itself
+    if picked is not None and _MENTION.match(picked) is None:
+        picked = f"@{picked}"
+    if picked is None and not a.positional:
+        a.fail("who? give the person as @name", field="person")
+    raw = picked if picked is not None else a.positional.pop(0)
     match = _MENTION.match(raw)
     if match is None:
-        a.fail("that is not a person: use @name")
+        a.fail("that is not a person: use @name", field="person")
     assert match is not None
     return c.Assign(ref=ref, person=match.group(1) or match.group(2))
 
@@ -172,7 +266,7 @@ def _dsar_close(a: Args) -> c.Command:
     assert outcome is not None
     reason = a.take("reason", limit=LIMITS["text"])
     if outcome is Outcome.REFUSED and reason is None:
-        a.fail("a refusal needs reason= (the requester must be told why)")
+        a.fail("a refusal needs reason= (the requester must be told why)", field="reason")
     return c.CloseRequest(ref=ref, outcome=outcome, reason=reason, told=a.take_day("told"))
 
 

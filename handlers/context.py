@@ -1,43 +1,29 @@
-"""What every use case is given: who acts, when, under which policy; and how it refuses."""
+"""What every use case is given (who acts, when, under which policy) and how it refuses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from handlers.deadlines import DEFAULT_CALENDAR, DeadlineError, local_day, resolve_local
-from handlers.offsets import ReminderOffsets
-from handlers.ports import Actor, ChatUser
-from storage.enums import Role
-
-LONDON = ZoneInfo("Europe/London")
-DEFAULT_OFFSETS = ReminderOffsets()
+from handlers.deadlines import DeadlineError, local_day, resolve_local
+from handlers.policy import Policy
+from handlers.ports import Actor
 
 
 class Refusal(Exception):
-    """The command is understood but may not happen; the message is one line for people."""
+    """The command is understood but may not happen; the message is one line for people.
+
+    ``field`` names the argument it is about (``received``), so a form can mark that input.
+    """
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """The organisation's settings that the core needs (built once from configuration)."""
-
-    timezone: ZoneInfo = LONDON
-    calendar: str = DEFAULT_CALENDAR
-    internal_target_days: int | None = None
-    privacy_team: frozenset[ChatUser] = frozenset()
-    dpo: frozenset[ChatUser] = frozenset()
-    # Where compliance posts go, one entry per platform: ChatUser(platform, channel id).
-    compliance_channels: tuple[ChatUser, ...] = ()
-    reminders: ReminderOffsets = DEFAULT_OFFSETS
-
-    def role_of(self, user: ChatUser) -> Role:
-        if user in self.dpo:
-            return Role.DPO
-        if user in self.privacy_team:
-            return Role.PRIVACY
-        return Role.STAFF
+def _field(what: str) -> str | None:
+    """``received=`` -> ``received``: the argument an action's date came from."""
+    return what[:-1] if what.endswith("=") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +50,11 @@ class Context:
         """An action's date: today by default, never in the future, never before the ticket."""
         day = value or self.today
         if day > self.today:
-            raise Refusal(f"{what} {day.isoformat()} is in the future")
+            raise Refusal(f"{what} {day.isoformat()} is in the future", field=_field(what))
         if not_before is not None and day < not_before:
-            raise Refusal(f"{what} {day.isoformat()} is before {not_before.isoformat()}")
+            raise Refusal(
+                f"{what} {day.isoformat()} is before {not_before.isoformat()}", field=_field(what)
+            )
         return day
 
     def moment_or_now(
@@ -75,9 +63,12 @@ class Context:
         try:
             moment = self.now if value is None else resolve_local(value, self.policy.timezone)
         except DeadlineError as exc:
-            raise Refusal(f"{what}: {exc}") from exc
+            raise Refusal(f"{what}: {exc}", field=_field(what)) from exc
         if moment > self.now:
-            raise Refusal(f"{what} {moment.isoformat()} is in the future")
+            raise Refusal(f"{what} {moment.isoformat()} is in the future", field=_field(what))
         if not_before is not None and moment < not_before:
-            raise Refusal(f"{what} is before the organisation became aware of the breach")
+            raise Refusal(
+                f"{what} is before the organisation became aware of the breach",
+                field=_field(what),
+            )
         return moment

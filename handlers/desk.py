@@ -10,20 +10,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, queries, summary, tickets
+from handlers import breaches, forms, reads, summary, tickets
 from handlers import command_types as c
-from handlers.commands import CommandError, parse, usage_for
-from handlers.context import Context, Policy, Refusal
+from handlers.arguments import Value
+from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
+from handlers.context import Context, Refusal
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
-from handlers.ports import Actor, ChatUser, Clock, DirectMessage, Outcome, Reply, Tone
+from handlers.policy import Policy
+from handlers.ports import (
+    Actor,
+    ChatUser,
+    Clock,
+    DirectMessage,
+    Outcome,
+    Overview,
+    Reply,
+    Tone,
+)
 from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import Role
+from storage.refs import TicketRef
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +63,9 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
 }
 
 READS: dict[type[c.Command], UseCase] = {
-    c.ShowTicket: queries.show,
-    c.ListRequests: queries.list_requests,
-    c.ListBreaches: queries.list_breaches,
+    c.ShowTicket: reads.show,
+    c.ListRequests: reads.list_requests,
+    c.ListBreaches: reads.list_breaches,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -72,10 +84,27 @@ def error_reply(reason: str, usage: str) -> Reply:
 
 def usage_of(command: c.Command) -> str:
     key = command.usage_key
-    if isinstance(command, c.ShowTicket) and command.ref.startswith("BREACH-"):
+    if isinstance(command, c.ShowTicket) and TicketRef.parse(command.ref).is_breach:
         key = "breach show"
     group, _, action = key.partition(" ")
     return usage_for(group, action)
+
+
+FORM_COMMANDS: dict[type[c.Command], forms.Form] = {
+    c.NewRequestForm: forms.NEW_REQUEST,
+    c.NewBreachForm: forms.NEW_BREACH,
+}
+
+
+def _with_errors(
+    outcome: Outcome, form: forms.Form, ref: str | None, values: dict[str, str]
+) -> Outcome:
+    """A refused submission: the same form again, what was typed kept, the reason on its field
+    (or on the first field when the reason is about the whole form, e.g. who may submit it)."""
+    key = outcome.error_field if outcome.error_field in form.keys else form.first_key()
+    assert key is not None
+    request = forms.FormRequest(form=form, ref=ref, values=values, errors={key: outcome.reply.text})
+    return replace(outcome, form=request)
 
 
 class Desk:
@@ -113,9 +142,67 @@ class Desk:
             command = parse(text)
         except CommandError as exc:
             log.info("rejected command from %s: %s", actor.user, type(exc).__name__)
-            return Outcome(reply=error_reply(exc.reason, exc.usage))
+            return Outcome(reply=error_reply(exc.reason, exc.usage), error_field=exc.field)
         return await self.run(
             actor=actor, command=command, delivery_key=delivery_key, receipt_to=receipt_to
+        )
+
+    async def submit(
+        self,
+        *,
+        actor: Actor,
+        form: forms.Form,
+        ref: str | None,
+        values: dict[str, Value],
+        delivery_key: str | None = None,
+        receipt_to: ChatUser | None = None,
+    ) -> Outcome:
+        """Run a submitted form. On a refusal the outcome carries the form again (``form``)
+        with the reason on the field it is about, and nothing has changed."""
+        shown = {key: _as_text(value) for key, value in values.items()}
+        try:
+            command = parse_form(form, ref=ref, values=values)
+        except CommandError as exc:
+            log.info("rejected form from %s: %s", actor.user, type(exc).__name__)
+            failed = Outcome(reply=error_reply(exc.reason, exc.usage), error_field=exc.field)
+            return _with_errors(failed, form, ref, shown)
+        outcome = await self.run(
+            actor=actor, command=command, delivery_key=delivery_key, receipt_to=receipt_to
+        )
+        if outcome.reply.tone == Tone.ERROR:
+            return _with_errors(outcome, form, ref, shown)
+        return outcome
+
+    async def press(
+        self, *, actor: Actor, action: str, ref: str, delivery_key: str | None = None
+    ) -> Outcome:
+        """A ticket button: show the ticket, answer with the form the action needs, or run it.
+
+        The privacy-team check here only spares showing a form the person cannot submit (a
+        plain notice instead); the use case refuses too, whatever reaches it.
+        """
+        try:
+            ticket = TicketRef.parse(ref)
+        except ValueError:
+            return Outcome(
+                reply=error_reply(f"{ref[:40]!r} is not a ticket reference", "/dsar help")
+            )
+        found = forms.find_action(ticket, action)
+        if found is None:
+            usage = usage_for(ticket.group)
+            return Outcome(
+                reply=error_reply(f"{action[:40]!r} is not an action on {ticket}", usage)
+            )
+        if found is forms.SHOW:
+            return await self.run(actor=actor, command=c.ShowTicket(ref=str(ticket)))
+        if not actor.role.is_privacy_team:
+            text = f"Only the privacy team may use {action} on {ticket}; nothing changed."
+            return Outcome(reply=Reply(text=text, tone=Tone.ERROR, notice=True, personal=False))
+        if found.form is not None:
+            request = forms.FormRequest(form=found.form, ref=str(ticket))
+            return Outcome(reply=Reply(text=f"{ticket}: {found.label}"), form=request)
+        return await self.run(
+            actor=actor, command=action_command(ticket, action), delivery_key=delivery_key
         )
 
     async def run(
@@ -142,7 +229,7 @@ class Desk:
             return Outcome(reply=Reply(text=text, ref=exc.ref or None, tone=Tone.INFO))
         except Refusal as exc:
             log.info("refused %s from %s", type(command).__name__, actor.user)
-            return Outcome(reply=error_reply(str(exc), usage_of(command)))
+            return Outcome(reply=error_reply(str(exc), usage_of(command)), error_field=exc.field)
         log.info(
             "%s by %s%s",
             type(command).__name__,
@@ -155,6 +242,12 @@ class Desk:
             else:
                 self.sender.kick()
         return outcome
+
+    async def overview(self, *, actor: Actor) -> Overview:
+        """A person's open tickets (``reads.overview``), read in one transaction."""
+        ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
+        async with transaction(self.sessions) as session:
+            return await reads.overview(ctx, session)
 
     async def tell(self, *, to: ChatUser, reply: Reply) -> None:
         """Send ``reply`` to one person privately, durably (through the outbox)."""
@@ -173,11 +266,15 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return queries.help_reply(command.group)
+            return reads.help_reply(command.group)
         if isinstance(command, c.DeadlineQuery):
-            return queries.deadline(ctx, command)
-        if isinstance(command, c.NewRequestForm | c.NewBreachForm):
-            raise Refusal("this needs the form: give the fields as arguments here")
+            return reads.deadline(ctx, command)
+        form = FORM_COMMANDS.get(type(command))
+        if form is not None:
+            # Platforms that can show the form do; to any other the reply says what to type.
+            reason = "this needs the form: give the fields as arguments here"
+            reply = error_reply(reason, usage_of(command))
+            return Outcome(reply=reply, form=forms.FormRequest(form=form))
         use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")
@@ -187,7 +284,7 @@ class Desk:
                 if first is not None:
                     raise Duplicate(first)
             outcome = await use_case(ctx, session, command)
-            if receipt_to is not None:
+            if receipt_to is not None and outcome.reply.personal:
                 outcome = replace(
                     outcome,
                     direct=(*outcome.direct, DirectMessage(to=receipt_to, reply=outcome.reply)),
@@ -196,3 +293,12 @@ class Desk:
             if key is not None:
                 await repo.settle_inbound(session=session, key=key, ref=outcome.reply.ref)
             return outcome
+
+
+def _as_text(value: Value) -> str:
+    """A submitted value as a form input shows it again (after a refusal)."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

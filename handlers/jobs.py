@@ -11,9 +11,9 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import reminders, retention, summary
-from handlers.context import Policy
 from handlers.deadlines import local_day
 from handlers.outbox import Sender, enqueue_summary
+from handlers.policy import Policy
 from handlers.ports import Clock
 from storage.db import transaction
 

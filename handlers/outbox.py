@@ -27,8 +27,8 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import payloads
-from handlers.context import Policy
+from handlers import stored_messages
+from handlers.policy import Policy
 from handlers.ports import (
     ChannelPost,
     Clock,
@@ -79,7 +79,7 @@ def _row(
     platform: str,
     target: str,
     kind: DeliveryKind,
-    content: payloads.Content,
+    content: stored_messages.Content,
     thread_key: str | None,
     now: datetime,
     dedupe_key: str | None = None,
@@ -90,7 +90,7 @@ def _row(
         kind=kind.value,
         thread_key=thread_key,
         dedupe_key=dedupe_key,
-        payload=payloads.encode(content),
+        payload=stored_messages.encode(content),
         next_attempt_at=now,
         created_at=now,
     )
@@ -297,7 +297,7 @@ class Sender:
         delivery = Delivery(
             kind=kind,
             target=row.target,
-            content=payloads.decode(row.payload),
+            content=stored_messages.decode(row.payload),
             thread=thread,
             key=f"outbox-{row.id}",
         )

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storage.enums import Role
+
+if TYPE_CHECKING:
+    from handlers.forms import FormRequest
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -68,6 +71,13 @@ class Reply:
     tone: Tone = Tone.OK
     ref: str | None = None
     actions: tuple[str, ...] = ()
+    # Whether the reply may hold personal data (a requester's details, a note, an echo of what
+    # was typed). Personal replies are never shown in a shared channel: adapters send them to
+    # the person privately. Only replies the core knows to be safe (help, the deadline
+    # calculator) say False.
+    personal: bool = True
+    # A one-line notice (a refused button press): shown as plain text, never as a card.
+    notice: bool = False
 
     def render_text(self) -> str:
         """A plain-text rendering, shared by the console and any text-only fallback."""
@@ -108,6 +118,23 @@ class Outcome:
     posts: tuple[ChannelPost, ...] = ()
     direct: tuple[DirectMessage, ...] = field(default=())
     changed: bool = False
+    # "Show this form": for ``new``, a ticket action that needs input, or a refused submission
+    # (then with the reason on its field).
+    form: FormRequest | None = None
+    # The argument a refusal is about (``received``), when it is about one.
+    error_field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """A person's open tickets, as a home page lists them (one line each)."""
+
+    title: str
+    requests: tuple[str, ...]
+    breaches: tuple[str, ...]
+    refs: tuple[str, ...] = ()  # the open tickets' references, requests first
+    due_today: int = 0  # open requests whose deadline is today
+    overdue: int = 0  # open requests past their deadline
 
 
 @dataclass(frozen=True, slots=True)

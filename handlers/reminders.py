@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import views
-from handlers.context import Policy
+from handlers import replies
 from handlers.offsets import ReminderOffsets
 from handlers.outbox import enqueue_direct, enqueue_post
+from handlers.policy import Policy
 from handlers.ports import ChatUser, Reply
 from storage import repositories as repo
 from storage.enums import BreachState, RequestState, RequestType
@@ -155,26 +155,28 @@ def _recipients(ticket: Request | Breach, policy: Policy) -> list[ChatUser]:
 def _message(ticket: Request | Breach, kind: str, now: datetime, tz: ZoneInfo) -> Reply:
     today = now.astimezone(tz).date()
     if isinstance(ticket, Breach):
-        left = views.breach_status(ticket, now)
-        text = f"{ticket.ref}: tell the ICO by {views.fmt_moment(ticket.ico_due, tz)} ({left})"
-        return Reply(text=text, ref=ticket.ref, actions=views.BREACH_ACTIONS)
+        left = replies.breach_status(ticket, now)
+        text = f"{ticket.ref}: tell the ICO by {replies.fmt_moment(ticket.ico_due, tz)} ({left})"
+        return Reply(text=text, ref=ticket.ref, actions=replies.BREACH_ACTIONS)
     what = f"{ticket.ref} ({ticket.type})"
     if kind == ID_CHASE:
-        asked = views.fmt_day(ticket.identity_asked_on)
+        asked = replies.fmt_day(ticket.identity_asked_on)
         text = f"{what}: identity asked {asked} and not yet received — chase the requester"
     elif kind == EXTENSION:
-        notice = views.fmt_day(ticket.extension_notice_by)
+        notice = replies.fmt_day(ticket.extension_notice_by)
         text = f"{what}: if it needs the two-month extension, tell the requester by {notice}"
     elif ticket.due is None:
-        text = f"{what}: {views.request_deadline_text(ticket, today)}"
+        text = f"{what}: {replies.request_deadline_text(ticket, today)}"
     elif kind == OVERDUE:
-        ago = views.relative(ticket.due, today)
-        text = f"{what} is OVERDUE: it was due {views.fmt_day(ticket.due)} ({ago})"
+        ago = replies.relative(ticket.due, today)
+        text = f"{what} is OVERDUE: it was due {replies.fmt_day(ticket.due)} ({ago})"
     else:
-        text = f"{what} is due {views.fmt_day(ticket.due)} ({views.relative(ticket.due, today)})"
+        text = (
+            f"{what} is due {replies.fmt_day(ticket.due)} ({replies.relative(ticket.due, today)})"
+        )
         if ticket.internal_target and ticket.internal_target < ticket.due:
-            text += f"; internal target {views.fmt_day(ticket.internal_target)}"
-    return Reply(text=text, ref=ticket.ref, actions=views.REQUEST_ACTIONS)
+            text += f"; internal target {replies.fmt_day(ticket.internal_target)}"
+    return Reply(text=text, ref=ticket.ref, actions=replies.REQUEST_ACTIONS)
 
 
 async def sweep(
@@ -242,9 +244,9 @@ async def _notify(
     if await _first_alarm(session, ticket, chosen):
         alarm = ALARMS[OVERDUE if isinstance(ticket, Request) else "breach-72h"]
         post = (
-            views.request_post(ticket, alarm)
+            replies.request_post(ticket, alarm)
             if isinstance(ticket, Request)
-            else views.breach_post(ticket, alarm)
+            else replies.breach_post(ticket, alarm)
         )
         await enqueue_post(session=session, policy=policy, post=post, now=now)
     return len(people)

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit
-from handlers.context import Policy
 from handlers.deadlines import add_months, local_day
+from handlers.policy import Policy
 from storage import housekeeping
 from storage import personal as pii
 from storage import repositories as repo

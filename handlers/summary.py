@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import views
-from handlers.context import Context, Policy
+from handlers import replies
+from handlers.context import Context
+from handlers.policy import Policy
 from handlers.ports import BreachClock, Outcome, Reply, Tone, WeeklySummary
 from storage import repositories as repo
 
@@ -44,7 +45,7 @@ async def build(
         extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
         open_breaches=tuple(
             BreachClock(
-                ref=b.ref, state=b.state, ico_due=b.ico_due, status=views.breach_status(b, now)
+                ref=b.ref, state=b.state, ico_due=b.ico_due, status=replies.breach_status(b, now)
             )
             for b in breaches
         ),
@@ -70,11 +71,11 @@ def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
     )
     lines = tuple(f"{t} / {s}: {n}" for t, s, n in summary.open_by_type_state)
     return Reply(
-        text=f"Weekly privacy summary, week of {views.fmt_day(summary.week_of)}",
+        text=f"Weekly privacy summary, week of {replies.fmt_day(summary.week_of)}",
         fields=fields,
         lines=lines
         + tuple(
-            f"{b.ref}  {b.state}  ICO due {views.fmt_moment(b.ico_due, tz)} ({b.status})"
+            f"{b.ref}  {b.state}  ICO due {replies.fmt_moment(b.ico_due, tz)} ({b.status})"
             for b in summary.open_breaches
         ),
         tone=Tone.INFO,

@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, views
+from handlers import audit, replies
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
@@ -23,6 +23,7 @@ from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
 from storage.models import Pause, Request
+from storage.refs import TicketKind, TicketRef
 
 ACTIVE = (S.RECEIVED, S.IN_PROGRESS)
 
@@ -31,7 +32,7 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     received = ctx.day_or_today(cmd.received, "received=")
     number = await repo.next_number(session=session, name="DSAR")
     req = Request(
-        ref=f"DSAR-{number:04d}",
+        ref=str(TicketRef(TicketKind.REQUEST, number)),
         type=cmd.type,
         state=S.RECEIVED,
         via=cmd.via,
@@ -57,10 +58,10 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     headline = f"{req.ref} logged: {req.type} request"
     if req.due is not None and req.due < ctx.today:
         headline += " — already overdue"
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
     )
-    return Outcome(reply=reply, posts=(views.request_post(req),), changed=True)
+    return Outcome(reply=reply, posts=(replies.request_post(req),), changed=True)
 
 
 def recompute(req: Request, pauses: list[Pause], ctx: Context) -> None:
@@ -129,7 +130,7 @@ async def _change(
         action=action,
         facts={"state": req.state, "due": req.due, **(facts or {})},
     )
-    reply = views.request_reply(
+    reply = replies.request_reply(
         req,
         today=ctx.today,
         pauses=pauses,
@@ -138,7 +139,7 @@ async def _change(
         headline=f"{req.ref}: {change}",
     )
     return Outcome(
-        reply=reply, posts=(views.request_post(req, change),), direct=direct, changed=True
+        reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
 
 
@@ -265,7 +266,7 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
     req.assignee = str(assignee)
     note = Reply(
         text=f"{req.ref} ({req.type}) is assigned to you: "
-        f"{views.request_deadline_text(req, ctx.today)}",
+        f"{replies.request_deadline_text(req, ctx.today)}",
         ref=req.ref,
     )
     return await _change(
@@ -293,14 +294,15 @@ async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
     req = await load(ctx, session, cmd.ref, for_update=True)
     _not_complaint(req, "extend")
     if req.extended:
-        raise Refusal(f"{req.ref} is already extended to {views.fmt_day(req.extended_due)}")
+        raise Refusal(f"{req.ref} is already extended to {replies.fmt_day(req.extended_due)}")
     _require_state(req, ACTIVE, "extend")
     told = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     assert req.extension_notice_by is not None
     if told > req.extension_notice_by:
         raise Refusal(
-            f"{req.ref}: the requester had to be told by {views.fmt_day(req.extension_notice_by)}"
-            f" (told {views.fmt_day(told)}); the extension is not available"
+            f"{req.ref}: the requester had to be told by {replies.fmt_day(req.extension_notice_by)}"
+            f" (told {replies.fmt_day(told)}); the extension is not available",
+            field="told",
         )
     req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told
     return await _change(
@@ -317,7 +319,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     if cmd.outcome == "refused":
         req.complaint_right_told_on = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
     elif cmd.told is not None:
-        raise Refusal("told= is only for refusals (the date the requester was told)")
+        raise Refusal("told= is only for refusals (the date the requester was told)", field="told")
     req.state, req.closed_on = S.CLOSED, ctx.today
     on_time = req.due is None or req.closed_on <= req.due
     return await _change(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+from storage.enums import IdMethod, Outcome, Risk, Via
+
+
+def _one_of(kind: type[StrEnum]) -> str:
+    """An enum's values as the usage lines show them (``a|b|c``): never typed by hand."""
+    return "|".join(member.value for member in kind)
+
+
 USAGE: dict[str, str] = {
     "dsar new": '/dsar new <type> name="…" email=… [received=YYYY-MM-DD] '
-    '[via=email|phone|letter|web|in_person|social] [details="…"]',
+    f'[via={_one_of(Via)}] [details="…"]',
     "dsar show": "/dsar show REF",
     "dsar list": "/dsar list [open|mine|due-soon|overdue|all]",
-    "dsar verify": "/dsar verify REF method=<account|email_match|document_seen|knowledge|authority>"
-    " [received=YYYY-MM-DD]",
+    "dsar verify": f"/dsar verify REF method=<{_one_of(IdMethod)}> [received=YYYY-MM-DD]",
     "dsar ask-id": "/dsar ask-id REF [asked=YYYY-MM-DD]",
     "dsar clarify": "/dsar clarify REF [asked=YYYY-MM-DD]",
     "dsar resume": "/dsar resume REF [received=YYYY-MM-DD]",
@@ -17,14 +26,13 @@ USAGE: dict[str, str] = {
     "dsar assign": "/dsar assign REF @person",
     "dsar note": '/dsar note REF "…"',
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
-    "dsar close": "/dsar close REF outcome=<fulfilled|partially_fulfilled|refused|withdrawn|"
-    'no_data_held> [reason="…"] [told=YYYY-MM-DD]',
+    "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] [told=YYYY-MM-DD]',
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
     "breach new": '/breach new aware="YYYY-MM-DDTHH:MM[+HH:MM]" summary="…" [occurred=…] '
     '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"]',
-    "breach assess": "/breach assess REF risk=<none|low|high> [subjects=N] [records=N]",
+    "breach assess": f"/breach assess REF risk=<{_one_of(Risk)}> [subjects=N] [records=N]",
     "breach ico": "/breach ico REF case=… [at=YYYY-MM-DDTHH:MM]",
     "breach not-reportable": '/breach not-reportable REF reason="…"',
     "breach tell-subjects": "/breach tell-subjects REF [at=YYYY-MM-DDTHH:MM]",
@@ -37,12 +45,14 @@ USAGE: dict[str, str] = {
 
 
 class CommandError(ValueError):
-    """Bad input: ``str(error)`` is one line for people; ``usage`` is the line to show with it."""
+    """Bad input: ``str(error)`` is one line for people; ``usage`` is the line to show with it;
+    ``field`` is the argument it is about (``email``), so a form can mark that input."""
 
-    def __init__(self, reason: str, usage: str) -> None:
+    def __init__(self, reason: str, usage: str, *, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.usage = usage
+        self.field = field
 
 
 def usage_for(group: str, action: str | None = None) -> str:

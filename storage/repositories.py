@@ -27,6 +27,7 @@ from storage.models import (
     Reminder,
     Request,
 )
+from storage.refs import TicketKind, kind_of
 
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # The state the partial indexes are built on, as a literal in the SQL: a bound parameter would
@@ -406,7 +407,7 @@ async def due_reminder_refs(*, session: AsyncSession, now: datetime, limit: int)
 
 async def lock_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | None:
     """The ticket, locked for this transaction; None if another transaction holds it."""
-    if ref.startswith("BREACH-"):
+    if kind_of(ref) is TicketKind.BREACH:
         breach = select(Breach).where(col(Breach.ref) == ref).with_for_update(skip_locked=True)
         return (await session.execute(breach)).scalar_one_or_none()
     request = select(Request).where(col(Request.ref) == ref).with_for_update(skip_locked=True)

@@ -20,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from handlers.ports import Actor, ChatUser, Outcome, RecordingNotifier
 from storage.db import create_engine, session_factory
 from storage.enums import Role

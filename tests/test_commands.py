@@ -703,3 +703,31 @@ def test_parse_command_never_raises_anything_else(command: str, text: str) -> No
         assert error.reason and "\n" not in error.reason and error.usage
     else:
         assert isinstance(result, c.Command)
+
+
+# --- errors that teach (issue 14) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("/dsar new erase name=A email=a@example.com", "did you mean erasure?"),
+        ("/dsar close DSAR-1 outcome=refuse reason=x", "did you mean refused?"),
+        ("/dsar list duesoon", "did you mean due-soon?"),
+        ("/dsar shw DSAR-1", "did you mean show?"),
+        ("/dsar frobnicate DSAR-1", "the /dsar commands are new, show, list"),
+        (
+            "/dsar new access name=Tom Baker email=t@example.com",
+            'values with spaces need double quotes, e.g. name="…"',
+        ),
+        (
+            "/dsar new access name=T email=t@example.com received=24/11/2026",
+            "use YYYY-MM-DD: did you mean 2026-11-24?",
+        ),
+    ],
+)
+def test_errors_say_what_was_meant(line: str, says: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse(line)
+    assert says in caught.value.reason
+    assert "Baker" not in caught.value.reason  # part of a name is not echoed back

@@ -7,9 +7,9 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers import audit
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from handlers.ports import ChatUser, RecordingNotifier
 from storage import repositories as repo
 from storage.db import create_engine, session_factory

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
-from handlers.context import Policy
 from handlers.outbox import (
     FAILING_AFTER,
     RetryPolicy,
@@ -21,6 +20,7 @@ from handlers.outbox import (
     enqueue_direct,
     enqueue_post,
 )
+from handlers.policy import Policy
 from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, Notifier, Reply
 from storage import repositories as repo
 from storage.db import create_engine, session_factory, transaction

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
 from bot.slack_notifier import SlackNotifier, web_client
-from handlers.context import Policy
 from handlers.outbox import RetryPolicy, Sender, enqueue_direct, enqueue_post
+from handlers.policy import Policy
 from handlers.ports import ChannelPost, Reply
 from storage.db import transaction
 from storage.models import OutboxMessage

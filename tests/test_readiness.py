@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.server import base_app
+from bot.web import base_app
 from storage.db import create_engine, session_factory
 from tests.fakes.loopback import serve
 from tests.test_cli import run_cli

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import audit, jobs
-from handlers.context import Policy
 from handlers.desk import Desk
 from handlers.offsets import OffsetsError, ReminderOffsets, parse_offsets
 from handlers.outbox import Sender
+from handlers.policy import Policy
 from handlers.ports import (
     ChannelPost,
     ChatUser,

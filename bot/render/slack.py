@@ -11,24 +11,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers import forms
 from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
+from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as summary_reply
-from handlers.views import fmt_day, fmt_moment
 
 Blocks = list[dict[str, Any]]
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
-ACTION_LABELS = {
-    "verify": "Verify ID",
-    "ask-id": "Ask for ID",
-    "clarify": "Pause",
-    "extend": "Extend",
-    "assign": "Assign",
-    "close": "Close",
-    "assess": "Assess",
-    "ico": "ICO notified",
-    "not-reportable": "Not reportable",
-    "tell-subjects": "Subjects told",
-}
 
 
 def _escape(text: str) -> str:
@@ -96,7 +85,7 @@ def reply(message: Reply) -> tuple[str, Blocks]:
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": ACTION_LABELS.get(a, a)},
+                        "text": {"type": "plain_text", "text": forms.label(a)},
                         "action_id": f"ticket_{a.replace('-', '_')}",
                         "value": message.ref,
                     }

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.render.slack import ACTION_LABELS, deadline_text
+from bot.render.slack import deadline_text
+from handlers import forms
+from handlers.forms import FieldKind, FieldValue, Form, FormRequest
 from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
 from handlers.summary import render as summary_reply
-from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
 
 Card = dict[str, Any]
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MARK = "privacy_desk"  # every Action.Submit carries {"privacy_desk": "action" | "form", ...}
-REQUEST_FORM, BREACH_FORM, TICKET_FORM = "dsar_new", "breach_new", "ticket_form"
+SUBMIT_KEYS = (MARK, "form", "action", "ref")  # the submit data, not what the person typed
+TIME_LABEL = "at (local time)"
+EXACT_LABEL = "…or the exact time with offset (2025-10-24T16:00+01:00)"
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
@@ -42,9 +46,7 @@ def _submit(title: str, data: dict[str, str]) -> dict[str, Any]:
 
 
 def ticket_actions(ref: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [
-        _submit(ACTION_LABELS.get(a, a), {MARK: "action", "action": a, "ref": ref}) for a in actions
-    ]
+    return [_submit(forms.label(a), {MARK: "action", "action": a, "ref": ref}) for a in actions]
 
 
 def reply(message: Reply) -> Card:
@@ -79,174 +81,103 @@ def summary(content: WeeklySummary, tz: ZoneInfo) -> Card:
     return _card(body)
 
 
-def _choices(values: list[str]) -> list[dict[str, str]]:
+def _choices(values: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"title": v.replace("_", " "), "value": v} for v in values]
 
 
-def _input(
-    kind: str, key: str, label: str, values: dict[str, str], errors: dict[str, str], **extra: Any
-) -> list[dict[str, Any]]:
-    block: dict[str, Any] = {"type": kind, "id": key, "label": label, **extra}
-    if key in values:
-        block["value"] = values[key]
+def _with_error(block: dict[str, Any], error: str | None) -> list[dict[str, Any]]:
     out = [block]
-    if key in errors:
-        out.append(_text(errors[key], color="attention", size="small", spacing="none"))
+    if error:
+        out.append(_text(error[:300], color="attention", size="small", spacing="none"))
     return out
 
 
-def request_form(
-    values: dict[str, str] | None = None, errors: dict[str, str] | None = None
-) -> Card:
-    v, e = values or {}, errors or {}
-    body = [_text("Log a privacy request", weight="bolder", size="medium")]
-    body += _input(
-        "Input.ChoiceSet",
-        "type",
-        "Type of request",
-        v,
-        e,
-        choices=_choices([t.value for t in RequestType]),
-        value=v.get("type", "access"),
-        isRequired=True,
-    )
-    body += _input("Input.Text", "name", "Requester's name", v, e, isRequired=True, maxLength=200)
-    body += _input(
-        "Input.Text",
-        "email",
-        "Requester's email",
-        v,
-        e,
-        style="email",
-        isRequired=True,
-        maxLength=254,
-    )
-    body += _input("Input.Date", "received", "Received on (empty for today)", v, e)
-    body += _input(
-        "Input.ChoiceSet",
-        "via",
-        "How it arrived",
-        v,
-        e,
-        choices=_choices([x.value for x in Via]),
-        value=v.get("via", "email"),
-    )
-    body += _input("Input.Text", "details", "Details", v, e, isMultiline=True, maxLength=4000)
-    return _card(body, [_submit("Log request", {MARK: "form", "form": REQUEST_FORM})])
-
-
-def breach_form(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> Card:
-    v, e = values or {}, errors or {}
-    body = [
-        _text("Log a personal-data breach", weight="bolder", size="medium"),
-        _text("The ICO must be told within 72 hours of becoming aware.", isSubtle=True),
-    ]
-    body += _input("Input.Date", "aware_date", "Became aware on", v, e, isRequired=True)
-    body += _input("Input.Time", "aware_time", "at (local time)", v, e, isRequired=True)
-    body += _input(
-        "Input.Text", "aware", "…or the exact time with offset (2025-10-24T16:00+01:00)", v, e
-    )
-    body += _input(
-        "Input.Text",
-        "summary",
-        "What happened",
-        v,
-        e,
-        isMultiline=True,
-        isRequired=True,
-        maxLength=4000,
-    )
-    body += _input("Input.Text", "data", "Categories of personal data", v, e, maxLength=4000)
-    body += _input("Input.Text", "people", "Categories of people", v, e, maxLength=4000)
-    body += _input("Input.Number", "subjects", "Approximate number of people", v, e, min=0)
-    body += _input("Input.Number", "records", "Approximate number of records", v, e, min=0)
-    return _card(body, [_submit("Log breach", {MARK: "form", "form": BREACH_FORM})])
-
-
-def ticket_form(
-    action: str,
-    ref: str,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> Card | None:
-    """The small form behind a ticket action, or None when the action needs no input."""
-    v, e = values or {}, errors or {}
-    fields: list[dict[str, Any]]
-    if action == "verify":
-        fields = _input(
-            "Input.ChoiceSet",
-            "method",
-            "How identity was checked",
-            v,
-            e,
-            choices=_choices([m.value for m in IdMethod]),
-            isRequired=True,
-        )
-        fields += _input("Input.Date", "received", "Identity arrived on", v, e)
-    elif action == "extend":
-        fields = _input(
-            "Input.Text",
-            "reason",
-            "Why it is complex or numerous",
-            v,
-            e,
-            isMultiline=True,
-            isRequired=True,
-        )
-        fields += _input("Input.Date", "told", "Requester told on", v, e)
-    elif action == "assign":
-        fields = _input(
-            "Input.ChoiceSet",
-            "person",
-            "Assign to",
-            v,
-            e,
-            isRequired=True,
-            **{"choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}},
-        )
-    elif action == "close":
-        fields = _input(
-            "Input.ChoiceSet",
-            "outcome",
-            "Outcome",
-            v,
-            e,
-            choices=_choices([o.value for o in Outcome]),
-            isRequired=True,
-        )
-        fields += _input(
-            "Input.Text", "reason", "Reason (required for a refusal)", v, e, isMultiline=True
-        )
-        fields += _input("Input.Date", "told", "Refusal and right to complain told on", v, e)
-    elif action == "assess":
-        fields = _input(
-            "Input.ChoiceSet",
-            "risk",
-            "Risk to people",
-            v,
-            e,
-            choices=_choices([r.value for r in Risk]),
-            isRequired=True,
-        )
-    elif action == "ico":
-        fields = _input("Input.Text", "case", "ICO case reference", v, e, isRequired=True)
-    elif action == "not-reportable":
-        fields = _input(
-            "Input.Text",
-            "reason",
-            "Why it is not reportable",
-            v,
-            e,
-            isMultiline=True,
-            isRequired=True,
-        )
+def _inputs(field: forms.Field, values: Mapping[str, str], error: str | None) -> list[Any]:
+    """The Adaptive Card inputs for one field of the form specification (the error, if any,
+    directly under the input it is about)."""
+    key, kind = field.key, field.kind
+    block: dict[str, Any] = {"id": key, "label": field.label}
+    if field.required:
+        block["isRequired"] = True
+    if field.hint:
+        block["placeholder"] = field.hint
+    if kind == FieldKind.DATETIME:
+        # Teams has no date-and-time input: a date, a local time, or the exact moment typed.
+        day: dict[str, Any] = {**block, "type": "Input.Date", "id": f"{key}_date"}
+        time: dict[str, Any] = {
+            "type": "Input.Time",
+            "id": f"{key}_time",
+            "label": "at (local time)",
+        }
+        if field.required:
+            time["isRequired"] = True
+        exact = {"type": "Input.Text", "id": key, "label": EXACT_LABEL}
+        for part in (day, time, exact):
+            if part["id"] in values:
+                part["value"] = values[part["id"]]
+        return [*_with_error(day, error), time, exact]
+    if kind in (FieldKind.CHOICE, FieldKind.PERSON):
+        block["type"] = "Input.ChoiceSet"
+        if kind == FieldKind.PERSON:
+            block["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+        else:
+            block["choices"] = _choices(field.choices)
+            if field.default is not None:
+                block["value"] = field.default
+    elif kind == FieldKind.DATE:
+        block["type"] = "Input.Date"
+    elif kind == FieldKind.NUMBER:
+        block |= {"type": "Input.Number", "min": 0}
     else:
-        return None
-    body = [_text(f"{ref}: {ACTION_LABELS.get(action, action)}", weight="bolder"), *fields]
-    data = {MARK: "form", "form": TICKET_FORM, "action": action, "ref": ref}
-    return _card(body, [_submit("Submit", data)])
+        block |= {"type": "Input.Text", "maxLength": field.max_length}
+        if field.multiline:
+            block["isMultiline"] = True
+        if kind == FieldKind.EMAIL:
+            block["style"] = "email"
+    if key in values:
+        block["value"] = values[key]
+    return _with_error(block, error)
 
 
-def local_moment(date_text: str, time_text: str) -> str:
-    """Join an Input.Date and an Input.Time into the grammar's local ``YYYY-MM-DDTHH:MM``."""
-    return datetime.fromisoformat(f"{date_text}T{time_text[:5]}").strftime("%Y-%m-%dT%H:%M")
+def form_card(request: FormRequest) -> Card:
+    """A card for one form of the specification, with what was typed and any errors."""
+    form = request.form
+    if request.ref is None:
+        body = [_text(form.title, weight="bolder", size="medium")]
+    else:
+        body = [_text(f"{request.ref}: {form.title}", weight="bolder")]
+    if form.intro:
+        body.append(_text(form.intro, isSubtle=True))
+    for field in form.fields:
+        body += _inputs(field, request.values, request.errors.get(field.key))
+    data = {MARK: "form", "form": form.wire_name}
+    if request.ref is not None:
+        data |= {"action": form.action, "ref": request.ref}
+    return _card(body, [_submit(form.submit, data)])
+
+
+def read_form(form: Form, value: Mapping[str, Any]) -> tuple[dict[str, FieldValue], dict[str, str]]:
+    """A card submission -> the form's values (typed where Teams typed them) and the raw
+    inputs, to draw the card again with what was typed if the submission is refused."""
+    raw = {k: str(v) for k, v in value.items() if k not in SUBMIT_KEYS and str(v).strip()}
+    values: dict[str, FieldValue] = {}
+    for field in form.fields:
+        key = field.key
+        if field.kind == FieldKind.DATETIME and key not in raw:
+            day, time = raw.get(f"{key}_date"), raw.get(f"{key}_time")
+            if day and time:
+                values[key] = local_moment(day, time)
+            continue
+        if key in raw:
+            values[key] = raw[key]
+    return values, raw
+
+
+def local_moment(date_text: str, time_text: str) -> FieldValue:
+    """Join an Input.Date and an Input.Time into a local moment (the core resolves it in the
+    organisation's timezone); text the grammar then explains if Teams sent something odd."""
+    joined = f"{date_text.strip()}T{time_text.strip()[:5]}"
+    try:
+        return datetime.fromisoformat(joined)
+    except ValueError:
+        return joined

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, tickets, views
+from handlers import breaches, replies, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, request_deadlines
-from handlers.ports import Outcome, Reply, Tone
+from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
+from storage.refs import TicketRef
 
 DUE_SOON_DAYS = 7  # today and the six days after it
 LIST_LIMIT = 200
@@ -21,16 +22,18 @@ LIST_LIMIT = 200
 async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcome:
     personal = ctx.actor.role.is_privacy_team
     notes = await repo.notes_for(session=session, ref=cmd.ref) if personal else []
-    if cmd.ref.startswith("BREACH-"):
+    if TicketRef.parse(cmd.ref).is_breach:
         breach = await breaches.load(ctx, session, cmd.ref, for_update=False)
-        reply = views.breach_reply(
+        reply = replies.breach_reply(
             breach, now=ctx.now, tz=ctx.policy.timezone, personal=personal, notes=notes
         )
         return Outcome(reply=reply)
     req = await tickets.load(ctx, session, cmd.ref, for_update=False)
     assert req.id is not None
     pauses = await repo.pauses_for(session=session, request_id=req.id)
-    reply = views.request_reply(req, today=ctx.today, pauses=pauses, notes=notes, personal=personal)
+    reply = replies.request_reply(
+        req, today=ctx.today, pauses=pauses, notes=notes, personal=personal
+    )
     return Outcome(reply=reply)
 
 
@@ -53,10 +56,32 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
     )
     if not rows:
         return Outcome(reply=Reply(text=f"No {which} requests ({scope}).", tone=Tone.INFO))
-    lines = tuple(views.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
+    lines = tuple(replies.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
     if len(rows) > LIST_LIMIT:
         lines += ("… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
     return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
+
+
+async def overview(ctx: Context, session: AsyncSession) -> Overview:
+    """A person's open tickets for a home page or the console's status bar: every open ticket
+    for the privacy team, their own (logged or assigned) for anyone else."""
+    team = ctx.actor.role.is_privacy_team
+    involving = None if team else ctx.who
+    requests = await repo.list_requests(
+        session=session, open_only=True, involving=involving, limit=LIST_LIMIT
+    )
+    breaches = await repo.list_breaches(session=session, open_only=True, involving=involving)
+    today = ctx.today
+    return Overview(
+        title="All open tickets" if team else "Your open tickets",
+        requests=tuple(replies.request_line(r, today).strip() for r in requests),
+        breaches=tuple(
+            replies.breach_line(b, ctx.now, ctx.policy.timezone).strip() for b in breaches
+        ),
+        refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
+        due_today=sum(r.due == today for r in requests),
+        overdue=sum(r.due is not None and r.due < today for r in requests),
+    )
 
 
 async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches) -> Outcome:
@@ -67,7 +92,7 @@ async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches
     which = "open" if cmd.open_only else "all"
     if not rows:
         return Outcome(reply=Reply(text=f"No {which} breaches.", tone=Tone.INFO))
-    lines = tuple(views.breach_line(b, ctx.now, ctx.policy.timezone) for b in rows)
+    lines = tuple(replies.breach_line(b, ctx.now, ctx.policy.timezone) for b in rows)
     return Outcome(reply=Reply(text=f"{len(rows)} {which} breach(es)", lines=lines, tone=Tone.INFO))
 
 
@@ -83,19 +108,21 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
         raise Refusal(str(exc)) from exc
     fields = [
         ("Calendar", calendar),
-        ("Clock start", views.fmt_day(dates.clock_start)),
-        ("Due", views.fmt_day(dates.due)),
-        ("Extension notice by", views.fmt_day(dates.extension_notice_by)),
-        ("Extended deadline", views.fmt_day(dates.extended_due)),
+        ("Clock start", replies.fmt_day(dates.clock_start)),
+        ("Due", replies.fmt_day(dates.due)),
+        ("Extension notice by", replies.fmt_day(dates.extension_notice_by)),
+        ("Extended deadline", replies.fmt_day(dates.extended_due)),
     ]
     if dates.internal_target is not None:
-        fields.append(("Internal target", views.fmt_day(dates.internal_target)))
+        fields.append(("Internal target", replies.fmt_day(dates.internal_target)))
     due = dates.extended_due if cmd.extended else dates.due
-    text = f"Received {views.fmt_day(cmd.received)}: due {views.fmt_day(due)}"
-    return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO))
+    text = f"Received {replies.fmt_day(cmd.received)}: due {replies.fmt_day(due)}"
+    # Dates from the calculator only: nothing personal, so fine to answer in a channel.
+    return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO, personal=False))
 
 
 def help_reply(group: str) -> Outcome:
     lines = tuple(help_lines(group))
     intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
-    return Outcome(reply=Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO))
+    reply = Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO, personal=False)
+    return Outcome(reply=reply)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers.forms import action_names
 from handlers.ports import ChannelPost, Reply
 from storage import personal as pii
 from storage.enums import RequestState
 from storage.models import Breach, Note, Pause, Request
+from storage.refs import TicketKind
 
-REQUEST_ACTIONS = ("verify", "ask-id", "clarify", "extend", "assign", "close")
-BREACH_ACTIONS = ("assess", "ico", "not-reportable", "tell-subjects", "close")
+REQUEST_ACTIONS = action_names(TicketKind.REQUEST)
+BREACH_ACTIONS = action_names(TicketKind.BREACH)
 
 
 def fmt_day(day: date | None) -> str:

@@ -1,0 +1,37 @@
+"""The organisation's settings that the core needs: timezone, calendar, who is on the privacy
+team and who is a DPO, where compliance posts go, and the reminder offsets. Built once from
+configuration (``bot.config.Settings.policy``) and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from handlers.deadlines import DEFAULT_CALENDAR
+from handlers.offsets import ReminderOffsets
+from handlers.ports import ChatUser
+from storage.enums import Role
+
+LONDON = ZoneInfo("Europe/London")
+DEFAULT_OFFSETS = ReminderOffsets()
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The organisation's settings that the core needs (built once from configuration)."""
+
+    timezone: ZoneInfo = LONDON
+    calendar: str = DEFAULT_CALENDAR
+    internal_target_days: int | None = None
+    privacy_team: frozenset[ChatUser] = frozenset()
+    dpo: frozenset[ChatUser] = frozenset()
+    # Where compliance posts go, one entry per platform: ChatUser(platform, channel id).
+    compliance_channels: tuple[ChatUser, ...] = ()
+    reminders: ReminderOffsets = DEFAULT_OFFSETS
+
+    def role_of(self, user: ChatUser) -> Role:
+        if user in self.dpo:
+            return Role.DPO
+        if user in self.privacy_team:
+            return Role.PRIVACY
+        return Role.STAFF
