@@ -1,7 +1,7 @@
 """Slack acknowledgement latency and throughput of ``/dsar new`` through the whole stack.
 
 A signed slash command ``/dsar new access name="…" email=…`` is POSTed to ``/slack/events`` of
-the real server (``bot.app.build_core`` + ``build_web``, as ``privacy-desk serve`` builds it):
+the real server (``bot.app.build_server``, as ``privacy-desk serve`` builds it):
 Slack signature verification, the workspace guard, parsing, one database transaction (the
 ticket, its audit event, reminders, the outbox rows and the delivery key) and the ephemeral
 reply. It runs on SQLite (a temporary file) and on PostgreSQL (a database of its own, created
@@ -144,7 +144,7 @@ def desk_web(db_url: str, api_url: str, meter: Meter) -> tuple[web.Application, 
     delivery loop; returns the app and its engine (to dispose of)."""
     from sqlalchemy import event
 
-    from bot.app import build_core, build_web, notifiers_for
+    from bot.app import build_server
     from bot.config import Settings
     from handlers.ports import Outcome
     from storage.db import create_engine
@@ -161,14 +161,8 @@ def desk_web(db_url: str, api_url: str, meter: Meter) -> tuple[web.Application, 
         compliance_channel=[f"slack:{CHANNEL}"],
     )
     engine = create_engine(db_url)
-    policy = settings.policy()
-    core = build_core(
-        settings,
-        engine,
-        notifiers=notifiers_for(settings, policy),
-        policy=policy,
-        deliver_now=False,
-    )
+    server = build_server(settings, engine=engine)
+    core = server.application
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(*_args: Any) -> None:
@@ -199,7 +193,7 @@ def desk_web(db_url: str, api_url: str, meter: Meter) -> tuple[web.Application, 
             meter.desk_n += 1
 
     core.desk.run_text = timed_run_text  # type: ignore[method-assign]
-    return build_web(settings, core), engine
+    return server.web, engine
 
 
 async def serve(kind: str, db_url: str | None) -> None:

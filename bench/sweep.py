@@ -84,14 +84,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bench._common import Stats, ms, positive_int, postgres_database, table
+from bench._common import FixedClock, Stats, ms, positive_int, postgres_database, table
 from handlers import jobs, reminders, summary
 from handlers.deadlines import request_deadlines
 from handlers.policy import Policy
 from handlers.ports import ChatUser, WeeklySummary
 from storage import repositories as repo
 from storage.db import create_engine, session_factory, transaction
-from storage.enums import BreachState
+from storage.enums import BreachState, ReminderKind, ReminderState
 from storage.migrate import upgrade, upgrade_async
 from storage.models import Breach, Counter, OutboxMessage, Reminder, Request, UTCDateTime
 
@@ -107,14 +107,6 @@ IDLE_AIM_MS = 10.0
 SUMMARY_AIM_S = 2.0
 AIM_SIZE = 1_000_000
 OLDEST_DAY = 1_500  # days before the benchmark's day that the synthetic tickets reach back
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,19 +552,21 @@ async def burst_checks(session: AsyncSession, moments: Moments, overdue: int) ->
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.state) == "pending", col(Reminder.fire_at) <= now),
+        .where(col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now),
     )
     sent = await count(
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.state) == "sent", col(Reminder.done_at) == now),
+        .where(col(Reminder.state) == ReminderState.SENT, col(Reminder.done_at) == now),
     )
     booked = await count(
         session,
         select(func.count())
         .select_from(Reminder)
-        .where(col(Reminder.kind) == "overdue", col(Reminder.state) == "pending"),
+        .where(
+            col(Reminder.kind) == ReminderKind.OVERDUE, col(Reminder.state) == ReminderState.PENDING
+        ),
     )
     direct = await count(
         session,
@@ -659,7 +653,10 @@ async def measure_burst(
             session,
             select(func.count())
             .select_from(Reminder)
-            .where(col(Reminder.kind) == "overdue", col(Reminder.state) == "pending"),
+            .where(
+                col(Reminder.kind) == ReminderKind.OVERDUE,
+                col(Reminder.state) == ReminderState.PENDING,
+            ),
         )
     if len(due) != BURST:
         raise SystemExit(f"seeding went wrong: {len(due)} tickets due at the burst, not {BURST}")
@@ -801,7 +798,9 @@ async def one_stage(
     async with transaction(sessions) as session:
         pending = await count(
             session,
-            select(func.count()).select_from(Reminder).where(col(Reminder.state) == "pending"),
+            select(func.count())
+            .select_from(Reminder)
+            .where(col(Reminder.state) == ReminderState.PENDING),
         )
         rows = await count(session, select(func.count()).select_from(Reminder))
         tickets = await count(session, select(func.count()).select_from(Request))

@@ -1,4 +1,8 @@
-"""Composition root: Settings -> engine -> services -> adapters -> one aiohttp app + scheduler."""
+"""``privacy-desk serve``: the core from ``bot.wiring`` plus Slack, Teams and one aiohttp app.
+
+``build_server`` is the one place the platforms are attached: ``serve``, the test harnesses and
+the Slack benchmark all build their server with it.
+"""
 
 from __future__ import annotations
 
@@ -15,94 +19,54 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import slack_guard
 from bot.config import Settings
-from bot.scheduler import build_scheduler
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
 from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
 from bot.web import base_app
-from handlers import jobs
-from handlers.desk import Desk
-from handlers.outbox import SHUTDOWN_SECONDS, RetryPolicy, Sender
+from bot.wiring import Application, Sessions, build_application, check_schema, prepare_database
+from handlers.outbox import SHUTDOWN_SECONDS
 from handlers.policy import Policy
-from handlers.ports import Clock, Notifier, SystemClock
-from storage.db import create_engine, is_sqlite, session_factory
-from storage.migrate import schema_revisions, upgrade_async
+from handlers.ports import Clock, Notifier
 
 log = logging.getLogger(__name__)
 
 
-async def prepare_database(settings: Settings, *, migrate: bool | None = None) -> AsyncEngine:
-    """An engine for the configured database; the embedded SQLite default migrates itself.
-
-    PostgreSQL is migrated deliberately (``privacy-desk migrate``) so that several replicas
-    starting together do not race to alter the schema.
-    """
-    if migrate if migrate is not None else is_sqlite(settings.database_url):
-        await upgrade_async(settings.database_url)
-    return create_engine(settings.database_url)
-
-
 @dataclass
-class Core:
-    """What every front end shares: the desk and the outbox sender, on one engine."""
+class Server:
+    """The application with its platforms attached, and the aiohttp app that serves them."""
 
-    desk: Desk
-    sender: Sender
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
-
-    async def sweep(self) -> tuple[int, int]:
-        return await jobs.sweep(
-            sessions=self.sessions, clock=self.clock, policy=self.desk.policy, sender=self.sender
-        )
+    application: Application
+    web: web.Application
 
 
-def build_core(
+def build_server(
     settings: Settings,
-    engine: AsyncEngine,
     *,
-    notifiers: dict[str, Notifier],
+    engine: AsyncEngine | None = None,
     clock: Clock | None = None,
-    policy: Policy | None = None,
-    deliver_now: bool = True,
-) -> Core:
-    clock = clock or SystemClock()
-    sessions = session_factory(engine)
-    sender = Sender(
-        sessions=sessions,
-        clock=clock,
-        notifiers=notifiers,
-        retry=RetryPolicy(lease_seconds=settings.outbox_lease_seconds),
-    )
-    desk = Desk(
-        sessions=sessions,
-        clock=clock,
-        policy=policy or settings.policy(),
-        sender=sender,
-        deliver_now=deliver_now,
-    )
-    return Core(desk=desk, sender=sender, sessions=sessions, clock=clock)
+    teams_connections: Any = None,
+) -> Server:
+    """``build_application`` with the Slack and Teams notifiers the settings configure, and one
+    aiohttp app for their endpoints. Messages are delivered by the server's sender loop."""
+    teams = teams_binding(settings, connections=teams_connections)
 
+    def notifiers(policy: Policy, sessions: Sessions) -> dict[str, Notifier]:
+        return platform_notifiers(settings, policy, teams=teams, sessions=sessions)
 
-async def check_schema(engine: AsyncEngine) -> None:
-    """Refuse to serve a database whose schema is behind this code (PostgreSQL is migrated
-    deliberately with ``privacy-desk migrate``)."""
-    current, head = await schema_revisions(engine)
-    if current != head:
-        raise RuntimeError(
-            f"the database schema is at {current or 'nothing'}, this release needs {head}: "
-            "run `privacy-desk migrate`"
-        )
+    application = build_application(
+        settings, clock=clock, engine=engine, notifiers=notifiers, deliver_now=False
+    )
+    return Server(application=application, web=build_web(settings, application, teams=teams))
 
 
 def build_web(
-    settings: Settings, core: Core, *, teams: TeamsBinding | None = None
+    settings: Settings, core: Application, *, teams: TeamsBinding | None = None
 ) -> web.Application:
     """One aiohttp application: health endpoints, and Slack and Teams when configured."""
     app = base_app(core.sessions)
@@ -121,7 +85,7 @@ def build_web(
     return app
 
 
-def slack_bolt_app(settings: Settings, core: Core) -> AsyncApp:
+def slack_bolt_app(settings: Settings, core: Application) -> AsyncApp:
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     secret = (
@@ -136,15 +100,15 @@ def slack_bolt_app(settings: Settings, core: Core) -> AsyncApp:
     )
 
 
-def notifiers_for(
+def platform_notifiers(
     settings: Settings,
     policy: Policy,
     *,
-    teams: TeamsBinding | None = None,
-    sessions: async_sessionmaker[AsyncSession] | None = None,
+    teams: TeamsBinding | None,
+    sessions: Sessions,
 ) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
-    if teams is not None and sessions is not None:
+    if teams is not None:
         found["teams"] = TeamsNotifier(
             adapter=teams.adapter,
             app_id=settings.teams_app_id or "",
@@ -164,21 +128,12 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     engine = await prepare_database(settings)
     try:
         await check_schema(engine)
-        policy = settings.policy()
-        teams = teams_binding(settings)
-        notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
-        core = build_core(settings, engine, notifiers=notifiers, policy=policy, deliver_now=False)
-        app = build_web(settings, core, teams=teams)
-        runner = web.AppRunner(app, access_log=None)
+        server = build_server(settings, engine=engine)
+        core = server.application
+        runner = web.AppRunner(server.web, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
-        scheduler = build_scheduler(
-            settings=settings,
-            sessions=core.sessions,
-            clock=core.clock,
-            policy=policy,
-            sender=core.sender,
-        )
+        scheduler = core.scheduler()
         scheduler.start()
         delivery = asyncio.create_task(
             core.sender.serve_forever(idle_seconds=settings.sweep_seconds)
@@ -187,8 +142,13 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         log.info("privacy-desk serving on %s:%s", settings.host, settings.port)
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:  # the sender stops claiming at once, even mid-sweep
+            stop.set()
+            core.sender.begin_stop()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         await core.sweep()  # whatever fell due while no replica was running
         await stop.wait()
         log.info("privacy-desk stopping")
@@ -202,7 +162,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await engine.dispose()
 
 
-async def start_socket_mode(settings: Settings, core: Core) -> AsyncSocketModeHandler | None:
+async def start_socket_mode(settings: Settings, core: Application) -> AsyncSocketModeHandler | None:
     """Socket Mode for organisations without a public URL (``SLACK_APP_TOKEN`` set)."""
     if settings.slack_app_token is None or settings.slack_bot_token is None:
         return None
@@ -258,7 +218,9 @@ async def on_teams_turn_error(context: TurnContext, error: Exception) -> None:
     await context.send_activity("Sorry, that did not work and nothing was changed. Try again.")
 
 
-def mount_teams(app: web.Application, settings: Settings, core: Core, teams: TeamsBinding) -> None:
+def mount_teams(
+    app: web.Application, settings: Settings, core: Application, teams: TeamsBinding
+) -> None:
     """``/api/messages``: the JWT (401), the activity against it (400/401/403), then the agent."""
     auth = TeamsAuth.from_settings(settings)
     agent = TeamsAgent(core.desk, adapter=teams.adapter, app_id=settings.teams_app_id or "")

@@ -2,19 +2,21 @@
 
 Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a failed
 scripted console command, a database error); 2 bad usage or configuration. Errors are one line
-on stderr. Heavy imports happen inside the sub-commands so ``deadline`` starts quickly.
+on stderr. Heavy imports (asyncio too) happen inside the sub-commands, so ``deadline`` loads
+only argparse, json and the legal calendar.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from storage.enums import ExportKind, RequestType, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -49,21 +51,25 @@ def _settings(db: str | None) -> Settings:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import build_core, prepare_database
-    from bot.console import Console, ConsoleNotifier, history_file, operator_policy
-    from bot.scheduler import build_scheduler
-    from storage.enums import Role
+    from bot.console import Console, ConsoleNotifier, history_file, operator, operator_policy
+    from bot.wiring import build_application, prepare_database
 
     settings = _settings(args.db)
+    role = Role(args.role)
 
     async def run() -> int:
         engine = await prepare_database(settings)
         scheduler = None
         try:
-            role = Role(args.role)
-            policy = operator_policy(settings.policy(), role)
-            notifier = ConsoleNotifier(sys.stdout, policy.timezone)
-            core = build_core(settings, engine, notifiers={"console": notifier}, policy=policy)
+            user = operator(args.user)
+            core = build_application(
+                settings,
+                engine=engine,
+                policy=operator_policy(settings.policy(), role, user=user),
+                notifiers=lambda policy, _: {
+                    "console": ConsoleNotifier(sys.stdout, policy.timezone)
+                },
+            )
             console = Console(
                 core.desk,
                 role=role,
@@ -71,21 +77,18 @@ def cmd_console(args: argparse.Namespace) -> int:
                 stdout=sys.stdout,
                 sweep=core.sweep,
                 history=history_file(settings.database_url),
+                user=user,
             )
             if console.interactive:  # nudges and the weekly summary arrive while you type
-                scheduler = build_scheduler(
-                    settings=settings,
-                    sessions=core.sessions,
-                    clock=core.clock,
-                    policy=policy,
-                    sender=core.sender,
-                )
+                scheduler = core.scheduler()
                 scheduler.start()
             return await console.run()
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             await engine.dispose()
+
+    import asyncio
 
     return asyncio.run(run())
 
@@ -98,6 +101,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     try:
+        import asyncio
+
         asyncio.run(serve(settings))
     except RuntimeError as exc:
         raise CliError(str(exc), code=1) from exc
@@ -105,12 +110,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     from storage.migrate import upgrade
 
     settings = _settings(args.db)
     upgrade(settings.database_url)
     print("database is up to date")
+    moved = asyncio.run(_refresh_deadlines(settings))
+    if moved is not None:
+        print(f"holiday data changed: {moved} stored deadline(s) moved")
     return 0
+
+
+async def _refresh_deadlines(settings: Settings) -> int | None:
+    """Recompute open requests' deadlines when the ``holidays`` release changed (issue 9)."""
+    from handlers import holiday_data
+    from handlers.ports import SystemClock
+    from storage.db import create_engine, session_factory, transaction
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            return await holiday_data.refresh(
+                session=session, policy=settings.policy(), now=SystemClock().now()
+            )
+    finally:
+        await engine.dispose()
 
 
 def _pause(text: str) -> tuple[date, date]:
@@ -131,35 +157,82 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             tz = d.zone(args.timezone)
             aware = d.parse_moment(args.breach, tz)
             due = d.breach_ico_due(aware)
-            result = {"aware_at": aware.isoformat(), "ico_due": due.isoformat()}
+            result: dict[str, str | None] = {
+                "aware_at": aware.isoformat(),
+                "ico_due": due.isoformat(),
+            }
             human = (
                 f"aware {aware.astimezone(tz):%a %Y-%m-%d %H:%M %Z}; "
                 f"tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
             )
+        elif args.complaint or args.type == "complaint":
+            result, human = _complaint_deadline(args)
         else:
-            if args.received is None:
-                raise CliError("give the date the request was received, or --breach TIME")
-            received = d.parse_day(args.received)
-            start = d.parse_day(args.clock_start) if args.clock_start else None
-            if start is not None and start < received:
-                raise CliError("--clock-start cannot be before the date received")
-            dates = d.request_deadlines(
-                received=received,
-                identity_received=start,
-                pauses=[d.Pause(a, b) for a, b in args.pause],
-                calendar=d.normalise_calendar(args.calendar),
-            )
-            result = {
-                "clock_start": dates.clock_start.isoformat(),
-                "due": dates.due.isoformat(),
-                "extension_notice_by": dates.extension_notice_by.isoformat(),
-                "extended_due": dates.extended_due.isoformat(),
-            }
-            human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+            result, human = _request_deadline(args)
     except d.DeadlineError as exc:
         raise CliError(str(exc)) from exc
     print(json.dumps(result) if args.json else human)
     return 0
+
+
+def _complaint_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
+    from handlers import deadlines as d
+
+    if args.received is None:
+        raise CliError("give the date the complaint was received")
+    if args.pause or args.clock_start:
+        print(
+            "privacy-desk: --pause and --clock-start ignored: a complaint's acknowledgement "
+            "runs from receipt (DPA 2018 s.164A)",
+            file=sys.stderr,
+        )
+    received = d.parse_day(args.received)
+    ack = d.complaint_ack_due(received, d.normalise_calendar(args.calendar))
+    shown = None if ack is None else ack.isoformat()
+    result = {"received": received.isoformat(), "acknowledge_by": shown, "due": shown}
+    if ack is None:
+        human = (
+            f"received {received.isoformat()}: no statutory acknowledgement date "
+            f"(DPA 2018 s.164A applies to complaints received from "
+            f"{d.COMPLAINT_ACK_FROM.isoformat()})"
+        )
+    else:
+        human = f"received {received.isoformat()}: acknowledge by {ack.isoformat()}"
+    return result, human
+
+
+def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
+    from handlers import deadlines as d
+
+    if args.received is None:
+        raise CliError("give the date the request was received, or --breach TIME")
+    received = d.parse_day(args.received)
+    start = d.parse_day(args.clock_start) if args.clock_start else None
+    if start is not None and start < received:
+        raise CliError("--clock-start cannot be before the date received")
+    pauses = [d.Pause(a, b) for a, b in args.pause]
+    ignored = bool(pauses) and not d.clarification_pauses(args.type)
+    dates = d.request_deadlines(
+        received=received,
+        identity_received=start,
+        pauses=[] if ignored else pauses,
+        calendar=d.normalise_calendar(args.calendar),
+    )
+    result: dict[str, str | None] = {
+        "clock_start": dates.clock_start.isoformat(),
+        "due": dates.due.isoformat(),
+        "extension_notice_by": dates.extension_notice_by.isoformat(),
+        "extended_due": dates.extended_due.isoformat(),
+    }
+    human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+    if ignored:
+        # On stderr so the JSON on stdout keeps its shape; a person sees it either way.
+        print(
+            f"privacy-desk: --pause ignored: a clarification stops the clock only for subject "
+            f"access requests (Art 12A(5)), not {args.type}",
+            file=sys.stderr,
+        )
+    return result, human
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -169,24 +242,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     from storage.db import create_engine, session_factory, transaction
 
     settings = _settings(args.db)
+    kind = ExportKind(args.kind)
 
     async def collect() -> list[dict[str, str]]:
         engine = create_engine(settings.database_url)
         try:
             async with transaction(session_factory(engine)) as session:
                 return list(
-                    await export.rows(
-                        session=session, kind=args.kind, personal=args.include_personal
-                    )
+                    await export.rows(session=session, kind=kind, personal=args.include_personal)
                 )
         finally:
             await engine.dispose()
+
+    import asyncio
 
     found = asyncio.run(collect())
     out = _private_output(args.output) if args.output else sys.stdout
     try:
         writer = csv.DictWriter(
-            out, fieldnames=export.columns(args.kind, personal=args.include_personal)
+            out, fieldnames=export.columns(kind, personal=args.include_personal)
         )
         writer.writeheader()
         writer.writerows(found)
@@ -222,6 +296,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
+    import asyncio
+
     report = asyncio.run(check())
     if report.ok:
         print(f"audit chain intact: {report.events} events, {report.tickets} tickets")
@@ -244,7 +320,17 @@ def parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot in the terminal")
     db_option(console)
-    console.add_argument("--as", dest="role", choices=["staff", "privacy", "dpo"], default="dpo")
+    console.add_argument(
+        "--as",
+        dest="role",
+        choices=[r.value for r in Role],
+        default=Role.DPO.value,
+        help="the role to act in (default dpo); staff see only their own tickets",
+    )
+    console.add_argument(
+        "--user",
+        help="who you are at the console (default: operator), e.g. --as staff --user alice",
+    )
     console.set_defaults(func=cmd_console)
 
     serve = sub.add_parser("serve", help="the server: /slack/events, /healthz, /readyz, /metrics")
@@ -260,6 +346,15 @@ def parser() -> argparse.ArgumentParser:
     deadline.add_argument("--calendar", default="GB-ENG")
     deadline.add_argument("--clock-start", help="YYYY-MM-DD identity or fee arrived")
     deadline.add_argument("--pause", type=_pause, action="append", default=[], metavar="FROM:TO")
+    deadline.add_argument(
+        "--type",
+        default="access",
+        choices=[t.value for t in RequestType],
+        help="the right asked for (--pause applies to access only)",
+    )
+    deadline.add_argument(
+        "--complaint", action="store_true", help="when to acknowledge a complaint (s.164A)"
+    )
     deadline.add_argument("--breach", metavar="TIME", help="when the organisation became aware")
     deadline.add_argument("--timezone", default="Europe/London", help="for local breach times")
     deadline.add_argument("--json", action="store_true")
@@ -267,7 +362,7 @@ def parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="the DSAR log or the breach register as CSV")
     db_option(export)
-    export.add_argument("--kind", choices=["requests", "breaches"], required=True)
+    export.add_argument("--kind", choices=[k.value for k in ExportKind], required=True)
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", help="file to write (default: standard output)")
     export.add_argument(

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # How long a replica may hold an outgoing message before another may take it over.
     outbox_lease_seconds: int = Field(default=60, ge=2, le=3600)
     retention_years: int = Field(default=6, ge=1, le=100)
+    late_action_days: int = Field(default=7, ge=0, le=365)
+    pecr_provider: bool = False
     # Delivered and failed outgoing messages keep their content this long, then it is erased.
     outbox_keep_days: int = Field(default=7, ge=1, le=365)
     log_level: LogLevel = LogLevel.INFO
@@ -193,4 +195,6 @@ class Settings(BaseSettings):
             dpo=dpo,
             compliance_channels=tuple(ChatUser.parse(c) for c in self.compliance_channel),
             reminders=parse_offsets(self.reminder_offsets),
+            late_action_days=self.late_action_days,
+            pecr_provider=self.pecr_provider,
         )

@@ -73,11 +73,22 @@ class ConsoleNotifier:
         return f"{post.ref} {what} · {post.ticket_type} · {post.state} · {deadline}"
 
 
-def operator_policy(policy: Policy, role: Role) -> Policy:
+CONSOLE_DPO = ChatUser(CONSOLE, "dpo")
+
+
+def operator(user: str | None) -> ChatUser:
+    """The person at the console: ``console:operator``, or ``console:<name>`` with ``--user``."""
+    return OPERATOR if not user else ChatUser(CONSOLE, user.lstrip("@"))
+
+
+def operator_policy(policy: Policy, role: Role, *, user: ChatUser = OPERATOR) -> Policy:
     """The configured policy with the console operator in the role they act in, and the
-    console's own compliance channel beside any configured ones."""
-    team = policy.privacy_team | {OPERATOR} if role.is_privacy_team else policy.privacy_team
-    dpo = policy.dpo | {OPERATOR} if role == Role.DPO else policy.dpo
+    console's own compliance channel beside any configured ones. Acting as staff, a console
+    DPO (``@dpo``) stands in, so the direct messages a DPO would get are printed too."""
+    team = policy.privacy_team | {user} if role.is_privacy_team else policy.privacy_team
+    dpo = policy.dpo | {user} if role == Role.DPO else policy.dpo
+    if not role.is_privacy_team:
+        team, dpo = team | {CONSOLE_DPO}, dpo | {CONSOLE_DPO}
     channels = (*policy.compliance_channels, CONSOLE_CHANNEL)
     return replace(policy, privacy_team=team, dpo=dpo, compliance_channels=channels)
 
@@ -124,10 +135,11 @@ class Console:
         stdout: TextIO,
         sweep: Callable[[], Awaitable[object]] | None = None,
         history: Path | None = None,
+        user: ChatUser = OPERATOR,
     ) -> None:
         self.desk = desk
         self.sweep = sweep
-        self.actor: Actor = desk.actor(OPERATOR, role=role)
+        self.actor: Actor = desk.actor(user, role=role)
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.overview: Overview | None = None
@@ -156,7 +168,8 @@ class Console:
     async def run(self) -> int:
         if self.interactive:
             self._say(
-                f"privacy-desk console — acting as {self.actor.role}. "
+                f"privacy-desk console — @{self.actor.user.external_id} acting as "
+                f"{self.actor.role}. "
                 "Type /dsar help, /breach help, or quit. Tab completes; Ctrl-D leaves."
             )
         failures = 0

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import command_types as c
-from handlers import replies
+from handlers import replies, rules
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
@@ -17,8 +17,6 @@ from storage.enums import BreachState as S
 from storage.enums import Risk
 from storage.models import Breach
 from storage.refs import TicketKind, TicketRef
-
-UNDECIDED = (S.OPEN, S.ASSESSED)
 
 
 async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> Outcome:
@@ -55,6 +53,7 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         records_count=cmd.records,
         consequences=cmd.consequences,
         measures=cmd.measures,
+        pecr=ctx.policy.pecr_provider if cmd.pecr is None else cmd.pecr,
     )
     await repo.add(session=session, row=breach, flush=False)
     await record_change(
@@ -62,7 +61,7 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         session,
         breach,
         action="opened",
-        facts={"aware": aware, "ico_due": breach.ico_due},
+        facts={"aware": aware, "ico_due": breach.ico_due, "pecr": breach.pecr},
         new=True,
     )
     tz = ctx.policy.timezone
@@ -135,7 +134,12 @@ async def assess(ctx: Context, session: AsyncSession, cmd: c.Assess) -> Outcome:
     if breach.state == S.OPEN:
         breach.state = S.ASSESSED
     warning = None
-    if cmd.risk == Risk.HIGH and breach.subjects_told_at is None:
+    if breach.pecr and cmd.risk != Risk.NONE and breach.subjects_told_at is None:
+        warning = (
+            "PECR: tell the subscribers or users affected without undue delay if the breach is "
+            "likely to affect their personal data or privacy adversely (reg 5A)."
+        )
+    elif cmd.risk == Risk.HIGH and breach.subjects_told_at is None:
         warning = "High risk: tell the people affected without undue delay (Art 34)."
     return await _change(
         ctx,
@@ -151,12 +155,12 @@ async def assess(ctx: Context, session: AsyncSession, cmd: c.Assess) -> Outcome:
 async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco) -> Outcome:
     ctx.require_privacy_team("record an ICO report")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    if breach.state not in UNDECIDED:
+    if not rules.breach_undecided(breach):
         raise Refusal(f"{breach.ref} is {breach.state}: the ICO decision is already recorded")
     at = ctx.moment_or_now(cmd.at, "at=", not_before=breach.aware_at)
     breach.ico_case_ref, breach.ico_notified_at, breach.state = cmd.case, at, S.REPORTED
     warning = None
-    if at > breach.ico_due and not breach.delay_reason:
+    if rules.is_late(breach) and not breach.delay_reason:
         warning = (
             "Reported after 72 hours: record the reasons with /breach delay-reason (Art 33(1))."
         )
@@ -166,7 +170,7 @@ async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco)
         breach,
         action="ico_notified",
         change="ICO notified",
-        facts={"at": at, "late": at > breach.ico_due},
+        facts={"at": at, "late": rules.is_late(breach)},
         warning=warning,
     )
 
@@ -174,8 +178,13 @@ async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco)
 async def not_reportable(ctx: Context, session: AsyncSession, cmd: c.NotReportable) -> Outcome:
     ctx.require_privacy_team("decide a breach is not reportable")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    if breach.state not in UNDECIDED:
+    if not rules.breach_undecided(breach):
         raise Refusal(f"{breach.ref} is {breach.state}: the ICO decision is already recorded")
+    if rules.breach_must_be_notified(breach):
+        raise Refusal(
+            f"{breach.ref} is a PECR breach: a communications provider notifies the ICO of "
+            "every personal-data breach, whatever the risk (PECR reg 5A); use /breach ico"
+        )
     if breach.risk != Risk.NONE:
         raise Refusal(
             f"{breach.ref}: only a breach assessed as risk=none is not reportable "
@@ -216,12 +225,11 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseBreach) -> Outc
     ctx.require_privacy_team("close breaches")
     breach = await load(ctx, session, cmd.ref, for_update=True)
     _open(breach, "close it again")
-    if breach.state in UNDECIDED:
+    if rules.breach_undecided(breach):
         raise Refusal(
             f"{breach.ref} has no ICO decision: record /breach ico or /breach not-reportable first"
         )
-    late = breach.ico_notified_at is not None and breach.ico_notified_at > breach.ico_due
-    if late and not breach.delay_reason:
+    if rules.is_late(breach) and not breach.delay_reason:
         raise Refusal(f"{breach.ref} was reported late: record /breach delay-reason first")
     breach.state, breach.closed_at = S.CLOSED, ctx.now
     return await _change(ctx, session, breach, action="closed", change="closed")

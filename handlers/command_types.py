@@ -7,7 +7,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
+from storage.enums import (
+    FeeBasis,
+    IdMethod,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    RequestType,
+    Risk,
+    Via,
+)
 
 
 class ListFilter(StrEnum):
@@ -71,6 +80,7 @@ class AskId(Command):
     usage_key: ClassVar[str] = "dsar ask-id"
     ref: str
     asked: date | None = None
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,7 @@ class Clarify(Command):
     usage_key: ClassVar[str] = "dsar clarify"
     ref: str
     asked: date | None = None
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,9 @@ class AskFee(Command):
     usage_key: ClassVar[str] = "dsar fee"
     ref: str
     pence: int
+    basis: FeeBasis | None = None
+    reason: str | None = None
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +144,18 @@ class CloseRequest(Command):
     outcome: Outcome
     reason: str | None = None
     told: date | None = None
+    basis: RefusalBasis | None = None
+    exemption: str | None = None
+    recipients: RecipientsTold | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StopProcessing(Command):
+    """Consent withdrawn or direct-marketing objection: the day processing actually stopped."""
+
+    usage_key: ClassVar[str] = "dsar stopped"
+    ref: str
+    on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +188,7 @@ class NewBreach(Command):
     records: int | None = None
     consequences: str | None = None
     measures: str | None = None
+    pecr: bool | None = None  # None: the organisation's default (PECR_PROVIDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,16 @@ from handlers.arguments import LIMITS, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
 from handlers.forms import Field, FieldKind, Form
 from handlers.usage import USAGE, CommandError, help_lines, quote, show, usage_for
-from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
+from storage.enums import (
+    FeeBasis,
+    IdMethod,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    RequestType,
+    Risk,
+    Via,
+)
 from storage.refs import TicketRef
 
 __all__ = [
@@ -242,7 +251,17 @@ def _dsar_fee(a: Args) -> c.Command:
             "amount= must be a positive amount in pounds and pence, e.g. 12.50",
             field="amount",
         )
-    return c.AskFee(ref=ref, pence=int(amount * 100))
+    return c.AskFee(
+        ref=ref,
+        pence=int(amount * 100),
+        basis=a.take_enum("basis", FeeBasis),
+        reason=a.take("reason", limit=LIMITS["text"]),
+        late_reason=_late_reason(a),
+    )
+
+
+def _late_reason(a: Args) -> str | None:
+    return a.take("late-reason", limit=LIMITS["text"])
 
 
 def _dsar_assign(a: Args) -> c.Command:
@@ -265,9 +284,21 @@ def _dsar_close(a: Args) -> c.Command:
     outcome = a.take_enum("outcome", Outcome, required=True)
     assert outcome is not None
     reason = a.take("reason", limit=LIMITS["text"])
-    if outcome is Outcome.REFUSED and reason is None:
-        a.fail("a refusal needs reason= (the requester must be told why)", field="reason")
-    return c.CloseRequest(ref=ref, outcome=outcome, reason=reason, told=a.take_day("told"))
+    if outcome in (Outcome.REFUSED, Outcome.PARTIALLY_FULFILLED) and reason is None:
+        a.fail(
+            f"a {'partial ' if outcome is Outcome.PARTIALLY_FULFILLED else ''}refusal needs "
+            "reason= (the requester must be told why)",
+            field="reason",
+        )
+    return c.CloseRequest(
+        ref=ref,
+        outcome=outcome,
+        reason=reason,
+        told=a.take_day("told"),
+        basis=a.take_enum("basis", RefusalBasis),
+        exemption=a.take("exemption", limit=LIMITS["text"]),
+        recipients=a.take_enum("recipients", RecipientsTold),
+    )
 
 
 def _dsar_deadline(a: Args) -> c.Command:
@@ -302,8 +333,12 @@ _DSAR: dict[str, Builder] = {
     "show": lambda a: c.ShowTicket(ref=a.ref("DSAR")),
     "list": _dsar_list,
     "verify": _verify,
-    "ask-id": lambda a: c.AskId(ref=a.ref("DSAR"), asked=a.take_day("asked")),
-    "clarify": lambda a: c.Clarify(ref=a.ref("DSAR"), asked=a.take_day("asked")),
+    "ask-id": lambda a: c.AskId(
+        ref=a.ref("DSAR"), asked=a.take_day("asked"), late_reason=_late_reason(a)
+    ),
+    "clarify": lambda a: c.Clarify(
+        ref=a.ref("DSAR"), asked=a.take_day("asked"), late_reason=_late_reason(a)
+    ),
     "resume": lambda a: c.Resume(ref=a.ref("DSAR"), received=a.take_day("received")),
     "fee": _dsar_fee,
     "fee-paid": lambda a: c.FeePaid(ref=a.ref("DSAR"), received=a.take_day("received")),
@@ -315,6 +350,7 @@ _DSAR: dict[str, Builder] = {
         told=a.take_day("told"),
     ),
     "close": _dsar_close,
+    "stopped": lambda a: c.StopProcessing(ref=a.ref("DSAR"), on=a.take_day("on")),
     "deadline": _dsar_deadline,
     "summary": lambda a: c.Summary(),
     "help": lambda a: c.Help(group="dsar"),
@@ -340,7 +376,17 @@ def _breach_new(a: Args) -> c.Command:
         records=a.take_count("records"),
         consequences=a.take("consequences", limit=LIMITS["text"]),
         measures=a.take("measures", limit=LIMITS["text"]),
+        pecr=_yes_no(a, "pecr"),
     )
+
+
+def _yes_no(a: Args, key: str) -> bool | None:
+    value = a.take(key)
+    if value is None:
+        return None
+    if value.lower() not in ("yes", "no"):
+        a.fail(f"{key}= must be yes or no, not {show(value)}")
+    return value.lower() == "yes"
 
 
 def _breach_assess(a: Args) -> c.Command:

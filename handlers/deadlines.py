@@ -4,9 +4,13 @@ Every rule about deadlines lives here and nowhere else (SPEC §4):
 
 * clock start is the latest of receipt, identity received and fee paid;
 * one calendar month, clamped to the last day of a shorter month;
-* clarification pauses, both ends included, are added to the date;
+* clarification pauses (Art 12A(5), subject access only), both ends included, add a day for
+  each paused day *inside the running period*: not before the clock start, not after the
+  period has already ended, and a day two pauses cover counts once;
 * the result rolls forward over weekends and public holidays, last;
 * the extension is three months from clock start (same pauses, same roll);
+* complaints (DPA 2018 s.164A, received from 19 Jun 2026): acknowledge within 30 days
+  beginning the day after receipt, rolled forward (ICO guidance);
 * breaches: 72 elapsed hours in UTC, never extended.
 """
 
@@ -18,14 +22,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from importlib.metadata import version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+from storage.enums import RequestType
 
 DEFAULT_CALENDAR = "GB-ENG"
 UK_CALENDARS = {"GB-ENG": "ENG", "GB-WLS": "WLS", "GB-SCT": "SCT", "GB-NIR": "NIR"}
 BREACH_WINDOW = timedelta(hours=72)
 COMPLAINT_ACK_DAYS = 30
+# DPA 2018 s.164A (inserted by the Data (Use and Access) Act 2025) applies to complaints
+# received on or after this day; earlier complaints carry no statutory acknowledgement date.
+COMPLAINT_ACK_FROM = date(2026, 6, 19)
+_NOT_A_NATION = (
+    "is not one nation's calendar: use GB-ENG, GB-WLS, GB-SCT or GB-NIR "
+    "(bank holidays differ between the UK nations)"
+)
 EXTENSION_MONTHS = 3
 _MAX_YEAR = 9998
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -70,10 +84,20 @@ class RequestDeadlines:
 
 
 def normalise_calendar(code: str) -> str:
-    """Validate a calendar code (``GB-ENG`` … or an ISO country code) and return it upper-cased."""
+    """Validate a calendar code (``GB-ENG`` … or an ISO country code) and return it upper-cased.
+
+    ``GB``, ``UK``, ``GB-UK`` and the like are refused: the ``holidays`` package reads them as
+    the holidays common to all four nations, which silently drops Easter Monday (England, Wales,
+    Northern Ireland) and both August bank holidays.
+    """
     code = code.strip().upper()
     _holiday_set(code, 2025)
     return code
+
+
+def holidays_version() -> str:
+    """The release of the holiday data every stored deadline was computed with."""
+    return version("holidays")
 
 
 @lru_cache(maxsize=4096)
@@ -81,6 +105,8 @@ def _holiday_set(code: str, year: int) -> frozenset[date]:
     code = code.strip().upper()
     if code in UK_CALENDARS:
         country, subdiv = "GB", UK_CALENDARS[code]
+    elif code in ("GB", "UK") or code.startswith(("GB-", "UK-")):
+        raise DeadlineError(f"unknown holiday calendar {code!r}: {code} {_NOT_A_NATION}")
     elif "-" in code:
         country, subdiv = code.split("-", 1)
         if not country or not subdiv:
@@ -139,8 +165,54 @@ def clock_start(
     return max(d for d in (received, identity_received, fee_paid) if d is not None)
 
 
+def clarification_pauses(request_type: str) -> bool:
+    """Whether a clarification stops the clock: only for subject access (Art 12A(3)-(5))."""
+    return request_type == RequestType.ACCESS
+
+
+def _merged(pauses: Iterable[Pause]) -> list[Pause]:
+    """The pauses as disjoint runs of days, in order: a day two pauses cover appears once."""
+    runs: list[Pause] = []
+    for p in sorted(pauses, key=lambda p: p.start):
+        if runs and p.start <= runs[-1].end + timedelta(days=1):
+            if p.end > runs[-1].end:
+                runs[-1] = Pause(runs[-1].start, p.end)
+        else:
+            runs.append(p)
+    return runs
+
+
 def paused_days(pauses: Iterable[Pause]) -> int:
-    return sum(p.days for p in pauses)
+    """How many distinct days the pauses cover (overlaps once), wherever they fall."""
+    return sum(p.days for p in _merged(pauses))
+
+
+def _period_end(*, start: date, raw_end: date, runs: list[Pause]) -> tuple[date, int]:
+    """The last day of a period that begins on ``start`` and would end on ``raw_end``, after
+    each paused day inside it is added (Art 12A(5)); and how many days were added.
+
+    A paused day counts only if it falls inside the period as it runs: not before ``start``,
+    not after the period (already lengthened by earlier pauses) has ended. A run of paused
+    days that begins inside the period is counted whole, because each of its days lengthens
+    the period by one.
+    """
+    end, added = raw_end, 0
+    for run in runs:  # disjoint and in order
+        if run.end < start:
+            continue
+        first = max(run.start, start)
+        if first > end:
+            break  # the period had already ended: the request was late before this pause
+        days = (run.end - first).days + 1
+        end += timedelta(days=days)
+        added += days
+    return end, added
+
+
+def counted_pause_days(*, clock_start: date, pauses: Iterable[Pause], months: int = 1) -> int:
+    """How many paused days moved the ``months``-month deadline (0 for pauses outside it)."""
+    runs = _merged(pauses)
+    return _period_end(start=clock_start, raw_end=add_months(clock_start, months), runs=runs)[1]
 
 
 def request_deadlines(
@@ -154,15 +226,18 @@ def request_deadlines(
 ) -> RequestDeadlines:
     """The one-month deadline, its three-month extension and the optional internal target."""
     start = clock_start(received=received, identity_received=identity_received, fee_paid=fee_paid)
-    extra = timedelta(days=paused_days(pauses))
+    runs = _merged(pauses)
     try:
-        due = roll_forward(add_months(start, 1) + extra, calendar)
-        extended = roll_forward(add_months(start, EXTENSION_MONTHS) + extra, calendar)
+        due, _ = _period_end(start=start, raw_end=add_months(start, 1), runs=runs)
+        longer = add_months(start, EXTENSION_MONTHS)
+        extended, _ = _period_end(start=start, raw_end=longer, runs=runs)
+        due, extended = roll_forward(due, calendar), roll_forward(extended, calendar)
         target = None
         if internal_target_days is not None:
             if internal_target_days < 1:
                 raise DeadlineError("the internal target must be at least one day")
-            target = roll_forward(start + timedelta(days=internal_target_days) + extra, calendar)
+            raw = start + timedelta(days=internal_target_days)
+            target = roll_forward(_period_end(start=start, raw_end=raw, runs=runs)[0], calendar)
     except OverflowError as exc:
         raise DeadlineError(f"{start.isoformat()} is outside the supported range of dates") from exc
     # The requester must be told of an extension within the first month (Art 12(3)).
@@ -175,13 +250,19 @@ def request_deadlines(
     )
 
 
-def complaint_ack_due(received: date) -> date:
-    """Acknowledge a complaint within 30 days *beginning with* the day it was received.
+def complaint_ack_due(received: date, calendar: str = DEFAULT_CALENDAR) -> date | None:
+    """When a complaint must be acknowledged (DPA 2018 s.164A(3)), or None before 19 Jun 2026.
 
-    The day of receipt is day 1, so the last day is receipt + 29 days. No roll forward: the
-    period is a plain count of days and rolling it would make the promise later, not safer.
+    30 days beginning with the day after receipt (so receipt + 30), rolled forward to the next
+    working day as the ICO's complaints guidance says. Complaints received before s.164A came
+    into force carry no statutory acknowledgement date.
     """
-    return received + timedelta(days=COMPLAINT_ACK_DAYS - 1)
+    if received < COMPLAINT_ACK_FROM:
+        return None
+    try:
+        return roll_forward(received + timedelta(days=COMPLAINT_ACK_DAYS), calendar)
+    except OverflowError as exc:
+        raise DeadlineError(f"{received.isoformat()} is outside the supported range") from exc
 
 
 # --- breaches ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, forms, reads, summary, tickets
+from handlers import breaches, forms, reads, request_outcomes, summary, tickets
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
@@ -45,14 +45,15 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.NewRequest: tickets.open_request,
     c.Verify: tickets.verify,
     c.AskId: tickets.ask_id,
+    c.StopProcessing: request_outcomes.processing_stopped,
     c.Clarify: tickets.clarify,
     c.Resume: tickets.resume,
     c.AskFee: tickets.ask_fee,
     c.FeePaid: tickets.fee_paid,
     c.Assign: tickets.assign,
     c.AddNote: tickets.add_note,
-    c.Extend: tickets.extend,
-    c.CloseRequest: tickets.close,
+    c.Extend: request_outcomes.extend,
+    c.CloseRequest: request_outcomes.close,
     c.NewBreach: breaches.open_breach,
     c.Assess: breaches.assess,
     c.ReportToIco: breaches.report_to_ico,
@@ -266,7 +267,7 @@ class Desk:
         self, ctx: Context, command: c.Command, key: str | None, receipt_to: ChatUser | None
     ) -> Outcome:
         if isinstance(command, c.Help):
-            return reads.help_reply(command.group)
+            return reads.help_reply(command.group, privacy_team=ctx.actor.role.is_privacy_team)
         if isinstance(command, c.DeadlineQuery):
             return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))

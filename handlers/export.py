@@ -12,8 +12,12 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import rules
+from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_pause_days
+from handlers.deadlines import Pause as Span
 from storage import personal as pii
 from storage import repositories as repo
+from storage.enums import ExportKind
 from storage.models import Breach, Pause, Request
 
 REQUEST_COLUMNS = (
@@ -41,6 +45,12 @@ REQUEST_COLUMNS = (
     "closed",
     "on_time",
     "assignee",
+    "fee_basis",
+    "refusal_basis",
+    "refusal_exemption",
+    "refusal_told_late",
+    "processing_stopped",
+    "recipients_told",
 )
 REQUEST_PERSONAL = tuple(f.export_name for f in pii.REQUEST_FIELDS)
 BREACH_COLUMNS = (
@@ -58,6 +68,7 @@ BREACH_COLUMNS = (
     "reported_within_72h",
     "subjects_told_at",
     "closed_at",
+    "regime",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BREACH_PERSONAL = tuple(f.export_name for f in pii.BREACH_FIELDS)
@@ -81,7 +92,16 @@ def _cell(value: object) -> str:
 
 def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[str, str]:
     closed = req.closed_on
-    on_time = None if closed is None else (req.due is None or closed <= req.due)
+    on_time = None if closed is None else rules.is_on_time(req)
+    counted = (
+        counted_pause_days(
+            clock_start=req.clock_start,
+            pauses=[Span(p.asked_on, p.answered_on) for p in pauses],
+            months=EXTENSION_MONTHS if req.extended else 1,
+        )
+        if req.clock_start is not None and clarification_pauses(req.type)
+        else 0
+    )
     values: dict[str, object] = {
         "reference": req.ref,
         "type": req.type,
@@ -97,7 +117,7 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "paused": "; ".join(
             f"{p.asked_on.isoformat()}..{p.answered_on.isoformat()}" for p in pauses
         ),
-        "paused_days": sum((p.answered_on - p.asked_on).days + 1 for p in pauses),
+        "paused_days": counted,  # the paused days that moved the deadline (Art 12A(5))
         "deadline": req.due,
         "one_month_deadline": req.base_due,
         "extension_notice_by": req.extension_notice_by,
@@ -109,6 +129,12 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "closed": closed,
         "on_time": on_time,
         "assignee": req.assignee,
+        "fee_basis": req.fee_basis,
+        "refusal_basis": req.refusal_basis,
+        "refusal_exemption": req.refusal_exemption,
+        "refusal_told_late": rules.refusal_told_late(req) if req.refusal_basis else None,
+        "processing_stopped": req.processing_stopped_on,
+        "recipients_told": req.recipients_told,
     }
     if personal:
         values |= _personal(req, pii.REQUEST_FIELDS)
@@ -122,7 +148,7 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         decision = "not_reportable"
     else:
         decision = None
-    within = None if breach.ico_notified_at is None else breach.ico_notified_at <= breach.ico_due
+    within = None if breach.ico_notified_at is None else not rules.is_late(breach)
     values: dict[str, object] = {
         "reference": breach.ref,
         "state": breach.state,
@@ -138,20 +164,23 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         "reported_within_72h": within,
         "subjects_told_at": breach.subjects_told_at,
         "closed_at": breach.closed_at,
+        "regime": "PECR reg 5A" if breach.pecr else "UK GDPR Art 33",
     }
     if personal:
         values |= _personal(breach, pii.BREACH_FIELDS)
     return {key: _cell(value) for key, value in values.items()}
 
 
-def columns(kind: str, *, personal: bool) -> tuple[str, ...]:
-    if kind == "requests":
+def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
+    if kind == ExportKind.REQUESTS:
         return REQUEST_COLUMNS + (REQUEST_PERSONAL if personal else ())
     return BREACH_COLUMNS + (BREACH_PERSONAL if personal else ())
 
 
-async def rows(*, session: AsyncSession, kind: str, personal: bool) -> Iterator[dict[str, str]]:
-    if kind == "requests":
+async def rows(
+    *, session: AsyncSession, kind: ExportKind, personal: bool
+) -> Iterator[dict[str, str]]:
+    if kind == ExportKind.REQUESTS:
         pauses = await repo.pauses_by_request(session=session)
         requests = await repo.all_requests(session=session)
         return iter(

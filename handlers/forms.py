@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from handlers.arguments import LIMITS
-from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
+from storage.enums import IdMethod, Outcome, RecipientsTold, RefusalBasis, RequestType, Risk, Via
 from storage.refs import TicketKind, TicketRef
 
 
@@ -50,6 +50,9 @@ class Field:
     @property
     def optional(self) -> bool:
         return not self.required
+
+
+YES_NO = ("yes", "no")
 
 
 def _choice(
@@ -153,6 +156,7 @@ NEW_BREACH = Form(
         _long("people", "Categories of people"),
         _count("subjects", "Approximate number of people"),
         _count("records", "Approximate number of records"),
+        Field("pecr", "Communications provider breach (PECR)?", FieldKind.CHOICE, choices=YES_NO),
         # consequences= and measures= are typed with /breach new or added later; the form
         # stays at what a person knows in the first minutes (the first-hour issue may add them).
     ),
@@ -188,7 +192,10 @@ CLOSE_REQUEST = _ticket_form(
     "Close",
     _choice("outcome", "Outcome", Outcome),
     _long("reason", "Reason (required for a refusal)"),
+    _choice("basis", "Basis of a refusal", RefusalBasis, required=False),
+    _long("exemption", "DPA 2018 exemption relied on"),
     Field("told", "Refusal and right to complain told on", FieldKind.DATE),
+    _choice("recipients", "Recipients told (Art 19)", RecipientsTold, required=False),
 )
 ASSESS = _ticket_form("breach", "assess", "Assess", _choice("risk", "Risk to people", Risk))
 ICO = _ticket_form(

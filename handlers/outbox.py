@@ -42,6 +42,7 @@ from handlers.ports import (
 )
 from storage import repositories as repo
 from storage.db import transaction
+from storage.enums import OutboxState
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _row(
     return OutboxMessage(
         platform=platform,
         target=target,
-        kind=kind.value,
+        kind=kind,
         thread_key=thread_key,
         dedupe_key=dedupe_key,
         payload=stored_messages.encode(content),
@@ -191,11 +192,15 @@ class Sender:
         """Ask a running ``serve_forever`` loop to look now rather than at its next sweep."""
         self._kick.set()
 
+    def begin_stop(self) -> None:
+        """Claim nothing more from now on (safe to call from a signal handler)."""
+        self._stopping = True
+        self._kick.set()
+
     async def stop(self, *, grace: float) -> bool:
         """Stop claiming; let sends in flight finish (up to ``grace`` seconds) and hand the
         rest of each claimed batch back. True if everything in flight settled in time."""
-        self._stopping = True
-        self._kick.set()
+        self.begin_stop()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:
@@ -241,7 +246,9 @@ class Sender:
                     lease_until=now + timedelta(seconds=self.retry.lease_seconds),
                 )
                 threads = {
-                    row.id: await self._parent(session, row) for row in rows if row.kind == "reply"
+                    row.id: await self._parent(session, row)
+                    for row in rows
+                    if row.kind == DeliveryKind.REPLY
                 }
                 # Rows already marked were claimed before and never settled: in doubt. The
                 # rest are marked now, in the claim's own transaction (no extra round trip
@@ -278,7 +285,11 @@ class Sender:
         async with transaction(self.sessions) as session:
             for row_id in ids:
                 row = await repo.outbox_by_id(session=session, message_id=row_id)
-                if row is not None and row.state == "pending" and row.leased_by == self.worker:
+                if (
+                    row is not None
+                    and row.state == OutboxState.PENDING
+                    and row.leased_by == self.worker
+                ):
                     row.lease_until = row.leased_by = row.sending_since = None
                     session.add(row)
 
@@ -345,12 +356,12 @@ class Sender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != "pending":
+            if row is None or row.state != OutboxState.PENDING:
                 log.warning("outbox %s was already settled by another sender", row_id)
                 return
             if row.leased_by != self.worker:
                 log.warning("outbox %s: the lease ran out while it was being sent", row_id)
-            row.state, row.sent_at, row.platform_message_id = "sent", now, message_id
+            row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
             row.lease_until = row.leased_by = row.sending_since = None
             row.attempts += 1
             session.add(row)
@@ -359,7 +370,7 @@ class Sender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != "pending":
+            if row is None or row.state != OutboxState.PENDING:
                 return
             row.attempts += 1
             row.last_error = error.reason[:200]
@@ -367,7 +378,7 @@ class Sender:
             if not error.in_doubt:  # the platform said no: nothing of it exists there
                 row.sending_since = None
             if error.permanent:
-                row.state = "failed"
+                row.state = OutboxState.FAILED
                 log.error(
                     "outbox %s to %s failed for good: %s", row_id, row.platform, row.last_error
                 )

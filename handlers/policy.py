@@ -28,6 +28,10 @@ class Policy:
     # Where compliance posts go, one entry per platform: ChatUser(platform, channel id).
     compliance_channels: tuple[ChatUser, ...] = ()
     reminders: ReminderOffsets = DEFAULT_OFFSETS
+    # Asking for identity, clarification or a fee later than this after receipt needs a reason.
+    late_action_days: int = 7
+    # A public electronic communications service provider: breaches default to PECR.
+    pecr_provider: bool = False
 
     def role_of(self, user: ChatUser) -> Role:
         if user in self.dpo:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from storage.enums import DeliveryKind as DeliveryKind  # re-exported for the adapters
 from storage.enums import Role
 
 if TYPE_CHECKING:
@@ -161,15 +162,10 @@ class WeeklySummary:
     median_days_to_close: float | None
     extensions_in_use: int
     open_breaches: tuple[BreachClock, ...]
+    late_actions: int = 0  # open requests where ID, clarification or a fee was asked late
 
 
 ChannelContent = ChannelPost | WeeklySummary
-
-
-class DeliveryKind(StrEnum):
-    POST = "post"  # a new message in a channel (a ticket's opening post, the summary)
-    REPLY = "reply"  # a reply in the thread of a ticket's opening post
-    DIRECT = "direct"  # a direct message to a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,31 +207,3 @@ class Notifier(Protocol):
     platform: str
 
     async def send(self, delivery: Delivery) -> str: ...
-
-
-class RecordingNotifier:
-    """A test fake that keeps a transcript of everything it was asked to deliver."""
-
-    def __init__(self, platform: str = "slack") -> None:
-        self.platform = platform
-        self.deliveries: list[Delivery] = []
-
-    async def send(self, delivery: Delivery) -> str:
-        self.deliveries.append(delivery)
-        return f"m{len(self.deliveries)}"
-
-    @property
-    def posts(self) -> list[ChannelPost]:
-        return [d.content for d in self.deliveries if isinstance(d.content, ChannelPost)]
-
-    @property
-    def summaries(self) -> list[WeeklySummary]:
-        return [d.content for d in self.deliveries if isinstance(d.content, WeeklySummary)]
-
-    @property
-    def directs(self) -> list[DirectMessage]:
-        return [
-            DirectMessage(to=ChatUser(self.platform, d.target), reply=d.content)
-            for d in self.deliveries
-            if d.kind == DeliveryKind.DIRECT and isinstance(d.content, Reply)
-        ]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, replies, tickets
+from handlers import breaches, replies, rules, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -15,7 +13,6 @@ from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
 from storage.refs import TicketRef
 
-DUE_SOON_DAYS = 7  # today and the six days after it
 LIST_LIMIT = 200
 
 
@@ -41,13 +38,14 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
     which = cmd.which
     soon = which == c.ListFilter.DUE_SOON
     mine = which == c.ListFilter.MINE or not ctx.actor.role.is_privacy_team
+    first, last = rules.due_soon_window(ctx.today)
     rows = await repo.list_requests(
         session=session,
         open_only=which != c.ListFilter.ALL,
         involving=ctx.who if mine else None,
-        due_from=ctx.today if soon else None,
-        due_by=ctx.today + timedelta(days=DUE_SOON_DAYS - 1) if soon else None,
-        overdue_on=ctx.today if which == c.ListFilter.OVERDUE else None,
+        due_from=first if soon else None,
+        due_by=last if soon else None,
+        where=rules.overdue_sql(ctx.today) if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )
     scope = "your" if mine else "all"
@@ -80,7 +78,7 @@ async def overview(ctx: Context, session: AsyncSession) -> Overview:
         ),
         refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
         due_today=sum(r.due == today for r in requests),
-        overdue=sum(r.due is not None and r.due < today for r in requests),
+        overdue=sum(rules.is_overdue(r, today=today) for r in requests),
     )
 
 
@@ -121,8 +119,10 @@ def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:
     return Outcome(reply=Reply(text=text, fields=tuple(fields), tone=Tone.INFO, personal=False))
 
 
-def help_reply(group: str) -> Outcome:
-    lines = tuple(help_lines(group))
+def help_reply(group: str, *, privacy_team: bool = True) -> Outcome:
+    lines = tuple(help_lines(group, privacy_team=privacy_team))
+    if not privacy_team:
+        lines += ("The other commands are for the privacy team.",)
     intro = "Rights requests" if group == "dsar" else "Personal-data breaches"
     reply = Reply(text=f"{intro}: commands", lines=lines, tone=Tone.INFO, personal=False)
     return Outcome(reply=reply)

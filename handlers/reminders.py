@@ -13,18 +13,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import replies
+from handlers import replies, rules
 from handlers.offsets import ReminderOffsets
 from handlers.outbox import enqueue_direct, enqueue_post
 from handlers.policy import Policy
 from handlers.ports import ChatUser, Reply
 from storage import repositories as repo
-from storage.enums import BreachState, RequestState, RequestType
+from storage.enums import ReminderKind as K
+from storage.enums import ReminderSlot, ReminderState, RequestState, RequestType
 from storage.models import Breach, Reminder, Request
 
-OVERDUE, BREACH_REPEAT, ID_CHASE, EXTENSION = "overdue", "breach-repeat", "id-chase", "extension"
+OVERDUE, BREACH_REPEAT, ID_CHASE, EXTENSION = K.OVERDUE, K.BREACH_REPEAT, K.ID_CHASE, K.EXTENSION
+BREACH_72H = str(ReminderSlot(K.BREACH, 72))
 REPEATING = (OVERDUE, BREACH_REPEAT)
-ALARMS = {OVERDUE: "overdue", "breach-72h": "72 hours passed without an ICO decision"}
+ALARMS = {OVERDUE: "overdue", BREACH_72H: "72 hours passed without an ICO decision"}
 
 
 # --- the schedule (pure) -------------------------------------------------------------------------
@@ -48,7 +50,8 @@ def request_schedule(
         return []
     target = min(req.due, req.internal_target) if req.internal_target else req.due
     plan = [
-        (f"due-{n}d", _at(target - timedelta(days=n), offsets, tz)) for n in offsets.request_days
+        (str(ReminderSlot(K.DUE, n)), _at(target - timedelta(days=n), offsets, tz))
+        for n in offsets.request_days
     ]
     if not req.extended and req.type != RequestType.COMPLAINT and req.extension_notice_by:
         notice = req.extension_notice_by - timedelta(days=offsets.extension_days_before)
@@ -59,22 +62,26 @@ def request_schedule(
 
 
 def breach_schedule(breach: Breach, offsets: ReminderOffsets) -> list[tuple[str, datetime]]:
-    if breach.state not in (BreachState.OPEN, BreachState.ASSESSED):
+    if not rules.breach_undecided(breach):
         return []  # the ICO decision is recorded: the 72-hour clock no longer matters
-    plan = [(f"breach-{h}h", breach.aware_at + timedelta(hours=h)) for h in offsets.breach_hours]
+    plan = [
+        (str(ReminderSlot(K.BREACH, h)), breach.aware_at + timedelta(hours=h))
+        for h in offsets.breach_hours
+    ]
     plan.append((BREACH_REPEAT, breach.ico_due + timedelta(hours=offsets.breach_repeat_hours)))
     return plan
 
 
 def urgency(kind: str) -> int:
     """Higher is more urgent; a burst for one ticket sends only its most urgent nudge."""
-    if kind in (OVERDUE, BREACH_REPEAT):
+    slot = ReminderSlot.parse(kind)
+    if slot.kind in REPEATING:
         return 10_000
-    if kind.startswith("due-"):
-        return 1_000 - int(kind[4:-1])
-    if kind.startswith("breach-"):
-        return int(kind[7:-1])
-    return {EXTENSION: 500, ID_CHASE: 400}.get(kind, 0)
+    if slot.kind == K.DUE:
+        return 1_000 - (slot.offset or 0)
+    if slot.kind == K.BREACH:
+        return slot.offset or 0
+    return {EXTENSION: 500, ID_CHASE: 400}.get(slot.kind, 0)
 
 
 async def reschedule(
@@ -101,13 +108,14 @@ async def reschedule(
         await repo.drop_pending_reminders(session=session, ref=ticket.ref)
         done = await repo.reminders_for(session=session, ref=ticket.ref)
     done_keys = {(r.kind, r.fire_at) for r in done}
-    done_kinds = {r.kind for r in done if r.state == "sent"}
+    done_kinds = {r.kind for r in done if r.state == ReminderState.SENT}
     for kind, when in plan:
         when = when.astimezone(now.tzinfo)
         if when <= now and kind in done_kinds:
             if kind not in REPEATING:
                 continue
-            when = next_occurrence(kind, when, offsets, policy.timezone, now)  # keep repeating
+            # keep repeating
+            when = next_occurrence(kind, when=when, now=now, offsets=offsets, tz=policy.timezone)
         if (kind, when) not in done_keys:
             row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
             await repo.add(session=session, row=row, flush=False)
@@ -120,7 +128,7 @@ def period(kind: str, offsets: ReminderOffsets) -> timedelta:
 
 
 def next_occurrence(
-    kind: str, when: datetime, offsets: ReminderOffsets, tz: ZoneInfo, now: datetime
+    kind: str, *, when: datetime, now: datetime, offsets: ReminderOffsets, tz: ZoneInfo
 ) -> datetime:
     """The next repeat of ``kind`` after ``now``: overdue nudges at the same local time of day
     (09:00 stays 09:00 across clock changes); breach repeats every N elapsed hours."""
@@ -168,11 +176,12 @@ def _message(ticket: Request | Breach, kind: str, now: datetime, tz: ZoneInfo) -
     elif ticket.due is None:
         text = f"{what}: {replies.request_deadline_text(ticket, today)}"
     elif kind == OVERDUE:
-        ago = replies.relative(ticket.due, today)
+        ago = replies.relative(ticket.due, today=today)
         text = f"{what} is OVERDUE: it was due {replies.fmt_day(ticket.due)} ({ago})"
     else:
         text = (
-            f"{what} is due {replies.fmt_day(ticket.due)} ({replies.relative(ticket.due, today)})"
+            f"{what} is due {replies.fmt_day(ticket.due)} "
+            f"({replies.relative(ticket.due, today=today)})"
         )
         if ticket.internal_target and ticket.internal_target < ticket.due:
             text += f"; internal target {replies.fmt_day(ticket.internal_target)}"
@@ -211,17 +220,21 @@ async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: da
     reminders.sort(key=lambda r: (urgency(r.kind), r.fire_at))
     chosen = reminders[-1]
     for reminder in reminders[:-1]:
-        reminder.state, reminder.done_at = "superseded", now
+        reminder.state, reminder.done_at = ReminderState.SUPERSEDED, now
         session.add(reminder)
     chosen.done_at = now
-    chosen.state = "sent" if _still_running(ticket) else "cancelled"
+    chosen.state = ReminderState.SENT if _still_running(ticket) else ReminderState.CANCELLED
     session.add(chosen)
-    if chosen.state == "cancelled":
+    if chosen.state == ReminderState.CANCELLED:
         return 0
     queued = await _notify(session, ticket, chosen, policy, now)
     if chosen.kind in REPEATING:
         following = next_occurrence(
-            chosen.kind, chosen.fire_at, policy.reminders, policy.timezone, now
+            chosen.kind,
+            when=chosen.fire_at,
+            now=now,
+            offsets=policy.reminders,
+            tz=policy.timezone,
         )
         row = Reminder(ticket_ref=ref, kind=chosen.kind, fire_at=following)
         await repo.add(session=session, row=row, flush=False)
@@ -242,7 +255,7 @@ async def _notify(
             session=session, platform=person.platform, user=person.external_id, reply=reply, now=now
         )
     if await _first_alarm(session, ticket, chosen):
-        alarm = ALARMS[OVERDUE if isinstance(ticket, Request) else "breach-72h"]
+        alarm = ALARMS[OVERDUE if isinstance(ticket, Request) else BREACH_72H]
         post = (
             replies.request_post(ticket, alarm)
             if isinstance(ticket, Request)
@@ -255,13 +268,15 @@ async def _notify(
 def _still_running(ticket: Request | Breach) -> bool:
     if isinstance(ticket, Request):
         return ticket.state != RequestState.CLOSED
-    return ticket.state in (BreachState.OPEN, BreachState.ASSESSED)
+    return rules.breach_undecided(ticket)
 
 
 async def _first_alarm(session: AsyncSession, ticket: Request | Breach, chosen: Reminder) -> bool:
     """Whether this nudge is the ticket's first alarm (overdue; 72 h passed), posted once."""
-    alarms = (OVERDUE,) if isinstance(ticket, Request) else ("breach-72h", BREACH_REPEAT)
+    alarms = (OVERDUE,) if isinstance(ticket, Request) else (BREACH_72H, BREACH_REPEAT)
     if chosen.kind not in alarms:
         return False
     earlier = await repo.reminders_for(session=session, ref=ticket.ref)
-    return not any(r.kind in alarms and r.state == "sent" and r.id != chosen.id for r in earlier)
+    return not any(
+        r.kind in alarms and r.state == ReminderState.SENT and r.id != chosen.id for r in earlier
+    )

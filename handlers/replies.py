@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers import rules
 from handlers.forms import action_names
 from handlers.ports import ChannelPost, Reply
 from storage import personal as pii
-from storage.enums import RequestState
+from storage.enums import BreachState, RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
 from storage.refs import TicketKind
 
@@ -38,7 +39,7 @@ def person(stored: str | None) -> str:
     return "@" + stored.partition(":")[2]
 
 
-def relative(day: date, today: date) -> str:
+def relative(day: date, *, today: date) -> str:
     days = (day - today).days
     if days == 0:
         return "today"
@@ -54,10 +55,29 @@ def request_deadline_text(req: Request, today: date) -> str:
         return f"clock stopped: awaiting identity since {fmt_day(req.identity_asked_on)}"
     if req.state == RequestState.AWAITING_FEE:
         return f"clock stopped: awaiting fee since {fmt_day(req.fee_asked_on)}"
-    if req.state == RequestState.AWAITING_CLARIFICATION:
+    if req.type == RequestType.COMPLAINT:
+        if req.due is None:
+            return "no statutory acknowledgement date (received before 19 Jun 2026)"
+        return f"acknowledge by {fmt_day(req.due)} ({relative(req.due, today=today)})"
+    if req.state == RequestState.AWAITING_CLARIFICATION and req.due is None:
         return f"paused: clarification asked {fmt_day(req.clarification_asked_on)}"
     assert req.due is not None
-    return f"due {fmt_day(req.due)} ({relative(req.due, today)})"
+    return f"due {fmt_day(req.due)} ({relative(req.due, today=today)})"
+
+
+def act_at_once_text(req: Request) -> str:
+    """What consent withdrawal (Art 7(3)) and a marketing objection (Art 21(3)) demand."""
+    if req.processing_stopped_on is not None:
+        return f"processing stopped {fmt_day(req.processing_stopped_on)}"
+    right = (
+        "Withdrawal of consent"
+        if req.type == RequestType.CONSENT
+        else "An objection to direct marketing"
+    )
+    return (
+        f"{right} takes effect at once: stop the processing today and record it with "
+        f"/dsar stopped {req.ref}; the reply is still due {fmt_day(req.due)}"
+    )
 
 
 def request_line(req: Request, today: date) -> str:
@@ -81,10 +101,12 @@ def request_reply(
         ("State", req.state),
         ("Deadline", request_deadline_text(req, today)),
         ("Received", f"{fmt_day(req.received)} by {req.via}"),
-        ("Clock start", fmt_day(req.clock_start)),
-        ("One-month deadline", fmt_day(req.base_due)),
     ]
-    if req.type != "complaint":
+    if req.type == RequestType.COMPLAINT:
+        fields.append(("Acknowledge by", fmt_day(req.base_due)))
+    else:
+        fields.append(("Clock start", fmt_day(req.clock_start)))
+        fields.append(("One-month deadline", fmt_day(req.base_due)))
         fields.append(("Extension notice by", fmt_day(req.extension_notice_by)))
         fields.append(("Extended deadline", fmt_day(req.extended_due)))
     if req.internal_target is not None:
@@ -97,12 +119,28 @@ def request_reply(
             ("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}")
         )
     if req.fee_pence is not None:
-        fields.append(("Fee", f"{fmt_pence(req.fee_pence)}, paid {fmt_day(req.fee_paid_on)}"))
-    fields += [("Paused", f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
+        basis = f" ({req.fee_basis})" if req.fee_basis else ""
+        fields.append(
+            ("Fee", f"{fmt_pence(req.fee_pence)}{basis}, paid {fmt_day(req.fee_paid_on)}")
+        )
+    if req.late_reason and personal:
+        fields.append(("Late action", req.late_reason))
+    if req.type in (RequestType.CONSENT, RequestType.OBJECTION):
+        fields.append(("Processing stopped", act_at_once_text(req)))
+    paused = "Paused" if req.type == RequestType.ACCESS else "Clarification (clock ran on)"
+    fields += [(paused, f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
         reason = f": {req.outcome_reason}" if personal and req.outcome_reason else ""
         fields.append(("Outcome", req.outcome + reason))
+    if req.refusal_basis:
+        # Shown as typed: only the privacy team refuses, and the reply goes to them alone.
+        exemption = f" ({req.refusal_exemption})" if req.refusal_exemption else ""
+        fields.append(("Basis", f"{req.refusal_basis}{exemption}"))
+    if req.complaint_right_told_on:
+        fields.append(("Told of right to complain", fmt_day(req.complaint_right_told_on)))
+    if req.recipients_told:  # recorded by the privacy team when closing; replies go to them
+        fields.append(("Recipients (Art 19)", req.recipients_told))
     if personal:
         if req.erased_at is not None:
             fields.append(("Requester", "erased under the retention policy"))
@@ -133,8 +171,7 @@ def request_post(req: Request, change: str | None = None) -> ChannelPost:
 
 def breach_status(breach: Breach, now: datetime) -> str:
     if breach.ico_notified_at is not None:
-        late = breach.ico_notified_at > breach.ico_due
-        return "ICO notified" + (" late" if late else " within 72 hours")
+        return "ICO notified" + (" late" if rules.is_late(breach) else " within 72 hours")
     if breach.not_reportable_reason is not None:
         return "not reportable"
     hours = (breach.ico_due - now).total_seconds() / 3600
@@ -143,6 +180,10 @@ def breach_status(breach: Breach, now: datetime) -> str:
     if hours < 0:
         return f"ICO decision {-hours:.0f} h overdue"
     return f"{hours:.0f} h left to tell the ICO"
+
+
+def breach_regime(breach: Breach) -> str:
+    return "PECR reg 5A (always notify)" if breach.pecr else "UK GDPR Art 33"
 
 
 def breach_line(breach: Breach, now: datetime, tz: ZoneInfo) -> str:
@@ -163,6 +204,7 @@ def breach_reply(
 ) -> Reply:
     fields: list[tuple[str, str]] = [
         ("State", breach.state),
+        ("Regime", breach_regime(breach)),
         ("Aware", fmt_moment(breach.aware_at, tz)),
         ("ICO due", f"{fmt_moment(breach.ico_due, tz)} ({breach_status(breach, now)})"),
         ("Occurred", fmt_moment(breach.occurred_at, tz)),
@@ -186,7 +228,7 @@ def breach_reply(
         text=headline or f"{breach.ref} — personal-data breach",
         fields=tuple(fields),
         ref=breach.ref,
-        actions=BREACH_ACTIONS if personal and breach.state != "closed" else (),
+        actions=BREACH_ACTIONS if personal and breach.state != BreachState.CLOSED else (),
     )
 
 

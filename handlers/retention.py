@@ -1,16 +1,23 @@
 """Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data, and
 outgoing messages lose their content ``OUTBOX_KEEP_DAYS`` after they were created.
 
-The register row, its dates and statistics stay; every column ``storage.personal`` lists
-(requester, details, reasons, narrative, notes) is erased, and the erasure is itself an audit
-event, so ``audit verify`` still passes and shows when and why the data went. Outgoing messages
-are kept only as long as they can be of use: a DM answering ``dsar show`` holds a requester's
-details, so once delivered (or given up on) its content goes after a short window; delivery
-keys, which only stop a platform's retry from acting twice, go after a day.
+The register row, its dates and statistics stay; every column ``storage.personal`` lists for a
+request (requester, details, every free-text reason) and the notes are erased, and the erasure
+is itself an audit event, so ``audit verify`` still passes and shows when and why the data went.
+
+A breach register must keep the facts, effects and remedial action (Art 33(5)): the breach's
+category, numbers, consequences, measures and reasons stay, and only the names the privacy team
+marked (``[[Jane Doe]]``) in its personal fields (``storage.personal``) are erased.
+
+Outgoing messages are kept only as long as they can be of use: a DM answering ``dsar show``
+holds a requester's details, so once delivered (or given up on) its content goes after a short
+window (``OUTBOX_KEEP_DAYS``); delivery keys, which only stop a platform's retry from acting
+twice, go after a day.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +32,8 @@ from storage.models import Breach, Request
 
 SYSTEM_ACTOR = "system:retention"
 INBOUND_KEEP = timedelta(days=1)  # Slack and Teams retry within minutes
+MARKED_NAME = re.compile(r"\[\[[^\[\]]*\]\]")
+ERASED_NAME = "[name erased]"
 
 
 async def scrub_messages(*, session: AsyncSession, keep_days: int, now: datetime) -> int:
@@ -55,9 +64,16 @@ async def erase_expired(
         req.erased_at = now
         erased.append(await _record(session, req, now))
     for breach in await repo.breaches_to_erase(session=session, closed_before=cutoff):
-        _clear(breach, pii.columns("breaches"))
+        for name in pii.columns("breaches"):
+            setattr(breach, name, erase_marked_names(getattr(breach, name)))
+        breach.pii_salt = None
         erased.append(await _record(session, breach, now))
     return erased
+
+
+def erase_marked_names(text: str | None) -> str | None:
+    """``text`` with every ``[[marked name]]`` replaced; unmarked words are the register's."""
+    return None if text is None else MARKED_NAME.sub(ERASED_NAME, text)
 
 
 def _clear(ticket: Request | Breach, fields: tuple[str, ...]) -> None:

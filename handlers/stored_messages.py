@@ -51,6 +51,7 @@ def encode(content: Content) -> str:
             "on_time_rate": content.on_time_rate,
             "median_days_to_close": content.median_days_to_close,
             "extensions_in_use": content.extensions_in_use,
+            "late_actions": content.late_actions,
             "open_breaches": [
                 [b.ref, b.state, b.ico_due.isoformat(), b.status] for b in content.open_breaches
             ],
@@ -91,6 +92,7 @@ def decode(payload: str) -> Content:
             on_time_rate=body["on_time_rate"],
             median_days_to_close=body["median_days_to_close"],
             extensions_in_use=body["extensions_in_use"],
+            late_actions=body.get("late_actions", 0),
             open_breaches=tuple(
                 BreachClock(ref=r, state=s, ico_due=datetime.fromisoformat(d), status=st)
                 for r, s, d, st in body["open_breaches"]

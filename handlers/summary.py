@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import replies
+from handlers import replies, rules
 from handlers.context import Context
 from handlers.policy import Policy
 from handlers.ports import BreachClock, Outcome, Reply, Tone, WeeklySummary
@@ -22,18 +22,17 @@ async def build(
     week_start = today - timedelta(days=today.weekday())
     last_from, last_to = week_start - timedelta(days=7), week_start - timedelta(days=1)
     closed, on_time, median = await repo.closing_stats(
-        session=session, since=today - timedelta(days=RATE_WINDOW_DAYS)
+        session=session, since=today - timedelta(days=RATE_WINDOW_DAYS), on_time=rules.on_time_sql()
     )
+    soon_from, soon_to = rules.due_soon_window(today)
     breaches = await repo.list_breaches(session=session, open_only=True)
     return WeeklySummary(
         week_of=week_start,
         open_by_type_state=tuple(await repo.open_requests_by_type_state(session=session)),
         due_next_7_days=await repo.count_requests(
-            session=session, open_only=True, due_from=today, due_to=today + timedelta(days=6)
+            session=session, open_only=True, due_from=soon_from, due_to=soon_to
         ),
-        overdue=await repo.count_requests(
-            session=session, open_only=True, due_to=today - timedelta(days=1)
-        ),
+        overdue=await repo.count_requests(session=session, where=rules.overdue_sql(today)),
         received_last_week=await repo.count_requests(
             session=session, received_from=last_from, received_to=last_to
         ),
@@ -43,6 +42,7 @@ async def build(
         on_time_rate=on_time / closed if closed else None,
         median_days_to_close=median,
         extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
+        late_actions=await repo.count_requests(session=session, open_only=True, late_flagged=True),
         open_breaches=tuple(
             BreachClock(
                 ref=b.ref, state=b.state, ico_due=b.ico_due, status=replies.breach_status(b, now)
@@ -67,6 +67,7 @@ def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
         (f"On time (closed, last {RATE_WINDOW_DAYS} days)", rate),
         ("Median days to close", median),
         ("Extensions in use", str(summary.extensions_in_use)),
+        ("Late actions flagged", str(summary.late_actions)),
         ("Open breaches", str(len(summary.open_breaches))),
     )
     lines = tuple(f"{t} / {s}: {n}" for t, s, n in summary.open_by_type_state)

@@ -1,24 +1,22 @@
-"""Rights requests: open, verify, pause, resume, fee, assign, note, extend, close (SPEC §3)."""
+"""Rights requests: open, verify, ask for identity, clarify, resume, fee, assign, note (SPEC §3).
+
+Extending and closing are in ``request_outcomes``; the dates in ``request_dates``.
+"""
 
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, replies
+from handlers import audit, replies, rules
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
-from handlers.deadlines import (
-    DeadlineError,
-    complaint_ack_due,
-    request_deadlines,
-)
-from handlers.deadlines import (
-    Pause as PauseSpan,
-)
+from handlers.deadlines import clarification_pauses
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
+from handlers.request_dates import recompute
 from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
@@ -56,45 +54,18 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         new=True,
     )
     headline = f"{req.ref} logged: {req.type} request"
-    if req.due is not None and req.due < ctx.today:
+    if rules.is_overdue(req, today=ctx.today):
         headline += " — already overdue"
     reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
     )
-    return Outcome(reply=reply, posts=(replies.request_post(req),), changed=True)
-
-
-def recompute(req: Request, pauses: list[Pause], ctx: Context) -> None:
-    """Set every deadline on ``req`` from its facts; the rules are all in ``deadlines``."""
-    if req.type == RequestType.COMPLAINT:
-        req.clock_start, req.base_due = req.received, complaint_ack_due(req.received)
-        if req.state != S.CLOSED:
-            req.due = req.base_due
-        return
-    identity = req.identity_received_on if req.identity_asked_on is not None else None
-    if req.state in (S.AWAITING_ID, S.AWAITING_FEE):
-        # The clock has not started: no deadline exists until identity or fee arrives.
-        req.clock_start = req.base_due = req.due = None
-        req.extension_notice_by = req.extended_due = req.internal_target = None
-        return
-    try:
-        dates = request_deadlines(
-            received=req.received,
-            identity_received=identity,
-            fee_paid=req.fee_paid_on,
-            pauses=[PauseSpan(p.asked_on, p.answered_on) for p in pauses],
-            calendar=req.calendar,
-            internal_target_days=ctx.policy.internal_target_days,
-        )
-    except DeadlineError as exc:
-        raise Refusal(str(exc)) from exc
-    req.clock_start, req.base_due = dates.clock_start, dates.due
-    req.extension_notice_by, req.extended_due = dates.extension_notice_by, dates.extended_due
-    req.internal_target = dates.internal_target
-    if req.state == S.AWAITING_CLARIFICATION:
-        req.due = None
-    elif req.state != S.CLOSED:
-        req.due = req.extended_due if req.extended else req.base_due
+    direct: tuple[DirectMessage, ...] = ()
+    if req.type in rules.ACT_AT_ONCE:  # Art 7(3) / Art 21(3): stop now, reply within the month
+        now = replies.act_at_once_text(req)
+        reply = Reply(text=reply.text, fields=reply.fields, lines=(now,), ref=req.ref)
+        note = Reply(text=f"{req.ref} ({req.type}): {now}", ref=req.ref)
+        direct = tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
+    return Outcome(reply=reply, posts=(replies.request_post(req),), direct=direct, changed=True)
 
 
 async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: bool) -> Request:
@@ -107,7 +78,7 @@ async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: boo
     return req
 
 
-async def _change(
+async def commit_change(
     ctx: Context,
     session: AsyncSession,
     req: Request,
@@ -116,6 +87,7 @@ async def _change(
     change: str,
     facts: dict[str, object] | None = None,
     direct: tuple[DirectMessage, ...] = (),
+    warning: str | None = None,
 ) -> Outcome:
     """Recompute, record and report one change to ``req``."""
     assert req.id is not None
@@ -138,12 +110,34 @@ async def _change(
         personal=False,
         headline=f"{req.ref}: {change}",
     )
+    if warning:
+        reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
     return Outcome(
         reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
 
 
-def _require_state(req: Request, allowed: tuple[S, ...], doing: str) -> None:
+def _late(
+    ctx: Context, req: Request, *, on: date, doing: str, reason: str | None
+) -> dict[str, object]:
+    """Refuse a late action without ``late-reason=``; record it, and keep a deadline that had
+    already passed as the one the request is measured against (never rewarded)."""
+    late = rules.late_action(req, on=on, late_after_days=ctx.policy.late_action_days)
+    if late is None:
+        return {}
+    why, passed = late
+    if not reason:
+        raise Refusal(
+            f"{req.ref}: to {doing} on {on.isoformat()} is late ({why}): "
+            'say why with late-reason="…"'
+        )
+    req.late_reason = f"{doing} on {on.isoformat()}, {why}: {reason}"
+    if passed and req.missed_due is None:
+        req.missed_due = req.due
+    return {"late": why}
+
+
+def require_state(req: Request, allowed: tuple[S, ...], doing: str) -> None:
     if req.state not in allowed:
         raise Refusal(f"{req.ref} is {req.state}: cannot {doing}")
 
@@ -151,19 +145,20 @@ def _require_state(req: Request, allowed: tuple[S, ...], doing: str) -> None:
 async def ask_id(ctx: Context, session: AsyncSession, cmd: c.AskId) -> Outcome:
     ctx.require_privacy_team("ask for identity")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _not_complaint(req, "ask for identity")
-    _require_state(req, ACTIVE, "ask for identity")
+    not_complaint(req, "ask for identity")
+    require_state(req, ACTIVE, "ask for identity")
     if req.identity_method is not None:
         raise Refusal(f"{req.ref}: identity was already verified")
-    req.identity_asked_on = ctx.day_or_today(cmd.asked, "asked=", not_before=req.received)
-    req.state = S.AWAITING_ID
-    return await _change(
+    asked = ctx.day_or_today(cmd.asked, "asked=", not_before=req.received)
+    late = _late(ctx, req, on=asked, doing="ask for identity", reason=cmd.late_reason)
+    req.identity_asked_on, req.state = asked, S.AWAITING_ID
+    return await commit_change(
         ctx,
         session,
         req,
         action="identity_asked",
         change="identity requested",
-        facts={"asked": req.identity_asked_on},
+        facts={"asked": req.identity_asked_on, **late},
     )
 
 
@@ -172,7 +167,7 @@ async def verify(ctx: Context, session: AsyncSession, cmd: c.Verify) -> Outcome:
     req = await load(ctx, session, cmd.ref, for_update=True)
     if req.identity_method is not None:
         raise Refusal(f"{req.ref}: identity was already verified ({req.identity_method})")
-    _require_state(req, (*ACTIVE, S.AWAITING_ID), "verify identity")
+    require_state(req, (*ACTIVE, S.AWAITING_ID), "verify identity")
     arrived = ctx.day_or_today(
         cmd.received, "received=", not_before=req.identity_asked_on or req.received
     )
@@ -180,7 +175,7 @@ async def verify(ctx: Context, session: AsyncSession, cmd: c.Verify) -> Outcome:
         req.identity_received_on = arrived  # the clock starts on the day it arrived
     req.identity_method, req.identity_checked_by = cmd.method, ctx.who
     req.state = S.IN_PROGRESS
-    return await _change(
+    return await commit_change(
         ctx,
         session,
         req,
@@ -193,19 +188,29 @@ async def verify(ctx: Context, session: AsyncSession, cmd: c.Verify) -> Outcome:
 async def clarify(ctx: Context, session: AsyncSession, cmd: c.Clarify) -> Outcome:
     ctx.require_privacy_team("ask for clarification")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _not_complaint(req, "pause for clarification")
-    _require_state(req, ACTIVE, "ask for clarification")
-    req.clarification_asked_on = ctx.day_or_today(
-        cmd.asked, "asked=", not_before=req.clock_start or req.received
-    )
-    req.state = S.AWAITING_CLARIFICATION
-    return await _change(
+    not_complaint(req, "pause for clarification")
+    require_state(req, ACTIVE, "ask for clarification")
+    asked = ctx.day_or_today(cmd.asked, "asked=", not_before=req.clock_start or req.received)
+    late = _late(ctx, req, on=asked, doing="ask for clarification", reason=cmd.late_reason)
+    req.clarification_asked_on, req.state = asked, S.AWAITING_CLARIFICATION
+    if clarification_pauses(req.type):
+        return await commit_change(
+            ctx,
+            session,
+            req,
+            action="paused",
+            change="paused for clarification",
+            facts={"asked": asked, **late},
+        )
+    return await commit_change(
         ctx,
         session,
         req,
-        action="paused",
-        change="paused for clarification",
-        facts={"asked": req.clarification_asked_on},
+        action="clarification_asked",
+        change="clarification asked; the deadline does not move",
+        facts={"asked": asked, "clock": "running", **late},
+        warning=f"Only a subject access request pauses for clarification (Art 12A): this "
+        f"{req.type} request is still due {replies.fmt_day(req.due)}.",
     )
 
 
@@ -216,13 +221,13 @@ async def resume(ctx: Context, session: AsyncSession, cmd: c.Resume) -> Outcome:
         raise Refusal(f"{req.ref} is awaiting identity: use /dsar verify when it arrives")
     if req.state == S.AWAITING_FEE:
         raise Refusal(f"{req.ref} is awaiting a fee: use /dsar fee-paid when it is paid")
-    _require_state(req, (S.AWAITING_CLARIFICATION,), "resume")
+    require_state(req, (S.AWAITING_CLARIFICATION,), "resume")
     assert req.clarification_asked_on is not None and req.id is not None
     answered = ctx.day_or_today(cmd.received, "received=", not_before=req.clarification_asked_on)
     pause = Pause(request_id=req.id, asked_on=req.clarification_asked_on, answered_on=answered)
     await repo.add(session=session, row=pause)
     req.clarification_asked_on, req.state = None, S.IN_PROGRESS
-    return await _change(
+    return await commit_change(
         ctx,
         session,
         req,
@@ -235,23 +240,33 @@ async def resume(ctx: Context, session: AsyncSession, cmd: c.Resume) -> Outcome:
 async def ask_fee(ctx: Context, session: AsyncSession, cmd: c.AskFee) -> Outcome:
     ctx.require_privacy_team("ask for a fee")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _not_complaint(req, "charge a fee")
-    _require_state(req, ACTIVE, "ask for a fee")
+    not_complaint(req, "charge a fee")
+    require_state(req, ACTIVE, "ask for a fee")
     if req.fee_asked_on is not None:
         raise Refusal(f"{req.ref}: a fee was already asked for")
+    why_not = rules.fee_refusal(req, basis=cmd.basis, reason=cmd.reason)
+    if why_not is not None:
+        raise Refusal(f"{req.ref}: {why_not}")
+    late = _late(ctx, req, on=ctx.today, doing="ask for a fee", reason=cmd.late_reason)
     req.fee_pence, req.fee_asked_on, req.state = cmd.pence, ctx.today, S.AWAITING_FEE
-    return await _change(
-        ctx, session, req, action="fee_asked", change="fee requested", facts={"pence": cmd.pence}
+    req.fee_basis, req.fee_reason = cmd.basis, cmd.reason
+    return await commit_change(
+        ctx,
+        session,
+        req,
+        action="fee_asked",
+        change="fee requested",
+        facts={"pence": cmd.pence, "basis": cmd.basis, **late},
     )
 
 
 async def fee_paid(ctx: Context, session: AsyncSession, cmd: c.FeePaid) -> Outcome:
     ctx.require_privacy_team("record a fee")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _require_state(req, (S.AWAITING_FEE,), "record a fee as paid")
+    require_state(req, (S.AWAITING_FEE,), "record a fee as paid")
     req.fee_paid_on = ctx.day_or_today(cmd.received, "received=", not_before=req.fee_asked_on)
     req.state = S.IN_PROGRESS
-    return await _change(
+    return await commit_change(
         ctx, session, req, action="fee_paid", change="fee paid", facts={"paid": req.fee_paid_on}
     )
 
@@ -259,9 +274,7 @@ async def fee_paid(ctx: Context, session: AsyncSession, cmd: c.FeePaid) -> Outco
 async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
     ctx.require_privacy_team("assign requests")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    _require_state(
-        req, (*ACTIVE, S.AWAITING_ID, S.AWAITING_FEE, S.AWAITING_CLARIFICATION), "assign"
-    )
+    require_state(req, (*ACTIVE, S.AWAITING_ID, S.AWAITING_FEE, S.AWAITING_CLARIFICATION), "assign")
     assignee = ChatUser(ctx.actor.user.platform, cmd.person)
     req.assignee = str(assignee)
     note = Reply(
@@ -269,7 +282,7 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
         f"{replies.request_deadline_text(req, ctx.today)}",
         ref=req.ref,
     )
-    return await _change(
+    return await commit_change(
         ctx,
         session,
         req,
@@ -289,49 +302,6 @@ async def add_note(ctx: Context, session: AsyncSession, cmd: c.AddNote) -> Outco
     return Outcome(reply=Reply(text=f"{req.ref}: note added", ref=req.ref), changed=True)
 
 
-async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
-    ctx.require_privacy_team("extend a deadline")
-    req = await load(ctx, session, cmd.ref, for_update=True)
-    _not_complaint(req, "extend")
-    if req.extended:
-        raise Refusal(f"{req.ref} is already extended to {replies.fmt_day(req.extended_due)}")
-    _require_state(req, ACTIVE, "extend")
-    told = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
-    assert req.extension_notice_by is not None
-    if told > req.extension_notice_by:
-        raise Refusal(
-            f"{req.ref}: the requester had to be told by {replies.fmt_day(req.extension_notice_by)}"
-            f" (told {replies.fmt_day(told)}); the extension is not available",
-            field="told",
-        )
-    req.extended, req.extension_reason, req.extension_told_on = True, cmd.reason, told
-    return await _change(
-        ctx, session, req, action="extended", change="deadline extended", facts={"told": told}
-    )
-
-
-async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Outcome:
-    ctx.require_privacy_team("close requests")
-    req = await load(ctx, session, cmd.ref, for_update=True)
-    if req.state == S.CLOSED:
-        raise Refusal(f"{req.ref} is already closed ({req.outcome})")
-    req.outcome, req.outcome_reason = cmd.outcome, cmd.reason
-    if cmd.outcome == "refused":
-        req.complaint_right_told_on = ctx.day_or_today(cmd.told, "told=", not_before=req.received)
-    elif cmd.told is not None:
-        raise Refusal("told= is only for refusals (the date the requester was told)", field="told")
-    req.state, req.closed_on = S.CLOSED, ctx.today
-    on_time = req.due is None or req.closed_on <= req.due
-    return await _change(
-        ctx,
-        session,
-        req,
-        action="closed",
-        change=f"closed: {cmd.outcome}",
-        facts={"outcome": cmd.outcome, "on_time": on_time},
-    )
-
-
-def _not_complaint(req: Request, doing: str) -> None:
+def not_complaint(req: Request, doing: str) -> None:
     if req.type == RequestType.COMPLAINT:
         raise Refusal(f"{req.ref} is a complaint: complaints cannot {doing}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.enums import IdMethod, Outcome, Risk, Via
+from storage.enums import FeeBasis, IdMethod, Outcome, RecipientsTold, RefusalBasis, Risk, Via
 
 
 def _one_of(kind: type[StrEnum]) -> str:
@@ -18,20 +18,25 @@ USAGE: dict[str, str] = {
     "dsar show": "/dsar show REF",
     "dsar list": "/dsar list [open|mine|due-soon|overdue|all]",
     "dsar verify": f"/dsar verify REF method=<{_one_of(IdMethod)}> [received=YYYY-MM-DD]",
-    "dsar ask-id": "/dsar ask-id REF [asked=YYYY-MM-DD]",
-    "dsar clarify": "/dsar clarify REF [asked=YYYY-MM-DD]",
+    "dsar ask-id": '/dsar ask-id REF [asked=YYYY-MM-DD] [late-reason="…"]',
+    "dsar clarify": '/dsar clarify REF [asked=YYYY-MM-DD] [late-reason="…"]',
     "dsar resume": "/dsar resume REF [received=YYYY-MM-DD]",
-    "dsar fee": "/dsar fee REF amount=…",
+    "dsar fee": f'/dsar fee REF amount=… basis=<{_one_of(FeeBasis)}> [reason="…"] '
+    '[late-reason="…"]',
     "dsar fee-paid": "/dsar fee-paid REF [received=YYYY-MM-DD]",
     "dsar assign": "/dsar assign REF @person",
     "dsar note": '/dsar note REF "…"',
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
-    "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] [told=YYYY-MM-DD]',
+    "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] '
+    f'[basis={_one_of(RefusalBasis)}] [exemption="…"] [told=YYYY-MM-DD] '
+    f"[recipients={_one_of(RecipientsTold)}]",
+    "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
     "breach new": '/breach new aware="YYYY-MM-DDTHH:MM[+HH:MM]" summary="…" [occurred=…] '
-    '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"]',
+    '[data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] [measures="…"] '
+    "[pecr=yes|no]",
     "breach assess": f"/breach assess REF risk=<{_one_of(Risk)}> [subjects=N] [records=N]",
     "breach ico": "/breach ico REF case=… [at=YYYY-MM-DDTHH:MM]",
     "breach not-reportable": '/breach not-reportable REF reason="…"',
@@ -60,8 +65,30 @@ def usage_for(group: str, action: str | None = None) -> str:
     return USAGE.get(key) or f"/{group} help lists the {group} commands"
 
 
-def help_lines(group: str) -> list[str]:
-    return [usage for key, usage in USAGE.items() if key.startswith(group + " ")]
+# What anyone may do; every other command is for the privacy team. The use cases enforce it
+# (``Context.require_privacy_team``); this says it in help, and a test holds the two together.
+FOR_EVERYONE = frozenset(
+    {
+        "dsar new",
+        "dsar show",
+        "dsar list",
+        "dsar deadline",
+        "dsar help",
+        "breach new",
+        "breach show",
+        "breach list",
+        "breach help",
+    }
+)
+
+
+def help_lines(group: str, *, privacy_team: bool = True) -> list[str]:
+    """The usage lines of a group: all of them for the privacy team, what anyone may do else."""
+    return [
+        usage
+        for key, usage in USAGE.items()
+        if key.startswith(group + " ") and (privacy_team or key in FOR_EVERYONE)
+    ]
 
 
 def quote(value: str) -> str:

@@ -16,6 +16,7 @@ run() {
 }
 
 run deadline_cli
+run startup
 run deadlines
 if [ "${PRIVACY_DESK_TEST_POSTGRES:-}" = skip ]; then
   echo "########################################################################"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -65,6 +66,75 @@ class BreachState(StrEnum):
     CLOSED = "closed"
 
 
+class ExportKind(StrEnum):
+    """What ``privacy-desk export`` writes: the DSAR log or the breach register."""
+
+    REQUESTS = "requests"
+    BREACHES = "breaches"
+
+
+class DeliveryKind(StrEnum):
+    """How an outbox row is delivered (``OutboxMessage.kind``)."""
+
+    POST = "post"  # a new message in a channel (a ticket's opening post, the summary)
+    REPLY = "reply"  # a reply in the thread of a ticket's opening post
+    DIRECT = "direct"  # a direct message to a person
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting to be sent (or retried)
+    SENT = "sent"
+    FAILED = "failed"  # the platform refused it for good
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SUPERSEDED = "superseded"  # a more urgent nudge for the same ticket fell due with it
+    CANCELLED = "cancelled"  # the ticket stopped running before it fired
+
+
+class ReminderKind(StrEnum):
+    """The families of nudge (SPEC §6). ``DUE`` and ``BREACH`` carry an offset in the stored
+    kind (``due-7d``: 7 days before the deadline; ``breach-24h``: 24 hours after awareness),
+    see ``ReminderSlot``; the others are stored as they are."""
+
+    DUE = "due"
+    BREACH = "breach"
+    OVERDUE = "overdue"
+    BREACH_REPEAT = "breach-repeat"
+    ID_CHASE = "id-chase"
+    EXTENSION = "extension"
+
+
+_OFFSET_UNITS = {ReminderKind.DUE: "d", ReminderKind.BREACH: "h"}
+_PLAIN = frozenset(kind.value for kind in ReminderKind if kind not in _OFFSET_UNITS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSlot:
+    """One stored reminder kind: its family and, for ``DUE``/``BREACH``, the offset."""
+
+    kind: ReminderKind
+    offset: int | None = None
+
+    def __str__(self) -> str:
+        if self.offset is None:
+            return self.kind.value
+        return f"{self.kind.value}-{self.offset}{_OFFSET_UNITS[self.kind]}"
+
+    @classmethod
+    def parse(cls, text: str) -> ReminderSlot:
+        """``due-7d`` -> (DUE, 7); ``overdue`` -> (OVERDUE, None); ValueError otherwise."""
+        if text in _PLAIN:
+            return cls(ReminderKind(text))
+        family, _, rest = text.partition("-")
+        for kind, unit in _OFFSET_UNITS.items():
+            if family == kind.value and rest.endswith(unit) and rest[:-1].isdigit():
+                return cls(kind, int(rest[:-1]))
+        raise ValueError(f"{text!r} is not a reminder kind")
+
+
 class Role(StrEnum):
     STAFF = "staff"
     PRIVACY = "privacy"
@@ -73,3 +143,28 @@ class Role(StrEnum):
     @property
     def is_privacy_team(self) -> bool:
         return self in (Role.PRIVACY, Role.DPO)
+
+
+class FeeBasis(StrEnum):
+    """The only grounds for a fee: Art 12(5) (manifestly unfounded or excessive), Art 15(3)."""
+
+    UNFOUNDED = "unfounded"
+    EXCESSIVE = "excessive"
+    COPIES = "copies"
+
+
+class RefusalBasis(StrEnum):
+    """Art 12(5) manifestly unfounded or excessive, or a named DPA 2018 Sch 2-4 exemption."""
+
+    UNFOUNDED = "unfounded"
+    EXCESSIVE = "excessive"
+    EXEMPTION = "exemption"
+
+
+class RecipientsTold(StrEnum):
+    """Art 19: recipients told of a rectification, erasure or restriction, or why not."""
+
+    TOLD = "told"
+    NONE = "none"
+    IMPOSSIBLE = "impossible"
+    DISPROPORTIONATE = "disproportionate"

@@ -1,44 +1,88 @@
-"""Apply Alembic migrations programmatically (``privacy-desk migrate`` and the console)."""
+"""Apply Alembic migrations programmatically (``privacy-desk migrate`` and the console).
+
+Alembic is imported only when a migration runs: ``pending`` compares the database's revision
+with the head read from the version files, so an up-to-date database starts without it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"$', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, *, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision``. Runs its own event loop: call it from a
     thread (``upgrade_async``) when one is already running."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
-    await asyncio.to_thread(upgrade, url, revision)
+async def upgrade_async(url: str, *, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, url, revision=revision)
+
+
+def head_revision() -> str | None:
+    """This code's head revision, from the ``revision``/``down_revision`` lines of the version
+    files; Alembic itself answers when they are not one simple chain (a merge, a branch)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN.search(source)
+        if revision is None or down is None:
+            return _alembic_head()
+        revisions.add(revision.group(1))
+        if down.group(1) is not None:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else _alembic_head()
+
+
+def _alembic_head() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's Alembic revision; None for a database never migrated."""
+    async with engine.connect() as connection:
+        try:
+            result = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:  # no alembic_version table yet
+            return None
+        return result.scalar_one_or_none()
 
 
 async def schema_revisions(engine: AsyncEngine) -> tuple[str | None, str | None]:
     """(the database's Alembic revision, this code's head revision)."""
+    return await current_revision(engine), head_revision()
 
-    def current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
 
-    async with engine.connect() as connection:
-        revision = await connection.run_sync(current)
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    return revision, head
+async def pending(engine: AsyncEngine) -> bool:
+    """Whether the database behind ``engine`` is behind this code's migrations."""
+    current, head = await schema_revisions(engine)
+    return current != head

@@ -15,6 +15,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from storage import personal
+from storage.enums import OutboxState, ReminderState
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -90,6 +91,16 @@ class RequestBase(SQLModel):
     outcome_reason: str | None = Field(default=None, sa_type=Text)
     complaint_right_told_on: date | None = None
     closed_on: date | None = None
+    # Issue 9: an ask-id / clarify / fee taken late needs a reason; one taken after the deadline
+    # had passed keeps that deadline (``missed_due``), so the request stays overdue.
+    late_reason: str | None = Field(default=None, sa_type=Text)
+    missed_due: date | None = None
+    fee_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|copies
+    fee_reason: str | None = Field(default=None, sa_type=Text)
+    refusal_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|exemption
+    refusal_exemption: str | None = Field(default=None, sa_type=Text)
+    processing_stopped_on: date | None = None  # consent withdrawn / marketing objection
+    recipients_told: str | None = Field(default=None, max_length=16)  # Art 19
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -134,6 +145,8 @@ class BreachBase(SQLModel):
     subjects_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delay_reason: str | None = Field(default=None, sa_type=Text)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A public electronic communications service breach (PECR reg 5A): always notified.
+    pecr: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class Breach(BreachBase, table=True):
@@ -147,6 +160,14 @@ class Breach(BreachBase, table=True):
     subject_categories: str | None = Field(default=None, sa_type=Text)
     consequences: str | None = Field(default=None, sa_type=Text)
     measures: str | None = Field(default=None, sa_type=Text)
+
+
+class DeskFact(SQLModel, table=True):
+    """A fact about the desk itself, such as the holiday-data release deadlines were built on."""
+
+    __tablename__ = "desk_facts"
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=200)
 
 
 class Note(SQLModel, table=True):
@@ -176,20 +197,24 @@ class Event(SQLModel, table=True):
     hash: str = Field(sa_type=String(64))
 
 
+_REMINDER_PENDING = f"state = '{ReminderState.PENDING.value}'"  # the partial indexes' predicates
+_OUTBOX_PENDING = f"state = '{OutboxState.PENDING.value}'"
+
+
 class Reminder(SQLModel, table=True):
     """A nudge due at ``fire_at``; rows are the schedule, so a restart loses none."""
 
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("ticket_ref", "kind", "fire_at", name="uq_reminders_ticket_kind_fire"),
-        Index("ix_reminders_pending_fire_at", "fire_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
+        Index("ix_reminders_pending_fire_at", "fire_at", postgresql_where=text(_REMINDER_PENDING),
+              sqlite_where=text(_REMINDER_PENDING)),
     )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     ticket_ref: str = Field(max_length=16, index=True)
     kind: str = Field(max_length=32)
     fire_at: datetime = Field(sa_type=UTCDateTime)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=ReminderState.PENDING, max_length=16)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -202,8 +227,8 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
+        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text(_OUTBOX_PENDING),
+              sqlite_where=text(_OUTBOX_PENDING)),
         Index("ix_outbox_thread", "platform", "target", "thread_key", "id"),
     )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
@@ -213,7 +238,7 @@ class OutboxMessage(SQLModel, table=True):
     thread_key: str | None = Field(default=None, max_length=64)
     dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
     payload: str = Field(sa_type=Text)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

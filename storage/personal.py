@@ -37,6 +37,8 @@ REQUEST_FIELDS = _fields(
     ("details", "details", "Details"),
     ("extension_reason", "extension_reason", "Extension reason"),
     ("outcome_reason", "outcome_reason", "Outcome reason"),
+    ("late_reason", "late_action", "Late action"),
+    ("fee_reason", "fee_reason", "Fee reason"),
 )
 BREACH_FIELDS = _fields(
     "breaches",
@@ -77,4 +79,8 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
         "conversation_refs",
         "reference",
     ): "Teams routing ids (conversation, service URL, bot and user ids); names are stripped",
+    ("requests", "recipients_told"): "one of the grammar's words (told, disproportionate, …)",
+    # A judgment call, to revisit: the register must name the exemption relied on, and what is
+    # typed is a statute reference ("DPA 2018 Sch 2 para 16") — but it is not validated yet.
+    ("requests", "refusal_exemption"): "the DPA 2018 exemption relied on, a statute reference",
 }

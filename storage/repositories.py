@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 
-from storage.enums import BreachState, RequestState
+from storage.enums import BreachState, DeliveryKind, OutboxState, ReminderState, RequestState
 from storage.models import (
     AuditHead,
     Breach,
     ConversationRef,
     Counter,
+    DeskFact,
     Event,
     InboundDelivery,
     Note,
@@ -32,7 +33,8 @@ from storage.refs import TicketKind, kind_of
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # The state the partial indexes are built on, as a literal in the SQL: a bound parameter would
 # let PostgreSQL's generic plan for a prepared statement ignore those indexes and scan.
-PENDING: ColumnElement[str] = literal_column("'pending'")
+# (OutboxState.PENDING and ReminderState.PENDING are the same word, as in the index predicates.)
+PENDING: ColumnElement[str] = literal_column(f"'{OutboxState.PENDING.value}'")
 
 
 async def next_number(*, session: AsyncSession, name: str) -> int:
@@ -133,10 +135,11 @@ async def list_requests(
     involving: str | None = None,
     due_from: date | None = None,
     due_by: date | None = None,
-    overdue_on: date | None = None,
+    where: ColumnElement[bool] | None = None,
     limit: int | None = None,
 ) -> list[Request]:
-    """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets."""
+    """Requests by deadline (stopped clocks last). ``involving`` keeps a person's own tickets;
+    ``where`` is a rule from ``handlers.rules`` (such as overdue) as SQL."""
     query = select(Request)
     if open_only:
         query = query.where(col(Request.state) != RequestState.CLOSED.value)
@@ -148,8 +151,8 @@ async def list_requests(
         query = query.where(col(Request.due) >= due_from)
     if due_by is not None:
         query = query.where(col(Request.due) <= due_by)
-    if overdue_on is not None:
-        query = query.where(col(Request.due) < overdue_on)
+    if where is not None:
+        query = query.where(where)
     query = query.order_by(col(Request.due).is_(None), col(Request.due), col(Request.id))
     if limit is not None:
         query = query.limit(limit)
@@ -219,10 +222,12 @@ async def count_requests(
     received_to: date | None = None,
     closed_from: date | None = None,
     closed_to: date | None = None,
+    late_flagged: bool | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> int:
-    """How many requests match every given bound (bounds are inclusive)."""
+    """How many requests match every given bound (bounds are inclusive) and ``where``."""
     query = select(func.count()).select_from(Request)
-    conditions = []
+    conditions = [] if where is None else [where]
     if open_only:
         conditions.append(col(Request.state) != RequestState.CLOSED.value)
     if due_from is not None:
@@ -231,6 +236,9 @@ async def count_requests(
         conditions.append(col(Request.due) <= due_to)
     if extended is not None:
         conditions.append(col(Request.extended) == extended)
+    if late_flagged is not None:
+        flagged = col(Request.late_reason).is_not(None)
+        conditions.append(flagged if late_flagged else ~flagged)
     if received_from is not None:
         conditions.append(col(Request.received) >= received_from)
     if received_to is not None:
@@ -243,13 +251,15 @@ async def count_requests(
     return int((await session.execute(query)).scalar_one())
 
 
-async def closing_stats(*, session: AsyncSession, since: date) -> tuple[int, int, float | None]:
-    """For requests closed on or after ``since``: (closed, closed on time, median days to close).
+async def closing_stats(
+    *, session: AsyncSession, since: date, on_time: ColumnElement[bool]
+) -> tuple[int, int, float | None]:
+    """For requests closed on or after ``since``: (closed, closed ``on_time``, median days to
+    close); ``on_time`` is ``handlers.rules.on_time_sql()``.
 
     All in SQL: PostgreSQL's ``percentile_cont``; on SQLite the middle row(s) by OFFSET.
     """
     closed_recently = col(Request.closed_on) >= since
-    on_time = or_(col(Request.due).is_(None), col(Request.closed_on) <= col(Request.due))
     counts = select(func.count(), func.count().filter(on_time)).where(closed_recently)
     total, timely = (await session.execute(counts)).one()
     if not total:
@@ -346,8 +356,8 @@ async def thread_parent_id(
             col(OutboxMessage.platform) == platform,
             col(OutboxMessage.target) == target,
             col(OutboxMessage.thread_key) == thread_key,
-            col(OutboxMessage.kind) == "post",
-            col(OutboxMessage.state) == "sent",
+            col(OutboxMessage.kind) == DeliveryKind.POST,
+            col(OutboxMessage.state) == OutboxState.SENT,
         )
         .order_by(col(OutboxMessage.id))
         .limit(1)
@@ -367,11 +377,12 @@ async def outbox_by_id(
 async def outbox_counts(*, session: AsyncSession, failing_after: int) -> dict[str, int]:
     """Pending, failing (pending after ``failing_after`` attempts) and failed messages."""
     query = select(
-        func.count().filter(col(OutboxMessage.state) == "pending"),
+        func.count().filter(col(OutboxMessage.state) == OutboxState.PENDING),
         func.count().filter(
-            col(OutboxMessage.state) == "pending", col(OutboxMessage.attempts) >= failing_after
+            col(OutboxMessage.state) == OutboxState.PENDING,
+            col(OutboxMessage.attempts) >= failing_after,
         ),
-        func.count().filter(col(OutboxMessage.state) == "failed"),
+        func.count().filter(col(OutboxMessage.state) == OutboxState.FAILED),
     ).select_from(OutboxMessage)
     pending, failing, failed = (await session.execute(query)).one()
     return {"pending": int(pending), "failing": int(failing), "failed": int(failed)}
@@ -387,7 +398,9 @@ async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
 
 async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
     await session.execute(
-        delete(Reminder).where(col(Reminder.ticket_ref) == ref, col(Reminder.state) == "pending")
+        delete(Reminder).where(
+            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING
+        )
     )
 
 
@@ -417,7 +430,7 @@ async def lock_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | 
 async def due_reminders_for(*, session: AsyncSession, ref: str, now: datetime) -> list[Reminder]:
     query = select(Reminder).where(
         col(Reminder.ticket_ref) == ref,
-        col(Reminder.state) == "pending",
+        col(Reminder.state) == ReminderState.PENDING,
         col(Reminder.fire_at) <= now,
     )
     return list((await session.execute(query)).scalars())
@@ -508,3 +521,32 @@ async def conversation_ref(
     *, session: AsyncSession, platform: str, key: str
 ) -> ConversationRef | None:
     return await session.get(ConversationRef, (platform, key))
+
+
+# --- facts about the desk ------------------------------------------------------------------------
+
+
+async def desk_fact(*, session: AsyncSession, key: str) -> str | None:
+    row = await session.get(DeskFact, key)
+    return None if row is None else row.value
+
+
+async def set_desk_fact(*, session: AsyncSession, key: str, value: str) -> None:
+    row = await session.get(DeskFact, key)
+    if row is None:
+        session.add(DeskFact(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+    await session.flush()
+
+
+async def open_requests_for_update(*, session: AsyncSession) -> list[Request]:
+    """Every request not yet closed, locked, in reference order."""
+    query = (
+        select(Request)
+        .where(col(Request.state) != RequestState.CLOSED.value)
+        .order_by(col(Request.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,10 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from handlers.desk import Desk
 from handlers.outbox import Sender
 from handlers.policy import Policy
-from handlers.ports import Actor, ChatUser, Outcome, RecordingNotifier
+from handlers.ports import Actor, ChatUser, Outcome
 from storage.db import create_engine, session_factory
 from storage.enums import Role
 from storage.migrate import upgrade
+from tests.fakes.clock import FakeClock as FakeClock  # tests import it from here
+from tests.fakes.notifier import RecordingNotifier
 
 POSTGRES_URL = os.environ.get(
     "PRIVACY_DESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -44,6 +46,7 @@ TABLES = (
     "outbox",
     "inbound",
     "conversation_refs",
+    "desk_facts",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")
@@ -51,19 +54,6 @@ OTHER_STAFF = ChatUser("slack", "USTAFF2")
 PRIVACY = ChatUser("slack", "UPRIV1")
 DPO = ChatUser("slack", "UDPO1")
 COMPLIANCE = ChatUser("slack", "CCOMPLIANCE")
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Core, build_core, build_web, notifiers_for
+from bot.app import build_server
 from bot.config import Settings
+from bot.wiring import Application
 from handlers.ports import Clock
 from tests.fakes.loopback import serve
 from tests.fakes.slack_api import FakeSlack
@@ -38,7 +39,7 @@ def sign(body: str, *, timestamp: int | None = None, secret: str = SECRET) -> di
 class SlackServer:
     url: str
     fake: FakeSlack
-    core: Core
+    core: Application
     http: aiohttp.ClientSession
 
     async def post(
@@ -284,20 +285,15 @@ async def slack_server(
     """The server on a free port; ``clock`` (default the system clock) is the core's "now"."""
     fake = FakeSlack()
     await fake.start()
-    settings = settings_for(db_url, fake.base_url, **overrides)
-    policy = settings.policy()
-    core = build_core(
-        settings,
-        engine,
-        notifiers=notifiers_for(settings, policy),
-        policy=policy,
-        deliver_now=False,
-        clock=clock,
+    server = build_server(
+        settings_for(db_url, fake.base_url, **overrides), engine=engine, clock=clock
     )
-    runner, port = await serve(build_web(settings, core))
+    runner, port = await serve(server.web)
     try:
         async with aiohttp.ClientSession() as http:
-            yield SlackServer(url=f"http://127.0.0.1:{port}", fake=fake, core=core, http=http)
+            yield SlackServer(
+                url=f"http://127.0.0.1:{port}", fake=fake, core=server.application, http=http
+            )
     finally:
         await runner.cleanup()
         await fake.stop()

@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Core, build_core, build_web, notifiers_for, teams_binding
+from bot.app import build_server
 from bot.config import Environment, Settings
 from bot.teams_notifier import StaticConnections
+from bot.wiring import Application
 from handlers.ports import Clock
-from storage.db import session_factory
 from tests.fakes.loopback import serve
 from tests.fakes.teams_connector import FakeConnector, Sent
 
@@ -30,7 +30,7 @@ CHANNEL = "19:compliance@thread.tacv2"
 class TeamsServer:
     url: str
     fake: FakeConnector
-    core: Core
+    core: Application
     http: aiohttp.ClientSession
 
     def activity(
@@ -146,16 +146,18 @@ async def teams_server(
     settings = settings_for(db_url, fake.jwks_url, **overrides)
     if production:  # production's checks at the edge; its https-only rule would refuse the fakes
         settings.env = Environment.PRODUCTION
-    policy = settings.policy()
-    teams = teams_binding(settings, connections=StaticConnections("bot-token"))
-    notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
-    core = build_core(
-        settings, engine, notifiers=notifiers, policy=policy, deliver_now=False, clock=clock
+    server = build_server(
+        settings,
+        engine=engine,
+        clock=clock,
+        teams_connections=StaticConnections("bot-token"),
     )
-    runner, port = await serve(build_web(settings, core, teams=teams))
+    runner, port = await serve(server.web)
     try:
         async with aiohttp.ClientSession() as http:
-            yield TeamsServer(url=f"http://127.0.0.1:{port}", fake=fake, core=core, http=http)
+            yield TeamsServer(
+                url=f"http://127.0.0.1:{port}", fake=fake, core=server.application, http=http
+            )
     finally:
         await runner.cleanup()
         await fake.stop()

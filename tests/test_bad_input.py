@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import ChatUser, Outcome
+from handlers.usage import FOR_EVERYONE, USAGE
 from tests.conftest import (
     DPO,
     OTHER_STAFF,
@@ -168,7 +169,7 @@ async def test_dates_in_the_future_are_refused(bad: Bad) -> None:
     await bad.ok(STAFF, '/dsar new access name="Amy Poe" email=amy@example.com')  # DSAR-0003
     await bad.ok(STAFF, '/dsar new erasure name="Bo Lee" email=bo@example.com')  # DSAR-0004
     await bad.ok(PRIVACY, "/dsar clarify DSAR-0003 asked=2025-11-24")
-    await bad.ok(PRIVACY, "/dsar fee DSAR-0004 amount=10")
+    await bad.ok(PRIVACY, '/dsar fee DSAR-0004 amount=10 basis=excessive reason="repeat"')
     tomorrow = "2025-11-25"
     await bad.all_refused(
         PRIVACY,
@@ -183,7 +184,10 @@ async def test_dates_in_the_future_are_refused(bad: Bad) -> None:
             (f"/dsar ask-id DSAR-0001 asked={tomorrow}", "in the future"),
             (f"/dsar clarify DSAR-0001 asked={tomorrow}", "in the future"),
             (f"/dsar extend DSAR-0001 reason=x told={tomorrow}", "in the future"),
-            (f"/dsar close DSAR-0001 outcome=refused reason=x told={tomorrow}", "in the future"),
+            (
+                f"/dsar close DSAR-0001 outcome=refused reason=x basis=unfounded told={tomorrow}",
+                "in the future",
+            ),
             ("/breach ico BREACH-0001 case=IC-1 at=2025-11-24T10:00", "in the future"),
             ("/breach tell-subjects BREACH-0001 at=2025-11-25T09:00Z", "in the future"),
         ],
@@ -431,7 +435,9 @@ async def test_request_transitions_that_may_not_happen(bad: Bad) -> None:
     )
     await bad.ok(PRIVACY, "/dsar resume DSAR-0001 received=2025-11-12")
     # A fee: asked once, paid once.
-    await bad.ok(PRIVACY, "/dsar fee DSAR-0001 amount=12.50")
+    await bad.ok(
+        PRIVACY, '/dsar fee DSAR-0001 amount=12.50 basis=excessive reason="x" late-reason="y"'
+    )
     await bad.all_refused(
         PRIVACY,
         [
@@ -648,3 +654,43 @@ async def test_assigning_a_person_with_an_absurdly_long_name_is_refused(bad: Bad
 
 async def test_a_calendar_that_is_not_a_calendar_is_refused_by_the_desk(bad: Bad) -> None:
     await bad.refused(PRIVACY, "/dsar deadline 2025-11-03 calendar=PUBLIC")
+
+
+# --- what help tells staff is what the core lets them do --------------------------------------
+
+STAFF_EXAMPLES = {
+    "dsar verify": "/dsar verify DSAR-0001 method=account",
+    "dsar ask-id": "/dsar ask-id DSAR-0001",
+    "dsar clarify": "/dsar clarify DSAR-0001",
+    "dsar resume": "/dsar resume DSAR-0001",
+    "dsar fee": "/dsar fee DSAR-0001 amount=10",
+    "dsar fee-paid": "/dsar fee-paid DSAR-0001",
+    "dsar assign": "/dsar assign DSAR-0001 @USTAFF1",
+    "dsar note": '/dsar note DSAR-0001 "rang them"',
+    "dsar extend": '/dsar extend DSAR-0001 reason="numerous"',
+    "dsar close": "/dsar close DSAR-0001 outcome=withdrawn",
+    "dsar stopped": "/dsar stopped DSAR-0001",
+    "dsar summary": "/dsar summary",
+    "breach assess": "/breach assess BREACH-0001 risk=low",
+    "breach ico": "/breach ico BREACH-0001 case=ICO-1",
+    "breach not-reportable": '/breach not-reportable BREACH-0001 reason="x"',
+    "breach tell-subjects": "/breach tell-subjects BREACH-0001",
+    "breach delay-reason": '/breach delay-reason BREACH-0001 "late"',
+    "breach close": "/breach close BREACH-0001",
+}
+
+
+def test_every_command_not_for_everyone_has_a_staff_example() -> None:
+    assert set(USAGE) - FOR_EVERYONE == set(STAFF_EXAMPLES)
+
+
+async def test_staff_help_lists_exactly_what_staff_may_do(bad: Bad) -> None:
+    await seed(bad)
+    for line in STAFF_EXAMPLES.values():
+        await bad.refused(STAFF, line, "only the privacy team may")
+    for group in ("dsar", "breach"):
+        shown = (await bad.ok(STAFF, f"/{group} help")).reply.lines
+        listed = {key for key, usage in USAGE.items() if usage in shown}
+        assert listed == {key for key in FOR_EVERYONE if key.startswith(f"{group} ")}
+        everything = (await bad.ok(PRIVACY, f"/{group} help")).reply.lines
+        assert len(everything) == sum(key.startswith(f"{group} ") for key in USAGE)

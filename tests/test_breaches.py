@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.ports import RecordingNotifier
 from storage import repositories as repo
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock
+from tests.fakes.notifier import RecordingNotifier
 
 
 async def test_breach_is_logged_assessed_reported_and_closed(

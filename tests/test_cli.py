@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -86,7 +87,7 @@ SCRIPT = """\
 /dsar clarify DSAR-0001 asked=2025-11-10
 /dsar resume DSAR-0001 received=2025-11-12
 /dsar extend DSAR-0001 reason="several systems" told=2025-11-20
-/dsar close DSAR-0001 outcome=refused reason="manifestly excessive"
+/dsar close DSAR-0001 outcome=refused reason="manifestly excessive" basis=excessive
 /breach new aware="2025-11-20T10:00+00:00" summary="laptop left on a train" subjects=12
 /breach assess BREACH-0001 risk=low
 /breach ico BREACH-0001 case=IC-99 at=2025-11-21T09:00
@@ -169,3 +170,150 @@ def test_console_uses_privacy_desk_db_in_the_working_directory(tmp_path: Path) -
     result = run_cli("console", stdin="/dsar help\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "privacy-desk.db").exists()
+
+
+# --- issue 9: the calendar through the command line ------------------------------------------
+
+
+def _deadline_json(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("deadline", *args, "--json")
+
+
+@pytest.mark.parametrize(
+    ("args", "due"),
+    [
+        (["2026-03-02", "--clock-start", "2026-03-09", "--pause", "2026-03-03:2026-03-05"],
+         "2026-04-09"),  # before the clock start: nothing
+        (["2026-03-02", "--pause", "2026-04-10:2026-04-14"], "2026-04-02"),  # already late
+        (["2026-03-02", "--pause", "2026-03-10:2026-03-12", "--pause", "2026-03-11:2026-03-13"],
+         "2026-04-07"),  # overlap counted once
+        (["2026-03-02", "--type", "access", "--pause", "2026-03-10:2026-03-12"], "2026-04-07"),
+        (["2026-05-15", "--calendar", "GB-SCT"], "2026-06-16"),  # the World Cup bank holiday
+    ],
+)  # fmt: skip
+def test_deadline_pause_windows(args: list[str], due: str) -> None:
+    result = _deadline_json(*args)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["due"] == due
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("kind", ["erasure", "rectification", "portability", "objection"])
+def test_deadline_pause_on_another_right_is_visibly_ignored(kind: str) -> None:
+    result = _deadline_json("2026-03-02", "--type", kind, "--pause", "2026-03-10:2026-03-12")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "clock_start": "2026-03-02", "due": "2026-04-02",
+        "extension_notice_by": "2026-04-02", "extended_due": "2026-06-02",
+    }  # fmt: skip
+    assert "--pause ignored" in result.stderr and kind in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "ack"),
+    [
+        (["2026-11-26", "--complaint"], "2026-12-29"),  # not Christmas Day
+        (["2026-11-26", "--type", "complaint"], "2026-12-29"),
+        (["2026-07-02", "--complaint", "--calendar", "GB-SCT"], "2026-08-04"),
+        (["2026-06-18", "--complaint"], None),  # before s.164A came into force
+    ],
+)
+def test_deadline_complaint_acknowledgement(args: list[str], ack: str | None) -> None:
+    result = _deadline_json(*args)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["acknowledge_by"] == ack == out["due"]
+    assert "one_month" not in result.stdout and "extended_due" not in out
+
+
+def test_deadline_complaint_ignores_a_pause_visibly() -> None:
+    result = _deadline_json("2026-11-26", "--complaint", "--pause", "2026-11-27:2026-11-30")
+    assert result.returncode == 0 and json.loads(result.stdout)["acknowledge_by"] == "2026-12-29"
+    assert "ignored" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_deadline_complaint_in_words() -> None:
+    said = run_cli("deadline", "2026-11-26", "--complaint").stdout
+    assert "acknowledge by 2026-12-29" in said and "one-month" not in said.lower()
+    before = run_cli("deadline", "2025-11-26", "--complaint").stdout
+    assert "no statutory acknowledgement date" in before
+
+
+@pytest.mark.parametrize("code", ["GB", "UK", "GB-UK"])
+def test_deadline_refuses_a_calendar_that_is_not_one_nation(code: str) -> None:
+    result = _deadline_json("2026-03-02", "--calendar", code)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "not one nation's calendar" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_migrate_recomputes_stored_deadlines_when_the_holiday_data_changes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "desk.db"
+    first = run_cli("migrate", "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    assert "0 stored deadline(s) moved" in first.stdout  # no holiday data recorded yet
+    again = run_cli("migrate", "--db", str(db))
+    assert "holiday data changed" not in again.stdout  # the same release: nothing to do
+    script = (
+        '/dsar new access name="A" email=a@example.com received=2026-05-15\n'
+        '/dsar new erasure name="B" email=b@example.com received=2026-05-18\n'
+    )
+    env_run = subprocess.run(
+        [str(PRIVACY_DESK), "console", "--db", str(db)], input=script, capture_output=True,
+        text=True, timeout=120, check=False, env={**os.environ, "PRIVACY_DESK_HOLIDAYS": "GB-SCT"},
+    )  # fmt: skip
+    assert env_run.returncode == 0, env_run.stdout + env_run.stderr
+    # As an older holidays release (without Scotland's 15 Jun 2026) would have stored it:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE requests SET due = '2026-06-15', base_due = '2026-06-15' "
+                     "WHERE ref = 'DSAR-0001'")  # fmt: skip
+        conn.execute("UPDATE desk_facts SET value = '0.90' WHERE key = 'holidays'")
+    moved = run_cli("migrate", "--db", str(db))
+    assert moved.returncode == 0, moved.stderr
+    assert "holiday data changed: 1 stored deadline(s) moved" in moved.stdout
+    with sqlite3.connect(db) as conn:
+        due = conn.execute("SELECT due FROM requests WHERE ref = 'DSAR-0001'").fetchone()
+    assert due == ("2026-06-16",)
+    assert run_cli("audit", "verify", "--db", str(db)).returncode == 0
+
+
+def test_console_story_late_actions_and_act_at_once(tmp_path: Path) -> None:
+    script = (
+        '/dsar new access name="A" email=a@example.com received=2025-01-06\n'
+        "/dsar ask-id DSAR-0001\n"
+        '/dsar ask-id DSAR-0001 late-reason="the letter was misfiled"\n'
+        "/dsar list overdue\n"
+        '/dsar new consent name="B" email=b@example.com\n'
+        "/dsar stopped DSAR-0002\n"
+        "/dsar show DSAR-0002\n"
+    )
+    result = run_cli("console", "--db", str(tmp_path / "d.db"), stdin=script, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # the first ask-id is refused
+    out = result.stdout
+    assert "is late (the deadline 2025-02-06 had already passed)" in out
+    assert 'late-reason="…"' in out
+    assert "DSAR-0001: identity requested" in out
+    assert "1 overdue request(s), all" in out  # the late ask-id did not take it off the list
+    assert "Withdrawal of consent takes effect at once" in out
+    assert "[DM → @operator] DSAR-0002 (consent): Withdrawal of consent" in out
+    assert "processing stopped" in out
+
+
+def test_console_roles_can_be_tried(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    alice = (
+        "/dsar help\n"
+        '/dsar new access name="A B" email=a@example.com received=2025-11-03\n'
+        '/breach new aware="2025-11-24T08:00+00:00" summary="laptop stolen"\n'
+    )
+    result = run_cli("console", "--db", db, "--as", "staff", "--user", "alice", stdin=alice)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/dsar verify" not in result.stdout  # staff help: only what staff may do
+    assert "The other commands are for the privacy team." in result.stdout
+    assert "[DM → @dpo] New breach BREACH-0001" in result.stdout  # what the DPO would get
+    bob = run_cli("console", "--db", db, "--as", "staff", "--user", "bob", stdin="/dsar list all\n")
+    assert "No all requests (your)." in bob.stdout  # bob cannot see alice's ticket
+    dpo = run_cli("console", "--db", db, stdin="/dsar list all\n")
+    assert "DSAR-0001" in dpo.stdout

@@ -259,7 +259,9 @@ def test_every_id_method_outcome_and_risk_is_accepted() -> None:
             ref="DSAR-0001", method=method
         )
     for outcome in Outcome:
-        reason = ' reason="why"' if outcome is Outcome.REFUSED else ""
+        # Issue 9 (Art 12(4)): a partial refusal needs its reasons too.
+        refusal = outcome in (Outcome.REFUSED, Outcome.PARTIALLY_FULFILLED)
+        reason = ' reason="why"' if refusal else ""
         command = parse(f"/dsar close DSAR-1 outcome={outcome}{reason}")
         assert isinstance(command, c.CloseRequest) and command.outcome is outcome
     for risk in Risk:

@@ -10,10 +10,11 @@ from handlers import audit
 from handlers.desk import Desk
 from handlers.outbox import Sender
 from handlers.policy import Policy
-from handlers.ports import ChatUser, RecordingNotifier
+from handlers.ports import ChatUser
 from storage import repositories as repo
 from storage.db import create_engine, session_factory
 from tests.conftest import FakeClock
+from tests.fakes.notifier import RecordingNotifier
 
 OPENS = 50
 

@@ -20,8 +20,10 @@ from handlers.deadlines import (
     RequestDeadlines,
     add_months,
     breach_ico_due,
+    clarification_pauses,
     clock_start,
     complaint_ack_due,
+    counted_pause_days,
     is_working_day,
     local_day,
     normalise_calendar,
@@ -599,23 +601,34 @@ def test_internal_target_out_of_range_is_a_deadline_error() -> None:
         request_deadlines(received=d("2025-09-03"), internal_target_days=10**7)
 
 
-# --- 8. complaint acknowledgement -------------------------------------------------------------
+# --- 8. complaint acknowledgement (DPA 2018 s.164A, from 19 Jun 2026) -------------------------
+# Issue 9 changed the law here: 30 days beginning the day AFTER receipt, rolled forward to the
+# next working day (ICO guidance); complaints received before 19 Jun 2026 carry no date.
 
 
 @pytest.mark.parametrize(
-    ("received", "expected"),
+    ("received", "calendar", "expected"),
     [
-        ("2025-09-03", "2025-10-02"),  # day 1 is 3 Sep, day 30 is 2 Oct
-        ("2025-11-26", "2025-12-25"),  # lands on Christmas Day: no roll
-        ("2025-02-01", "2025-03-02"),  # lands on a Sunday: no roll
-        ("2024-02-01", "2024-03-01"),  # leap February
-        ("2025-12-15", "2026-01-13"),  # across the year end
-        ("2025-09-06", "2025-10-05"),  # received on a Saturday
+        ("2026-11-26", "GB-ENG", "2026-12-29"),  # Sat 26 Dec, Sun, Mon 28 (Boxing Day obs.)
+        ("2026-06-19", "GB-ENG", "2026-07-20"),  # first day in force; Sun 19 Jul -> Mon
+        ("2026-09-01", "GB-ENG", "2026-10-01"),  # Thu 1 Oct: a working day, no roll
+        ("2026-07-02", "GB-ENG", "2026-08-03"),  # Sat 1 Aug -> Mon 3 Aug in England ...
+        ("2026-07-02", "GB-SCT", "2026-08-04"),  # ... Scotland's August bank holiday -> Tue
+        ("2026-07-03", "GB-ENG", "2026-08-03"),  # received on a Friday: day 1 is the Saturday
+        ("2026-12-02", "GB-ENG", "2027-01-04"),  # Fri 1 Jan 2027 -> Mon 4 Jan
+        ("2026-12-02", "GB-SCT", "2027-01-05"),  # ... 4 Jan is Scotland's 2 January (obs.)
+        ("2027-01-30", "GB-ENG", "2027-03-01"),  # across February: 30 days, not "a month"
     ],
 )
-def test_complaint_ack_due(received: str, expected: str) -> None:
-    assert complaint_ack_due(d(received)) == d(expected)
-    assert (complaint_ack_due(d(received)) - d(received)).days + 1 == 30
+def test_complaint_ack_due(received: str, calendar: str, expected: str) -> None:
+    ack = complaint_ack_due(d(received), calendar)
+    assert ack == d(expected)
+    assert is_working_day(ack, calendar)
+
+
+@pytest.mark.parametrize("received", ["2025-09-03", "2026-06-18", "2020-01-01"])
+def test_complaint_before_section_164a_has_no_acknowledgement_date(received: str) -> None:
+    assert complaint_ack_due(d(received)) is None
 
 
 # --- 9. breaches ------------------------------------------------------------------------------
@@ -860,3 +873,85 @@ def test_add_months_out_of_range(start: str, months: int) -> None:
 def test_request_near_the_end_of_time_is_a_deadline_error() -> None:
     with pytest.raises(DeadlineError, match="outside the supported range"):
         request_deadlines(received=d("9998-11-01"))
+
+
+# --- issue 9: only days inside the running period are paused (Art 12A(5)) -------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "start", "pauses", "expected"),
+    [
+        # a pause before the clock started (identity arrived 9 Mar) moves nothing: 9 Apr
+        ("2026-03-02", "2026-03-09", [("2026-03-03", "2026-03-05")], "2026-04-09"),
+        # a pause straddling the clock start counts only from the start: 9, 10 Mar -> 11 Apr
+        # (Sat) -> Mon 13 Apr
+        ("2026-03-02", "2026-03-09", [("2026-03-05", "2026-03-10")], "2026-04-13"),
+        # a pause after the deadline had passed: the request was already late (2 Apr)
+        ("2026-03-02", None, [("2026-04-10", "2026-04-14")], "2026-04-02"),
+        # overlapping pauses count each day once: 10-13 Mar = 4 days, 6 Apr is Easter Monday
+        ("2026-03-02", None, [("2026-03-10", "2026-03-12"), ("2026-03-11", "2026-03-13")],
+         "2026-04-07"),
+        # a pause asked on the last day of the period counts whole: 2 Apr + 3 = Sun 5 Apr,
+        # Easter Monday -> Tue 7 Apr
+        ("2026-03-02", None, [("2026-04-02", "2026-04-04")], "2026-04-07"),
+        # a pause that begins the day after the period ended counts for nothing
+        ("2026-03-02", None, [("2026-04-03", "2026-04-20")], "2026-04-02"),
+        # a first pause lengthens the period, so a second pause just after the original end
+        # still falls inside it: 2 Apr + 2 = 4 Apr, 4-5 Apr paused -> 6 Apr (Easter Mon) -> 7
+        ("2026-03-02", None, [("2026-03-10", "2026-03-11"), ("2026-04-04", "2026-04-05")],
+         "2026-04-07"),
+        # a pause on the day of receipt counts (the day of receipt is day one)
+        ("2026-03-02", None, [("2026-03-02", "2026-03-02")], "2026-04-07"),
+    ],
+)  # fmt: skip
+def test_only_paused_days_inside_the_running_period_count(
+    received: str, start: str | None, pauses: list[tuple[str, str]], expected: str
+) -> None:
+    result = request_deadlines(
+        received=d(received),
+        identity_received=None if start is None else d(start),
+        pauses=[Pause(d(a), d(b)) for a, b in pauses],
+    )
+    assert result.due == d(expected)
+
+
+def test_a_pause_after_the_one_month_deadline_still_counts_for_the_extension() -> None:
+    # Extended: 2 Jun 2026 + 5 paused days (10-14 Apr) = Sun 7 Jun -> Mon 8 Jun
+    result = request_deadlines(
+        received=d("2026-03-02"), pauses=[Pause(d("2026-04-10"), d("2026-04-14"))]
+    )
+    assert (result.due, result.extended_due) == (d("2026-04-02"), d("2026-06-08"))
+
+
+def test_counted_pause_days() -> None:
+    pauses = [Pause(d("2026-03-10"), d("2026-03-12")), Pause(d("2026-03-11"), d("2026-03-13"))]
+    assert paused_days(pauses) == 4  # overlap once
+    assert counted_pause_days(clock_start=d("2026-03-02"), pauses=pauses) == 4
+    late = [Pause(d("2026-04-10"), d("2026-04-14"))]
+    assert counted_pause_days(clock_start=d("2026-03-02"), pauses=late) == 0
+    assert counted_pause_days(clock_start=d("2026-03-02"), pauses=late, months=3) == 5
+
+
+# --- issue 9: calendars are nations; the holiday data knows 2026 --------------------------------
+
+
+@pytest.mark.parametrize("code", ["GB", "UK", "GB-UK", "gb", "uk-eng", "GB-ENGLAND", "GB-Scotland"])
+def test_a_code_that_is_not_one_nations_calendar_is_refused(code: str) -> None:
+    with pytest.raises(DeadlineError, match="not one nation's calendar"):
+        normalise_calendar(code)
+    with pytest.raises(DeadlineError, match="not one nation's calendar"):
+        request_deadlines(received=d("2026-03-02"), calendar=code.strip().upper())
+
+
+def test_scotlands_2026_world_cup_bank_holiday() -> None:
+    # Mon 15 Jun 2026 is a one-off bank holiday in Scotland only (holidays >= 0.91).
+    assert not is_working_day(d("2026-06-15"), "GB-SCT")
+    assert is_working_day(d("2026-06-15"), "GB-ENG")
+    assert due("2026-05-15", "GB-SCT") == d("2026-06-16")
+    assert due("2026-05-15", "GB-ENG") == d("2026-06-15")
+
+
+def test_clarification_pauses_only_for_subject_access() -> None:
+    assert clarification_pauses("access")
+    for other in ("erasure", "rectification", "portability", "objection", "consent"):
+        assert not clarification_pauses(other)

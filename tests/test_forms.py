@@ -270,6 +270,7 @@ def test_console_breach_form_takes_when_it_happened(tmp_path: Path) -> None:
             ("Approximate number of people", "about ten"),  # refused, asked again
             ("Approximate number of people", "10"),
             ("Approximate number of records", ""),
+            ("Communications provider breach", ""),  # issue 9: PECR
         ]:
             child.expect(prompt)
             child.send(answer + "\r")

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_core, build_web, notifiers_for, teams_binding
+from bot.app import build_server
 from bot.config import Settings
 from bot.teams_notifier import StaticConnections
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from tests.fakes.loopback import serve
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import FakeConnector
@@ -163,11 +163,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             dpo_users=["slack:UDPO1"],
         )
         engine = create_engine(url)
-        teams = teams_binding(settings, connections=StaticConnections("bot-token"))
-        policy = settings.policy()
-        notifiers = notifiers_for(settings, policy, teams=teams, sessions=session_factory(engine))
-        core = build_core(settings, engine, notifiers=notifiers, policy=policy, deliver_now=False)
-        runner, port = await serve(build_web(settings, core, teams=teams))
+        server = build_server(
+            settings, engine=engine, teams_connections=StaticConnections("bot-token")
+        )
+        runner, port = await serve(server.web)
         ready["served"] = Served(
             f"http://127.0.0.1:{port}",
             fake_teams.token(audience=APP_ID),

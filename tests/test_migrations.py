@@ -31,3 +31,28 @@ async def test_migration_seeds_counters_and_chain_head(engine: AsyncEngine) -> N
         head = (await connection.execute(text("SELECT id, seq FROM audit_head"))).all()
     assert sorted(tuple(row) for row in counters) == [("BREACH", 0), ("DSAR", 0)]
     assert [tuple(row) for row in head] == [(1, 0)]
+
+
+def test_head_read_from_the_version_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config, head_revision
+
+    alembic = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head_revision() == alembic
+
+
+async def test_pending_tells_a_migrated_database_from_a_new_one(
+    engine: AsyncEngine, tmp_path: Any
+) -> None:
+    from storage.db import create_engine
+    from storage.migrate import head_revision, pending, schema_revisions
+
+    assert await schema_revisions(engine) == (head_revision(), head_revision())
+    assert not await pending(engine)
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert await schema_revisions(empty) == (None, head_revision())
+        assert await pending(empty)
+    finally:
+        await empty.dispose()

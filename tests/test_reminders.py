@@ -28,13 +28,13 @@ from handlers.ports import (
     ChatUser,
     Delivery,
     DeliveryKind,
-    RecordingNotifier,
     Reply,
     WeeklySummary,
 )
 from storage import repositories as repo
 from storage.models import Reminder, Request
 from tests.conftest import COMPLIANCE, DPO, PRIVACY, STAFF, Driver, FakeClock
+from tests.fakes.notifier import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -307,7 +307,8 @@ async def test_clarify_stops_nudges_and_resume_reschedules(
 ) -> None:
     await driver.ok(STAFF, f"/dsar new access {ADA}")
     clock.current = datetime(2025, 12, 16, 10, 0, tzinfo=UTC)
-    await driver.ok(PRIVACY, "/dsar clarify DSAR-0001")  # paused from Tue 16 Dec
+    # 22 days after receipt: issue 9 (late actions) now asks for the reason
+    await driver.ok(PRIVACY, '/dsar clarify DSAR-0001 late-reason="scope unclear"')  # paused 16 Dec
     assert [r for r in await reminders_of(sessions, "DSAR-0001") if r.state == "pending"] == []
 
     # Without the pause: 17, 21, 22, 24 Dec and daily from 25 Dec. Paused: nothing at all.
@@ -740,7 +741,9 @@ async def test_weekly_summary_once_per_week_with_its_figures(
         ("erasure", "received", 1),
         ("rectification", "received", 1),
     )
-    assert summary.due_next_7_days == 1  # the complaint: acknowledge by Wed 26 Nov
+    # Issue 9 changed the law here: a complaint received before 19 Jun 2026 (DPA 2018 s.164A)
+    # has no statutory acknowledgement date, so nothing is due in the next 7 days.
+    assert summary.due_next_7_days == 0
     assert summary.overdue == 1  # DSAR-0002, due Thu 20 Nov
     assert summary.received_last_week == 2  # 18 and 21 Nov
     assert summary.closed_last_week == 0
@@ -762,7 +765,8 @@ async def test_weekly_summary_once_per_week_with_its_figures(
     following = all_summaries[-1]
     assert following.received_last_week == 1  # DSAR-0003, 24 Nov
     assert following.closed_last_week == 1
-    assert following.overdue == 2  # DSAR-0002 and now the complaint
+    # Issue 9: the complaint (received 2025, before s.164A) has no acknowledgement date to miss.
+    assert following.overdue == 1  # DSAR-0002
     assert following.due_next_7_days == 0
     assert following.open_breaches[0].status.startswith("ICO decision")
 

@@ -35,7 +35,7 @@ def assert_no_personal_data(*where: object) -> None:
         (
             "/breach",
             "breach_new",
-            ["aware", "summary", "occurred", "data", "people", "subjects", "records"],
+            ["aware", "summary", "occurred", "data", "people", "subjects", "records", "pecr"],
         ),
     ],
 )

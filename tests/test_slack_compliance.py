@@ -66,7 +66,7 @@ async def test_compliance_channel_never_sees_personal_data(
             slack,
             "close",
             "DSAR-0001",
-            {"outcome": "refused", "reason": REFUSAL, "told": "2025-11-24"},
+            {"outcome": "refused", "reason": REFUSAL, "basis": "unfounded", "told": "2025-11-24"},
         )
 
         await slack.command("new", command="/breach", trigger="trig-flow-2")

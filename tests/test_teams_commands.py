@@ -29,7 +29,7 @@ REQUEST_INPUTS = ["type", "name", "email", "received", "via", "details"]
 # a date, a local time, or the exact time typed with its offset.
 BREACH_INPUTS = ["aware_date", "aware_time", "aware", "summary"]
 BREACH_INPUTS += ["occurred_date", "occurred_time", "occurred", "data", "people", "subjects"]
-BREACH_INPUTS += ["records"]
+BREACH_INPUTS += ["records", "pecr"]  # issue 9: PECR breaches
 PERSONAL = ("Jane", "Doe", "jane@example.com")
 
 

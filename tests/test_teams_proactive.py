@@ -302,7 +302,8 @@ async def test_nothing_personal_reaches_the_compliance_channel_after_a_full_flow
             "breach assess BREACH-0001 risk=high subjects=40",
             'breach ico BREACH-0001 case="ICO-42"',
             "breach show BREACH-0001",
-            'dsar close DSAR-0001 outcome=refused reason="Jane Doe is not the data subject"',
+            'dsar close DSAR-0001 outcome=refused reason="Jane Doe is not the data subject" '
+            "basis=unfounded",
             "dsar list all",
         ):
             assert await teams.say(command, **privacy) == 202

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.ports import RecordingNotifier
 from storage import repositories as repo
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock, database_state
+from tests.fakes.notifier import RecordingNotifier
 
 NEW = '/dsar new access name="Jane Doe" email=jane@example.com received=2025-11-03 via=letter'
 
@@ -118,12 +118,26 @@ async def test_internal_target_is_shown_beside_the_legal_deadline(
     assert "Mon 1 Dec 2025" in out.reply.render_text()
 
 
-async def test_complaint_is_acknowledged_within_30_days(driver: Driver) -> None:
+async def test_complaint_is_acknowledged_within_30_days(driver: Driver, clock: FakeClock) -> None:
+    # Issue 9 changed the law here: DPA 2018 s.164A applies from 19 Jun 2026, and the 30 days
+    # begin the day after receipt, rolled forward (ICO guidance).
+    clock.current = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    out = await driver.ok(
+        STAFF, '/dsar new complaint name="A" email=a@example.com received=2026-11-26'
+    )
+    text = out.reply.render_text()
+    assert "acknowledge by Tue 29 Dec 2026" in text  # not Christmas Day, not Boxing Day
+    assert "Acknowledge by" in text and "One-month deadline" not in text
+    await driver.refused(PRIVACY, '/dsar extend DSAR-0001 reason="x"')
+
+
+async def test_complaint_before_section_164a_has_no_acknowledgement_date(driver: Driver) -> None:
     out = await driver.ok(
         STAFF, '/dsar new complaint name="A" email=a@example.com received=2025-11-03'
     )
-    assert "Tue 2 Dec 2025" in out.reply.render_text()  # 30 days beginning with 3 Nov
-    await driver.refused(PRIVACY, '/dsar extend DSAR-0001 reason="x"')
+    assert "no statutory acknowledgement date" in out.reply.render_text()
+    overdue = await driver.ok(DPO, "/dsar list overdue")
+    assert "DSAR-0001" not in overdue.reply.render_text()
 
 
 async def test_summary_counts(driver: Driver) -> None:

@@ -49,7 +49,6 @@ class FakeSlack:
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
     _ts: int = 0
-    _epoch: int = field(default_factory=lambda: int(time.time()))
     # Set by stop(): a request held by ``delay`` returns at once instead of sleeping on, so
     # shutting the fake down never waits out a long delay (aiohttp waits for open handlers).
     _released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -97,7 +96,7 @@ class FakeSlack:
         self._ts += 1
         body: dict[str, Any] = {"ok": True}
         if method in ("chat.postMessage", "chat.postEphemeral"):
-            ts = f"{self._epoch}.{self._ts:06d}"  # like Slack's: the time it was posted
+            ts = f"{int(time.time())}.{self._ts:06d}"  # like Slack's: the time it was posted
             channel = self._channel(str(params.get("channel", "")))
             if method == "chat.postMessage":
                 self._store(channel, ts, params)
