@@ -17,19 +17,20 @@ from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import slack_guard
 from bot.config import Settings
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
-from bot.teams import TeamsAgent, tenant_of
+from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
 from bot.web import base_app
 from bot.wiring import Application, Sessions, build_application, check_schema, prepare_database
+from handlers.outbox import SHUTDOWN_SECONDS
 from handlers.policy import Policy
 from handlers.ports import Clock, Notifier
 
@@ -75,11 +76,10 @@ def build_web(
         if settings.slack_signing_secret is None:
             raise RuntimeError("Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET to verify requests")
         bolt = slack_bolt_app(settings, core)
+        secret = settings.slack_signing_secret.get_secret_value()
 
-        async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
+        async def slack_events(request: web.Request) -> web.StreamResponse:
+            return await slack_guard.handle(request, bolt=bolt, secret=secret)
 
         app.router.add_post("/slack/events", slack_events)
     return app
@@ -142,14 +142,20 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         log.info("privacy-desk serving on %s:%s", settings.host, settings.port)
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:  # the sender stops claiming at once, even mid-sweep
+            stop.set()
+            core.sender.begin_stop()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         await core.sweep()  # whatever fell due while no replica was running
         await stop.wait()
         log.info("privacy-desk stopping")
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         scheduler.shutdown(wait=False)
+        await core.sender.stop(grace=SHUTDOWN_SECONDS)  # finish sends, hand the rest back
         delivery.cancel()
         await runner.cleanup()
     finally:
@@ -215,26 +221,14 @@ async def on_teams_turn_error(context: TurnContext, error: Exception) -> None:
 def mount_teams(
     app: web.Application, settings: Settings, core: Application, teams: TeamsBinding
 ) -> None:
-    """``/api/messages``: JWT checked first (401), then the tenant (403), then the agent."""
-    auth = TeamsAuth(
-        app_id=settings.teams_app_id,
-        allow_anonymous=settings.teams_allow_anonymous,
-        jwks_url=settings.teams_jwks_url,
-    )
+    """``/api/messages``: the JWT (401), the activity against it (400/401/403), then the agent."""
+    auth = TeamsAuth.from_settings(settings)
     agent = TeamsAgent(core.desk, adapter=teams.adapter, app_id=settings.teams_app_id or "")
-    tenants = frozenset(settings.teams_tenant_ids)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        identity = await auth.claims(request.headers.get("Authorization"))
-        if identity is None:
-            return web.json_response({"error": "unauthorized"}, status=401)
-        try:
-            body = await request.json()
-        except ValueError:
-            return web.json_response({"error": "the body is not JSON"}, status=400)
-        if tenants and tenant_of(body) not in tenants:
-            log.warning("refused a Teams activity from a tenant that is not allowed")
-            return web.json_response({"error": "this tenant is not allowed"}, status=403)
+        identity = await auth.admit(request)  # token, serviceUrl, tenant: 400/401/403 first
+        if isinstance(identity, web.Response):
+            return identity
         with warnings.catch_warnings():  # the SDK reads this plain string key
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             request["claims_identity"] = identity

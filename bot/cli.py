@@ -14,12 +14,15 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from storage.enums import ExportKind, RequestType, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
+
+
+_database_url: list[str] = []  # the URL the running sub-command uses, for naming a failure
 
 
 class CliError(Exception):
@@ -37,10 +40,13 @@ def _settings(db: str | None) -> Settings:
         settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise CliError(f"configuration: {where}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in first["loc"])
+        prefix = f"PRIVACY_DESK_{where.upper()}: " if where else ""
+        raise CliError(f"configuration: {prefix}{message}".replace("\n", " ")) from exc
     if db is not None:
         settings.database_url = f"sqlite+aiosqlite:///{Path(db).expanduser().resolve()}"
+    _database_url[:] = [settings.database_url]
     return settings
 
 
@@ -88,12 +94,12 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import logging
+    settings = _settings(args.db)  # refuse bad configuration before loading the platforms
 
     from bot.app import serve
+    from bot.logs import configure_logging
 
-    logging.getLogger().setLevel(logging.INFO)
-    settings = _settings(args.db)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
     try:
         import asyncio
 
@@ -251,7 +257,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     import asyncio
 
     found = asyncio.run(collect())
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    out = _private_output(args.output) if args.output else sys.stdout
     try:
         writer = csv.DictWriter(
             out, fieldnames=export.columns(kind, personal=args.include_personal)
@@ -264,6 +270,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"{len(found)} {args.kind} written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _private_output(path: str) -> TextIO:
+    """``path`` opened for writing, readable by its owner only (0600), even if it existed
+    before with a wider mode: an export can hold the register's personal data."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return open(fd, "w", newline="", encoding="utf-8")
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -407,9 +423,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import logging
+    from bot.logs import configure_logging
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(level="WARNING")
     args = parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
@@ -422,8 +438,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one line, never a traceback full of values
         from sqlalchemy.exc import SQLAlchemyError
 
+        from storage.db import describe_error
+
         if isinstance(exc, SQLAlchemyError | OSError):
-            print(f"privacy-desk: database error: {type(exc).__name__}", file=sys.stderr)
+            url = _database_url[0] if _database_url else None
+            cause = describe_error(exc, url=url) or f"database error ({type(exc).__name__})"
+            print(f"privacy-desk: {cause}", file=sys.stderr)
             return 1
         raise
 

@@ -1,6 +1,9 @@
 """Settings: environment variables prefixed ``PRIVACY_DESK_`` (or a ``.env`` file), SPEC §8.
 
 Built once at start-up and passed down; unsafe combinations refuse to start in production.
+A ``.env`` file in the working directory is read as well as the environment (the environment
+wins); an empty value counts as unset everywhere, so ``PRIVACY_DESK_SLACK_SIGNING_SECRET=`` in a
+compose file cannot pass for a secret.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.safety import production_problems
 from handlers.deadlines import DeadlineError, normalise_calendar, zone
 from handlers.offsets import OffsetsError, parse_offsets
 from handlers.policy import Policy
@@ -27,6 +31,23 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+# Where the Bot Framework sends activities from in the public cloud. Teams service URLs are
+# regional paths under this host (…/emea/, …/amer/, …/teams/); sovereign clouds set their own.
+PUBLIC_CLOUD_SERVICE_URLS = ["https://smba.trafficmanager.net/"]
+
+
 class TeamsAuthType(StrEnum):
     """How the bot proves itself to Teams (the Agents SDK's AuthTypes)."""
 
@@ -38,7 +59,11 @@ class TeamsAuthType(StrEnum):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PRIVACY_DESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="PRIVACY_DESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -61,6 +86,9 @@ class Settings(BaseSettings):
     teams_auth_type: TeamsAuthType = TeamsAuthType.CLIENT_SECRET
     teams_certificate_file: str | None = None  # PFX, with teams_auth_type=certificate
     teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
+    # Prefixes an activity's serviceUrl must start with (checked in production; in
+    # development the token's serviceurl claim is still checked).
+    teams_service_urls: CsvList = PUBLIC_CLOUD_SERVICE_URLS
 
     compliance_channel: CsvList = []
     dpo_users: CsvList = []
@@ -74,10 +102,15 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=6, ge=1, le=100)
     late_action_days: int = Field(default=7, ge=0, le=365)
     pecr_provider: bool = False
+    # Delivered and failed outgoing messages keep their content this long, then it is erased.
+    outbox_keep_days: int = Field(default=7, ge=1, le=365)
+    log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
 
     @field_validator(
         "slack_team_ids",
         "teams_tenant_ids",
+        "teams_service_urls",
         "compliance_channel",
         "dpo_users",
         "privacy_team",
@@ -113,18 +146,18 @@ class Settings(BaseSettings):
         except DeadlineError as exc:
             raise ValueError(str(exc)) from exc
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
         if self.env != Environment.PRODUCTION:
             return self
-        if self.teams_allow_anonymous:
-            raise ValueError("TEAMS_ALLOW_ANONYMOUS is for development only, not production")
-        if self.teams_enabled and self.teams_app_id is None:
-            raise ValueError("production Teams needs PRIVACY_DESK_TEAMS_APP_ID (JWT validation)")
-        if self.slack_bot_token is not None and self.slack_signing_secret is None:
-            raise ValueError("production Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET")
-        if not self.dpo_users:
-            raise ValueError("production needs at least one PRIVACY_DESK_DPO_USERS entry")
+        problems = production_problems(self)
+        if problems:
+            raise ValueError(problems[0])
         return self
 
     @field_validator("reminder_offsets")

@@ -51,6 +51,7 @@ def build_scheduler(
             "clock": clock,
             "policy": policy,
             "years": settings.retention_years,
+            "outbox_keep_days": settings.outbox_keep_days,
         },
         **common,
     )

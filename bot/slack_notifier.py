@@ -2,11 +2,20 @@
 
 Retries are the outbox's job, not the SDK's: the client is built with no retry handlers, and
 every failure becomes a ``DeliveryError`` carrying Slack's ``Retry-After`` when it sends one.
+
+Every post carries message metadata ``{"event_type": "privacy_desk_outbox", "event_payload":
+{"outbox_id": "outbox-<n>"}}`` — an id, nothing personal — so that ``find`` can look for an
+in-doubt message in the channel (``conversations.history``), the ticket's thread
+(``conversations.replies``) or the person's DM before the outbox sends it again. That needs the
+``channels:history``, ``groups:history`` and ``im:history`` scopes (and ``im:write`` to open the
+DM); without them ``find`` says it cannot look and the message is sent again (at least once).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientError
@@ -17,6 +26,9 @@ from bot.render import slack as render
 from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
 
 log = logging.getLogger(__name__)
+
+METADATA_TYPE = "privacy_desk_outbox"
+HISTORY_PAGES = 5  # how far back to look (200 messages a page) for an in-doubt message
 
 # Errors that will not go away by trying again: fix the configuration, then requeue.
 PERMANENT = frozenset(
@@ -69,12 +81,59 @@ class SlackNotifier:
                 thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=_metadata(delivery.key),
             )
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
         except (ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"network: {type(exc).__name__}") from exc
+            raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
         return str(response.get("ts") or "")
+
+    async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
+        """The ``ts`` of the message carrying ``delivery.key``, if Slack has it."""
+        if delivery.key is None:
+            return None
+        oldest = f"{since.timestamp() - 60:.6f}"  # clocks differ; a minute's margin
+        try:
+            channel = delivery.target
+            if delivery.kind == DeliveryKind.DIRECT:
+                opened = await self.client.conversations_open(users=delivery.target)
+                channel = str((opened.get("channel") or {}).get("id") or delivery.target)
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                if delivery.kind == DeliveryKind.REPLY and delivery.thread:
+                    page = await self.client.conversations_replies(
+                        channel=channel, ts=delivery.thread, oldest=oldest, limit=200,
+                        include_all_metadata=True, cursor=cursor,
+                    )  # fmt: skip
+                else:
+                    page = await self.client.conversations_history(
+                        channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
+                        cursor=cursor,
+                    )  # fmt: skip
+                for message in page.get("messages") or []:
+                    if _carries(message, delivery.key):
+                        return str(message.get("ts") or "")
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}") from exc
+        return None
+
+
+def _metadata(key: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    return {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": key}}
+
+
+def _carries(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(metadata.get("event_type") == METADATA_TYPE and payload.get("outbox_id") == key)
 
 
 def _delivery_error(exc: SlackApiError) -> DeliveryError:
@@ -90,4 +149,5 @@ def _delivery_error(exc: SlackApiError) -> DeliveryError:
         )
         seconds = float(retry_after) if retry_after and str(retry_after).isdigit() else None
         return DeliveryError("rate_limited", retry_after=seconds)
-    return DeliveryError(code, permanent=code in PERMANENT)
+    # A 5xx may have been sent after the message was stored: in doubt, not refused.
+    return DeliveryError(code, permanent=code in PERMANENT, in_doubt=status >= 500)

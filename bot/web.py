@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.outbox import FAILING_AFTER
 from storage import repositories as repo
-from storage.db import transaction
+from storage.db import describe_error, transaction
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +22,28 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+# A write that changes nothing, failing exactly where a command that opens a ticket would.
+# PostgreSQL refuses any UPDATE in a read-only transaction (a standby, a read-only role) even
+# if it matches no row, so that costs no row lock. SQLite only notices a read-only file when a
+# page is really written, so there the counters row is rewritten with its own value (the
+# transaction already holds SQLite's one write lock: this adds no contention).
+WRITE_PROBE = {
+    "postgresql": text("UPDATE audit_head SET seq = seq WHERE id = -1"),
+    "sqlite": text("UPDATE counters SET value = value WHERE name = 'DSAR'"),
+}
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the database answers; reports the outbox so stuck messages are visible."""
+    """Ready when the database answers *and accepts writes*; reports the outbox so stuck
+    messages are visible."""
     try:
         async with transaction(request.app[SESSIONS]) as session:
-            await session.execute(text("SELECT 1"))
+            await session.execute(WRITE_PROBE[session.get_bind().dialect.name])
             counts = await repo.outbox_counts(session=session, failing_after=FAILING_AFTER)
     except Exception as exc:
-        log.warning("readiness check failed: %s", type(exc).__name__)
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        cause = describe_error(exc) or "unreachable"
+        log.warning("readiness check failed: %s (%s)", type(exc).__name__, cause)
+        return web.json_response({"status": "unavailable", "database": cause}, status=503)
     return web.json_response({"status": "ok", "database": "ok", "outbox": counts})
 
 

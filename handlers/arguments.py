@@ -1,4 +1,9 @@
-"""The arguments of one command: positionals in order, ``key=value`` pairs, checked by shape."""
+"""The arguments of one command: positionals in order, ``key=value`` pairs, checked by shape.
+
+Errors name the argument that is wrong, never its value: the value may be a requester's name
+or email typed in the wrong place, and an error reply is shown, logged by platforms and
+screenshotted. (Only the command word itself is echoed: it is the bot's own vocabulary.)
+"""
 
 from __future__ import annotations
 
@@ -65,7 +70,7 @@ class Args:
         try:
             return str(TicketRef.parse(raw, kind=kind))
         except ValueError:
-            self.fail(f"{show(raw)} is not a {prefix} reference (like {prefix}-0001)")
+            self.fail(f"that is not a {prefix} reference (like {prefix}-0001)")
         raise AssertionError  # pragma: no cover - fail() always raises
 
     def _pop(self, key: str, *, required: bool) -> Value | None:
@@ -95,9 +100,10 @@ class Args:
         except ValueError:
             values = [member.value for member in kind]
             hint = did_you_mean(value, values)
-            self.fail(
-                f"{what} must be one of {'|'.join(values)}, not {show(value)}{hint}", field=field
-            )
+            # Echo the value only when it is a near miss of our own vocabulary (a typo of
+            # "erasure"); otherwise it may be a name typed in the wrong place.
+            typed = f", not {show(value)}{hint}" if hint else ""
+            self.fail(f"{what} must be one of {'|'.join(values)}{typed}", field=field)
         raise AssertionError  # pragma: no cover - fail() always raises
 
     def take_day(self, key: str) -> date | None:
@@ -139,7 +145,7 @@ class Args:
         if value is None:
             return None
         if not value.isdigit() or not value.isascii() or len(value) > 9:
-            self.fail(f"{key}= must be a whole number, not {show(value)}", field=key)
+            self.fail(f"{key}= must be a whole number", field=key)
         return int(value)
 
     def rest_text(self, what: str) -> str:
@@ -162,7 +168,10 @@ class Args:
                     f"e.g. {quoted}",
                     field=key,
                 )
-            self.fail(f"unexpected {show(word)}")
+            self.fail(
+                f"unexpected words after the command ({len(self.positional)}): "
+                'a value with spaces needs double quotes, e.g. name="…"'
+            )
         if self.named:
             key = next(iter(self.named))
             self.fail(f"unknown argument {key}=", field=key)

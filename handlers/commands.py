@@ -101,14 +101,15 @@ def parse_command(command: str, text: str) -> c.Command:
         raise CommandError(f"cannot read the command: {exc}", early_usage) from exc
     if not tokens:
         return c.Help(group=group)
-    action, tokens = tokens[0].lower(), tokens[1:]
+    typed, tokens = tokens[0], tokens[1:]
+    action = typed.lower()
     usage = USAGE.get(f"{group} {action}")
     if usage is None:
         actions = [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
         hint = did_you_mean(action, actions)
         raise CommandError(
-            f"unknown command /{group} {show(action)}{hint}; the /{group} commands are "
-            + ", ".join(actions),
+            f"unknown command /{group} {_echo(typed, hint)}; the /{group} "
+            "commands are " + ", ".join(actions),
             usage_for(group),
         )
     args = Args(tokens, usage, free_text=action in FREE_TEXT)
@@ -152,7 +153,7 @@ def check_field(field: Field, value: str) -> str | None:
                 _MENTION.match(value.strip()) is None
                 and _MENTION.match("@" + value.strip()) is None
             ):
-                args.fail(f"{show(value)} is not a person: use @name", field=field.key)
+                args.fail("that is not a person: use @name", field=field.key)
         else:
             text = args.take(field.key, limit=field.max_length)
             if (
@@ -161,7 +162,7 @@ def check_field(field: Field, value: str) -> str | None:
                 and text.lower() not in field.choices
             ):
                 choices = "|".join(field.choices)
-                args.fail(f"{field.key} must be one of {choices}, not {show(text)}")
+                args.fail(f"{field.key} must be one of {choices}", field=field.key)
     except CommandError as exc:
         return exc.reason
     return None
@@ -181,6 +182,17 @@ def action_command(ref: TicketRef, action: str) -> c.Command:
 
 def _builders(group: str) -> dict[str, Builder]:
     return _DSAR if group == "dsar" else _BREACH
+
+
+_COMMAND_WORD = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def _echo(word: str, hint: str) -> str:
+    """A mistyped sub-command, quoted back only if it looks like one (lower-case, short): a
+    capitalised word there is more likely a requester's name, which an error must not repeat."""
+    if hint or _COMMAND_WORD.match(word):
+        return show(word) + hint
+    return "…"
 
 
 # --- /dsar ---------------------------------------------------------------------------------------
@@ -215,8 +227,8 @@ def _email(a: Args, value: str | None) -> str:
     assert value is not None
     try:
         return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        a.fail(f"email= {show(value)} is not an email address ({exc})", field="email")
+    except EmailNotValidError:
+        a.fail("email= is not an email address", field="email")
     raise AssertionError  # pragma: no cover
 
 
@@ -233,10 +245,10 @@ def _dsar_fee(a: Args) -> c.Command:
     try:
         amount = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
-        a.fail(f"amount= {show(raw)} is not an amount of money (e.g. 10 or 12.50)", field="amount")
+        a.fail("amount= is not an amount of money (e.g. 10 or 12.50)", field="amount")
     if _AMOUNT.match(cleaned) is None or not 0 < amount <= 100_000:
         a.fail(
-            f"amount= {show(raw)} must be a positive amount in pounds and pence, e.g. 12.50",
+            "amount= must be a positive amount in pounds and pence, e.g. 12.50",
             field="amount",
         )
     return c.AskFee(
@@ -262,7 +274,7 @@ def _dsar_assign(a: Args) -> c.Command:
     raw = picked if picked is not None else a.positional.pop(0)
     match = _MENTION.match(raw)
     if match is None:
-        a.fail(f"{show(raw)} is not a person: use @name", field="person")
+        a.fail("that is not a person: use @name", field="person")
     assert match is not None
     return c.Assign(ref=ref, person=match.group(1) or match.group(2))
 
@@ -389,7 +401,7 @@ def _breach_assess(a: Args) -> c.Command:
 def _breach_list(a: Args) -> c.Command:
     which = (a.positional.pop(0) if a.positional else "open").lower()
     if which not in ("open", "all"):
-        a.fail(f"the list must be open or all, not {show(which)}")
+        a.fail("the list must be open or all")
     return c.ListBreaches(open_only=which == "open")
 
 

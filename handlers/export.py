@@ -1,6 +1,8 @@
 """The registers a DPO hands the ICO: the DSAR log and the breach register (Art 33(5)).
 
-Rows hold no personal data unless ``personal=True`` is asked for explicitly.
+Rows hold no personal data unless ``personal=True`` is asked for explicitly. Which columns are
+personal is not decided here: ``storage.personal`` lists them (every free-text field, reasons
+included), and the personal columns are appended from that list.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import rules
 from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_pause_days
 from handlers.deadlines import Pause as Span
+from storage import personal as pii
 from storage import repositories as repo
 from storage.enums import ExportKind
 from storage.models import Breach, Pause, Request
@@ -36,15 +39,12 @@ REQUEST_COLUMNS = (
     "extension_notice_by",
     "extended",
     "extended_deadline",
-    "extension_reason",
     "extension_told",
     "outcome",
-    "outcome_reason",
     "refusal_right_to_complain_told",
     "closed",
     "on_time",
     "assignee",
-    "late_action",
     "fee_basis",
     "refusal_basis",
     "refusal_exemption",
@@ -52,7 +52,7 @@ REQUEST_COLUMNS = (
     "processing_stopped",
     "recipients_told",
 )
-REQUEST_PERSONAL = ("requester_name", "requester_email", "details")
+REQUEST_PERSONAL = tuple(f.export_name for f in pii.REQUEST_FIELDS)
 BREACH_COLUMNS = (
     "reference",
     "state",
@@ -66,14 +66,16 @@ BREACH_COLUMNS = (
     "ico_case_reference",
     "ico_notified_at",
     "reported_within_72h",
-    "not_reportable_reason",
     "subjects_told_at",
-    "delay_reason",
     "closed_at",
     "regime",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-BREACH_PERSONAL = ("summary", "data_categories", "people_categories", "consequences", "measures")
+BREACH_PERSONAL = tuple(f.export_name for f in pii.BREACH_FIELDS)
+
+
+def _personal(ticket: Request | Breach, fields: tuple[pii.PersonalField, ...]) -> dict[str, object]:
+    return {f.export_name: getattr(ticket, f.column) for f in fields}
 
 
 def _cell(value: object) -> str:
@@ -121,15 +123,12 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "extension_notice_by": req.extension_notice_by,
         "extended": req.extended,
         "extended_deadline": req.extended_due if req.extended else None,
-        "extension_reason": req.extension_reason,
         "extension_told": req.extension_told_on,
         "outcome": req.outcome,
-        "outcome_reason": req.outcome_reason,
         "refusal_right_to_complain_told": req.complaint_right_told_on,
         "closed": closed,
         "on_time": on_time,
         "assignee": req.assignee,
-        "late_action": req.late_reason,
         "fee_basis": req.fee_basis,
         "refusal_basis": req.refusal_basis,
         "refusal_exemption": req.refusal_exemption,
@@ -138,11 +137,7 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "recipients_told": req.recipients_told,
     }
     if personal:
-        values |= {
-            "requester_name": req.requester_name,
-            "requester_email": req.requester_email,
-            "details": req.details,
-        }
+        values |= _personal(req, pii.REQUEST_FIELDS)
     return {key: _cell(value) for key, value in values.items()}
 
 
@@ -167,20 +162,12 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
         "ico_case_reference": breach.ico_case_ref,
         "ico_notified_at": breach.ico_notified_at,
         "reported_within_72h": within,
-        "not_reportable_reason": breach.not_reportable_reason,
         "subjects_told_at": breach.subjects_told_at,
-        "delay_reason": breach.delay_reason,
         "closed_at": breach.closed_at,
         "regime": "PECR reg 5A" if breach.pecr else "UK GDPR Art 33",
     }
     if personal:
-        values |= {
-            "summary": breach.summary,
-            "data_categories": breach.data_categories,
-            "people_categories": breach.subject_categories,
-            "consequences": breach.consequences,
-            "measures": breach.measures,
-        }
+        values |= _personal(breach, pii.BREACH_FIELDS)
     return {key: _cell(value) for key, value in values.items()}
 
 

@@ -57,12 +57,21 @@ async def weekly_summary(
 
 
 async def retention_job(
-    *, sessions: async_sessionmaker[AsyncSession], clock: Clock, policy: Policy, years: int
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: Policy,
+    years: int,
+    outbox_keep_days: int = 7,
 ) -> int:
+    now = clock.now()
     async with transaction(sessions) as session:
-        erased = await retention.erase_expired(
-            session=session, policy=policy, years=years, now=clock.now()
+        erased = await retention.erase_expired(session=session, policy=policy, years=years, now=now)
+        scrubbed = await retention.scrub_messages(
+            session=session, keep_days=outbox_keep_days, now=now
         )
     if erased:
         log.info("retention: erased personal data of %s closed ticket(s)", len(erased))
+    if scrubbed:
+        log.info("retention: erased the content of %s delivered message(s)", scrubbed)
     return len(erased)

@@ -4,7 +4,15 @@
 command's own transaction, so a ticket and its notifications commit together or not at all.
 ``Sender`` leases deliverable rows (one replica at a time), sends them through the platform's
 ``Notifier``, and records the platform's message id — or the failure and the next attempt.
-A message is sent again only if its sender died after claiming it and before recording it.
+
+The delivery guarantee is *at least once, and exactly once wherever the platform lets us
+check*: a row is marked ``sending_since`` when it is claimed (committed before the platform is
+called), and the mark is cleared once the outcome is known. A row found still marked — its
+sender was killed mid-call, or the call timed out — is *in doubt*: before sending it again
+the Sender asks the platform whether the message already exists (a notifier that can look implements
+``FindsSent``: Slack looks for the outbox id in message metadata). Only if it is absent, or the
+platform cannot be asked, is it sent again. ``stop()`` lets sends in flight finish and hands
+unsent claimed rows back, so a restart does not wait out their lease.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,6 +48,19 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 FAILING_AFTER = 3  # attempts after which a pending message counts as failing (metrics, readyz)
+# How long a stopping server waits for sends in flight: inside Docker's and Kubernetes' default
+# grace periods (10 s and 30 s) before SIGKILL.
+SHUTDOWN_SECONDS = 8.0
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """A notifier that can tell whether a delivery already reached the platform."""
+
+    async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
+        """The platform's id of the message carrying ``delivery.key``, sent at or after
+        ``since``, or None if there is none. Raises ``DeliveryError`` if it cannot tell."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +183,34 @@ class Sender:
         self.batch = batch
         self.worker = worker or uuid.uuid4().hex[:16]
         self._kick = asyncio.Event()
+        self._stopping = False
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def kick(self) -> None:
         """Ask a running ``serve_forever`` loop to look now rather than at its next sweep."""
         self._kick.set()
 
+    def begin_stop(self) -> None:
+        """Claim nothing more from now on (safe to call from a signal handler)."""
+        self._stopping = True
+        self._kick.set()
+
+    async def stop(self, *, grace: float) -> bool:
+        """Stop claiming; let sends in flight finish (up to ``grace`` seconds) and hand the
+        rest of each claimed batch back. True if everything in flight settled in time."""
+        self.begin_stop()
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning("outbox: sends still in flight at shutdown; they are left in doubt")
+            return False
+        return True
+
     async def serve_forever(self, *, idle_seconds: float) -> None:
         """Deliver whenever kicked (a command just committed) or every ``idle_seconds``."""
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
             except Exception:  # the loop must outlive a database hiccup
@@ -179,10 +221,20 @@ class Sender:
 
     async def run_once(self) -> int:
         """Deliver everything deliverable now; returns how many messages were sent."""
-        if not self.notifiers:
+        if not self.notifiers or self._stopping:
             return 0
+        self._active += 1
+        self._idle.clear()
+        try:
+            return await self._deliver()
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
+
+    async def _deliver(self) -> int:
         sent = 0
-        while True:
+        while not self._stopping:
             now = self.clock.now()
             async with transaction(self.sessions) as session:
                 rows = await repo.claim_outbox(
@@ -198,19 +250,30 @@ class Sender:
                     for row in rows
                     if row.kind == DeliveryKind.REPLY
                 }
+                # Rows already marked were claimed before and never settled: in doubt. The
+                # rest are marked now, in the claim's own transaction (no extra round trip
+                # per message); a row handed back unsent, or refused by the platform, is
+                # unmarked again.
+                doubtful = {row.id for row in rows if row.sending_since is not None}
+                for row in rows:
+                    row.sending_since = row.sending_since or now
+                    session.add(row)
             if not rows:
                 return sent
             results: list[bool] = []
             for index, row in enumerate(rows):
-                if not self._lease_left(row):
+                if self._stopping or not self._lease_left(row):
                     # Too slow to finish the batch inside the lease: hand the rest back rather
                     # than risk another replica sending them too.
                     await self._release([r.id for r in rows[index:] if r.id is not None])
                     break
-                results.append(await self._send(row, threads.get(row.id)))
+                results.append(
+                    await self._send(row, threads.get(row.id), in_doubt=row.id in doubtful)
+                )
             sent += sum(results)
             if not any(results):
                 return sent  # everything claimed failed: let the backoff run
+        return sent
 
     def _lease_left(self, row: OutboxMessage) -> bool:
         """Whether enough of the lease remains to send ``row`` (a quarter of it, at least)."""
@@ -227,7 +290,7 @@ class Sender:
                     and row.state == OutboxState.PENDING
                     and row.leased_by == self.worker
                 ):
-                    row.lease_until = row.leased_by = None
+                    row.lease_until = row.leased_by = row.sending_since = None
                     session.add(row)
 
     async def _parent(self, session: AsyncSession, row: OutboxMessage) -> str | None:
@@ -236,15 +299,27 @@ class Sender:
             session=session, platform=row.platform, target=row.target, thread_key=row.thread_key
         )
 
-    async def _send(self, row: OutboxMessage, thread: str | None) -> bool:
+    async def _send(self, row: OutboxMessage, thread: str | None, *, in_doubt: bool) -> bool:
         assert row.id is not None
         notifier = self.notifiers[row.platform]
         kind = DeliveryKind(row.kind)
         if kind == DeliveryKind.REPLY and thread is None:
             kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
         delivery = Delivery(
-            kind=kind, target=row.target, content=stored_messages.decode(row.payload), thread=thread
+            kind=kind,
+            target=row.target,
+            content=stored_messages.decode(row.payload),
+            thread=thread,
+            key=f"outbox-{row.id}",
         )
+        if in_doubt and row.sending_since is not None:
+            found = await self._look_for(row, notifier, delivery, row.sending_since)
+            if found is None:
+                return False  # could not tell: try again later rather than risk a duplicate
+            if found:
+                log.info("outbox %s had reached %s before; not sent again", row.id, row.platform)
+                await self._sent(row.id, found)
+                return True
         try:
             message_id = await notifier.send(delivery)
         except DeliveryError as exc:
@@ -252,10 +327,30 @@ class Sender:
             return False
         except Exception as exc:  # a bug or an unexpected transport error: retry, loudly
             log.exception("outbox %s: unexpected error sending via %s", row.id, row.platform)
-            await self._failed(row.id, DeliveryError(type(exc).__name__))
+            await self._failed(row.id, DeliveryError(type(exc).__name__, in_doubt=True))
             return False
         await self._sent(row.id, message_id)
         return True
+
+    async def _look_for(
+        self, row: OutboxMessage, notifier: Notifier, delivery: Delivery, since: datetime
+    ) -> str | None:
+        """For an in-doubt row: the platform id if it was delivered, "" if it was not (or the
+        platform cannot be asked: then it is sent again, at least once beating never), None
+        if the platform could not answer now."""
+        assert row.id is not None
+        if not isinstance(notifier, FindsSent):
+            return ""
+        try:
+            return await notifier.find(delivery, since=since) or ""
+        except DeliveryError as exc:
+            if exc.permanent:
+                log.warning("outbox %s: cannot look on %s (%s); sending again", row.id,
+                            row.platform, exc.reason[:100])  # fmt: skip
+                return ""
+            await self._failed(row.id, DeliveryError(exc.reason, retry_after=exc.retry_after,
+                                                     in_doubt=True))  # fmt: skip
+            return None
 
     async def _sent(self, row_id: int, message_id: str) -> None:
         now = self.clock.now()
@@ -267,7 +362,7 @@ class Sender:
             if row.leased_by != self.worker:
                 log.warning("outbox %s: the lease ran out while it was being sent", row_id)
             row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
-            row.lease_until = row.leased_by = None
+            row.lease_until = row.leased_by = row.sending_since = None
             row.attempts += 1
             session.add(row)
 
@@ -280,6 +375,8 @@ class Sender:
             row.attempts += 1
             row.last_error = error.reason[:200]
             row.lease_until = row.leased_by = None
+            if not error.in_doubt:  # the platform said no: nothing of it exists there
+                row.sending_since = None
             if error.permanent:
                 row.state = OutboxState.FAILED
                 log.error(

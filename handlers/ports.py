@@ -176,18 +176,29 @@ class Delivery:
     target: str  # the platform's channel or user id
     content: ChannelContent | Reply
     thread: str | None = None  # for replies: the platform's id of the opening post
+    # This message's own id (``outbox-<n>``), carried with it to the platform (Slack message
+    # metadata, the Teams activity id) so that after a crash it can be looked for, not resent.
+    key: str | None = None
 
 
 class DeliveryError(Exception):
-    """A send that did not happen; ``retry_after`` (seconds) when the platform said when."""
+    """A send that did not happen; ``retry_after`` (seconds) when the platform said when.
+    ``in_doubt``: the request may have reached the platform (a timeout or a dropped connection
+    after sending), so the message may exist there after all."""
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        in_doubt: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.in_doubt = in_doubt
 
 
 class Notifier(Protocol):

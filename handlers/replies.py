@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers import rules
 from handlers.forms import action_names
 from handlers.ports import ChannelPost, Reply
+from storage import personal as pii
 from storage.enums import BreachState, RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
 from storage.refs import TicketKind
@@ -111,9 +112,8 @@ def request_reply(
     if req.internal_target is not None:
         fields.append(("Internal target", fmt_day(req.internal_target)))
     if req.extended:
-        fields.append(
-            ("Extended", f"told {fmt_day(req.extension_told_on)}: {req.extension_reason}")
-        )
+        reason = f": {req.extension_reason}" if personal and req.extension_reason else ""
+        fields.append(("Extended", f"told {fmt_day(req.extension_told_on)}{reason}"))
     if req.identity_method:
         fields.append(
             ("Identity", f"{req.identity_method}, checked by {person(req.identity_checked_by)}")
@@ -123,7 +123,7 @@ def request_reply(
         fields.append(
             ("Fee", f"{fmt_pence(req.fee_pence)}{basis}, paid {fmt_day(req.fee_paid_on)}")
         )
-    if req.late_reason:
+    if req.late_reason and personal:
         fields.append(("Late action", req.late_reason))
     if req.type in (RequestType.CONSENT, RequestType.OBJECTION):
         fields.append(("Processing stopped", act_at_once_text(req)))
@@ -131,15 +131,15 @@ def request_reply(
     fields += [(paused, f"{fmt_day(p.asked_on)} – {fmt_day(p.answered_on)}") for p in pauses]
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
-        fields.append(
-            ("Outcome", req.outcome + (f": {req.outcome_reason}" if req.outcome_reason else ""))
-        )
+        reason = f": {req.outcome_reason}" if personal and req.outcome_reason else ""
+        fields.append(("Outcome", req.outcome + reason))
     if req.refusal_basis:
+        # Shown as typed: only the privacy team refuses, and the reply goes to them alone.
         exemption = f" ({req.refusal_exemption})" if req.refusal_exemption else ""
         fields.append(("Basis", f"{req.refusal_basis}{exemption}"))
     if req.complaint_right_told_on:
         fields.append(("Told of right to complain", fmt_day(req.complaint_right_told_on)))
-    if req.recipients_told:
+    if req.recipients_told:  # recorded by the privacy team when closing; replies go to them
         fields.append(("Recipients (Art 19)", req.recipients_told))
     if personal:
         if req.erased_at is not None:
@@ -216,22 +216,13 @@ def breach_reply(
         fields.append(
             ("ICO case", f"{breach.ico_case_ref}, {fmt_moment(breach.ico_notified_at, tz)}")
         )
-    if breach.not_reportable_reason:
-        fields.append(("Not reportable", breach.not_reportable_reason))
     fields.append(("Subjects told", fmt_moment(breach.subjects_told_at, tz)))
-    if breach.delay_reason:
-        fields.append(("Reason for delay", breach.delay_reason))
     fields.append(("Owner", person(breach.assignee)))
-    if personal:
-        for label, value in (
-            ("What happened", breach.summary),
-            ("Data", breach.data_categories),
-            ("People", breach.subject_categories),
-            ("Consequences", breach.consequences),
-            ("Measures", breach.measures),
-        ):
+    if personal:  # every free-text field is personal: storage.personal lists them
+        for field in pii.BREACH_FIELDS:
+            value = getattr(breach, field.column)
             if value:
-                fields.append((label, value))
+                fields.append((field.label, value))
         fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
     return Reply(
         text=headline or f"{breach.ref} — personal-data breach",

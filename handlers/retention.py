@@ -1,35 +1,54 @@
-"""Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data.
+"""Retention: closed tickets older than ``RETENTION_YEARS`` lose their personal data, and
+outgoing messages lose their content ``OUTBOX_KEEP_DAYS`` after they were created.
 
-The register row, its dates and statistics stay; the requester's name, email and details and
-the notes are erased, and the erasure is itself an audit event, so ``audit verify`` still
-passes and shows when and why the data went.
+The register row, its dates and statistics stay; every column ``storage.personal`` lists for a
+request (requester, details, every free-text reason) and the notes are erased, and the erasure
+is itself an audit event, so ``audit verify`` still passes and shows when and why the data went.
 
 A breach register must keep the facts, effects and remedial action (Art 33(5)): the breach's
-category, numbers, consequences and measures stay, and only the names the privacy team marked
-in its narrative (``[[Jane Doe]]``) are erased.
+category, numbers, consequences, measures and reasons stay, and only the names the privacy team
+marked (``[[Jane Doe]]``) in its personal fields (``storage.personal``) are erased.
+
+Outgoing messages are kept only as long as they can be of use: a DM answering ``dsar show``
+holds a requester's details, so once delivered (or given up on) its content goes after a short
+window (``OUTBOX_KEEP_DAYS``); delivery keys, which only stop a platform's retry from acting
+twice, go after a day.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit
 from handlers.deadlines import add_months, local_day
 from handlers.policy import Policy
+from storage import housekeeping
+from storage import personal as pii
 from storage import repositories as repo
 from storage.models import Breach, Request
 
 SYSTEM_ACTOR = "system:retention"
+INBOUND_KEEP = timedelta(days=1)  # Slack and Teams retry within minutes
 MARKED_NAME = re.compile(r"\[\[[^\[\]]*\]\]")
 ERASED_NAME = "[name erased]"
 
 
+async def scrub_messages(*, session: AsyncSession, keep_days: int, now: datetime) -> int:
+    """Erase the content of settled messages older than ``keep_days``; expire inbound keys."""
+    scrubbed = await housekeeping.scrub_outbox(
+        session=session, created_before=now - timedelta(days=keep_days), now=now
+    )
+    await housekeeping.expire_inbound(session=session, before=now - INBOUND_KEEP)
+    return scrubbed
+
+
 async def _erase_notes(session: AsyncSession, ref: str) -> None:
     for note in await repo.notes_for(session=session, ref=ref):
-        note.text = None
+        for name in pii.columns("notes"):
+            setattr(note, name, None)
         session.add(note)
 
 
@@ -41,11 +60,11 @@ async def erase_expired(
     cutoff = now - (local_day(now, policy.timezone) - cutoff_day)
     erased: list[str] = []
     for req in await repo.requests_to_erase(session=session, closed_before=cutoff_day):
-        _clear(req, Request.PERSONAL_FIELDS)
+        _clear(req, pii.columns("requests"))
         req.erased_at = now
         erased.append(await _record(session, req, now))
     for breach in await repo.breaches_to_erase(session=session, closed_before=cutoff):
-        for name in Breach.PERSONAL_FIELDS:
+        for name in pii.columns("breaches"):
             setattr(breach, name, erase_marked_names(getattr(breach, name)))
         breach.pii_salt = None
         erased.append(await _record(session, breach, now))
@@ -65,6 +84,7 @@ def _clear(ticket: Request | Breach, fields: tuple[str, ...]) -> None:
 
 async def _record(session: AsyncSession, ticket: Request | Breach, now: datetime) -> str:
     await _erase_notes(session, ticket.ref)
+    await housekeeping.scrub_ticket_messages(session=session, ref=ticket.ref, now=now)
     session.add(ticket)
     await session.flush()
     await audit.record(

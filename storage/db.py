@@ -1,7 +1,13 @@
-"""The async engine and session factory, with the SQLite settings a multi-writer app needs."""
+"""The async engine and session factory, with the SQLite settings a multi-writer app needs.
+
+Every engine hides bound parameters (``hide_parameters=True``): SQLAlchemy otherwise puts the
+values of a failed statement — requester names, emails, details — into the exception text,
+which then reaches logs and terminals. A new SQLite file is created readable by its owner only.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,8 +36,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     instead, which is what reference numbering and the audit chain rely on.
     """
     if is_sqlite(url):
+        create_private_file(make_url(url).database)
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -49,7 +59,63 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+
+
+def create_private_file(path: str | None) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist (SQLite then creates its -wal
+    and -shm files with the same mode). The database holds personal data: no other account on
+    the machine may read it, whatever the umask."""
+    if path in (None, "", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        return  # the directory is missing: let SQLite report it (describe_error names it)
+
+
+def describe_error(exc: BaseException, *, url: str | None = None) -> str | None:
+    """A database failure's cause in a few words, without its message (which may quote SQL and
+    values): "database is read-only", "cannot reach PostgreSQL at host:port"… None when
+    ``exc`` is not a database or connection failure this recognises."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(exc, SQLAlchemyError | OSError):
+        return None
+    inner: BaseException = getattr(exc, "orig", None) or exc
+    text = str(inner).lower()
+    kind = type(inner).__name__
+    where = _server(url)
+    if "readonly" in text or "read-only" in text or kind == "ReadOnlySQLTransactionError":
+        return "database is read-only"
+    if kind == "InsufficientPrivilegeError" or "permission denied" in text:
+        return "the database user may not write"
+    if "database is locked" in text:
+        return "database is locked by another writer"
+    if "unable to open database file" in text:
+        return "cannot open the SQLite database file (does its directory exist?)"
+    if "disk is full" in text or "no space left" in text:
+        return "the disk is full"
+    if "no such table" in text or kind == "UndefinedTableError":
+        return "the database has no schema yet: run `privacy-desk migrate`"
+    if kind in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+        return f"PostgreSQL{where} refused the user name or password"
+    if kind == "InvalidCatalogNameError":
+        return f"the database named in DATABASE_URL does not exist{where}"
+    if isinstance(inner, OSError | TimeoutError) or "connect call failed" in text:
+        return f"cannot reach PostgreSQL{where}" if where else "cannot reach the database server"
+    if "integrity" in kind.lower() or "unique" in text:
+        return "a database constraint refused the change"
+    return None
+
+
+def _server(url: str | None) -> str:
+    if not url or is_sqlite(url):
+        return ""
+    parsed = make_url(url)
+    return f" at {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,8 +1,8 @@
 """SQLModel tables. Datetimes are timezone-aware UTC in Python on every database.
 
-Personal data (requester name, email, free-text details, notes, breach narrative) lives only in
-columns listed in ``PERSONAL_FIELDS`` / the ``notes`` table, so that retention can erase it and
-the audit chain, which stores only digests of it, stays verifiable.
+Personal data (requester name, email, every free-text field, notes, breach narrative) lives
+only in the columns ``storage.personal`` lists, so that retention can erase it and the audit
+chain, which stores only digests of it, stays verifiable.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import Dialect, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage import personal
 from storage.enums import OutboxState, ReminderState
 
 
@@ -105,7 +106,7 @@ class RequestBase(SQLModel):
 
 class Request(RequestBase, table=True):
     __tablename__ = "requests"
-    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("requester_name", "requester_email", "details")
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = personal.columns("requests")
 
     id: int | None = Field(default=None, primary_key=True)
     requester_name: str | None = Field(default=None, sa_type=Text)
@@ -150,13 +151,7 @@ class BreachBase(SQLModel):
 
 class Breach(BreachBase, table=True):
     __tablename__ = "breaches"
-    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = (
-        "summary",
-        "data_categories",
-        "subject_categories",
-        "consequences",
-        "measures",
-    )
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = personal.columns("breaches")
 
     id: int | None = Field(default=None, primary_key=True)
     pii_salt: str | None = Field(default=None, max_length=32)
@@ -252,6 +247,11 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set just before the platform is called, cleared once the outcome is known: a row still
+    # carrying it after a crash is in doubt, and is looked for on the platform before resending.
+    sending_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the content of this delivered or failed message was erased (OUTBOX_KEEP_DAYS).
+    scrubbed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InboundDelivery(SQLModel, table=True):
@@ -261,7 +261,7 @@ class InboundDelivery(SQLModel, table=True):
     __tablename__ = "inbound"
     key: str = Field(primary_key=True, max_length=200)
     ref: str | None = Field(default=None, max_length=16)
-    at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)  # keys expire (storage.housekeeping)
 
 
 class ConversationRef(SQLModel, table=True):

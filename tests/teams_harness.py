@@ -13,7 +13,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_server
-from bot.config import Settings
+from bot.config import Environment, Settings
 from bot.teams_notifier import StaticConnections
 from bot.wiring import Application
 from handlers.ports import Clock
@@ -145,12 +145,20 @@ def settings_for(db_url: str, jwks_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def teams_server(
-    engine: AsyncEngine, db_url: str, *, clock: Clock | None = None, **overrides: Any
+    engine: AsyncEngine,
+    db_url: str,
+    *,
+    clock: Clock | None = None,
+    production: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[TeamsServer]:
     fake = FakeConnector()
     await fake.start()
+    settings = settings_for(db_url, fake.jwks_url, **overrides)
+    if production:  # production's checks at the edge; its https-only rule would refuse the fakes
+        settings.env = Environment.PRODUCTION
     server = build_server(
-        settings_for(db_url, fake.jwks_url, **overrides),
+        settings,
         engine=engine,
         clock=clock,
         teams_connections=StaticConnections("bot-token"),

@@ -107,21 +107,25 @@ async def _wait_for(predicate: object, seconds: float) -> None:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.parametrize("moment", ["before-slack-has-it", "after-slack-accepted"])
 async def test_killed_between_claim_and_send_delivers_once_after_restart(
-    engine: AsyncEngine, db_url: str, tmp_path: Path
+    engine: AsyncEngine, db_url: str, tmp_path: Path, moment: str
 ) -> None:
     fake = FakeSlack()
     await fake.start()
     try:
         await _open_overdue(engine, 1)  # queues: opening post, and the overdue nudge + alarm
-        fake.delay["chat.postMessage"] = 30.0  # the first send hangs: kill the server mid-send
+        # The first send hangs — before Slack stores the post, or after (the answer never
+        # comes back): kill the server mid-send. After a restart each message exists once.
+        hang = fake.delay if moment == "before-slack-has-it" else fake.hold_after_accept
+        hang["chat.postMessage"] = 30.0
         env = _env(db_url, fake.base_url, _free_port())
         async with server(env, tmp_path) as first:
             await _wait_for(lambda: fake.inflight > 0, 20)
             assert fake.inflight > 0, "the server never tried to send"
             first.send_signal(signal.SIGKILL)
             await first.wait()
-        fake.delay.clear()
+        hang.clear()
         env = _env(db_url, fake.base_url, _free_port())
         async with server(env, tmp_path):
             await _wait_for(lambda: len(fake.calls_to("chat.postMessage")) >= 3, 30)
@@ -130,6 +134,7 @@ async def test_killed_between_claim_and_send_delivers_once_after_restart(
         texts = Counter((c.params["channel"], c.params["text"]) for c in posts)
         assert all(n == 1 for n in texts.values()), texts
         assert len(posts) == 3  # opening post, overdue alarm in its thread, DM to the DPO
+        assert sum(len(m) for m in fake.messages.values()) == 3
     finally:
         await fake.stop()
 

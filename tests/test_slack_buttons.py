@@ -74,7 +74,7 @@ async def test_show_button_answers_anyone_who_may_see_the_ticket(
 
         await slack.press("show", "DSAR-0001", user=PRIVACY_ID)
         privacy = last_response(slack)
-        assert f"{NAME} <{EMAIL}>" in privacy["text"]
+        assert f"{NAME} &lt;{EMAIL}&gt;" in privacy["text"]  # fallback text is escaped markup
         assert any(b["type"] == "actions" for b in privacy["blocks"])
 
         await slack.press("show", "BREACH-0001", user=DPO_ID)

@@ -177,7 +177,8 @@ async def test_show_as_privacy_team_gives_personal_data_only_in_the_ephemeral_ac
         status, shown = await slack.command("show DSAR-0001", user=DPO_ID, trigger="trig-s3")
         assert status == 200
         assert shown["response_type"] == "ephemeral"
-        assert f"{NAME} <{EMAIL}>" in shown["text"] and DETAILS in shown["text"]
+        # the fallback text is Slack markup, escaped like the blocks (issue 8)
+        assert f"{NAME} &lt;{EMAIL}&gt;" in shown["text"] and DETAILS in shown["text"]
         [buttons] = [b for b in shown["blocks"] if b["type"] == "actions"]
         assert [e["action_id"] for e in buttons["elements"]] == [
             "ticket_verify",

@@ -20,6 +20,7 @@ from tests.teams_harness import (
     DPO_AAD,
     PRIVACY_AAD,
     STAFF_AAD,
+    TENANT,
     TeamsServer,
     card_of,
     card_text,
@@ -356,6 +357,8 @@ def test_production_refuses_anonymous_teams_access() -> None:
         _env_file=None,
         env="production",
         teams_app_id=APP_ID,
+        teams_app_password="Qz8~aB3cD4eF5gH6iJ7kL8mN9oP0qR1s",  # production needs a real secret
+        teams_tenant_ids=[TENANT],  # and a tenant allow-list (issue 8)
         dpo_users=[f"teams:{DPO_AAD}"],
     )
     assert safe.teams_enabled and not safe.teams_allow_anonymous

@@ -1,7 +1,8 @@
 """Block Kit for the neutral messages: pure functions, no I/O.
 
 Each returns ``(text, blocks)``: ``text`` is the notification / accessibility fallback Slack
-requires beside blocks.
+requires beside blocks. Slack parses that fallback as markup too (``<!channel>`` pings a whole
+channel, ``<https://evil|bank>`` is a disguised link), so it is escaped exactly like the blocks.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
             },
         ]
         return text, blocks
-    text = f"{post.ref}: {post.change} ({post.state}, {deadline})"
+    text = f"{post.ref}: {_escape(post.change or '')} ({post.state}, {deadline})"
     return text, [
         _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{post.state}* · {deadline}")
     ]
@@ -92,16 +93,17 @@ def reply(message: Reply) -> tuple[str, Blocks]:
                 ],
             }
         )
-    return message.render_text()[:3000], blocks
+    return _escape(message.render_text())[:3000], blocks
 
 
 def summary(content: WeeklySummary, tz: ZoneInfo) -> tuple[str, Blocks]:
     as_reply = summary_reply(content, tz)
-    text = as_reply.text
+    text = _escape(as_reply.text)
     fields = [
         {"type": "mrkdwn", "text": f"*{_escape(k)}*\n{_escape(v)}"} for k, v in as_reply.fields
     ]
-    blocks: Blocks = [{"type": "header", "text": {"type": "plain_text", "text": text[:150]}}]
+    header = {"type": "plain_text", "text": as_reply.text[:150]}  # plain text: not parsed
+    blocks: Blocks = [{"type": "header", "text": header}]
     for start in range(0, len(fields), 10):  # a section holds at most 10 fields
         blocks.append({"type": "section", "fields": fields[start : start + 10]})
     if as_reply.lines:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,6 +40,11 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
+    # Accept the call (record it, store the message), then hold the answer this long: a crash
+    # "after Slack accepted the post, before the sender heard".
+    hold_after_accept: dict[str, float] = field(default_factory=dict)
+    # channel id -> messages posted there, as conversations.history returns them
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     base_url: str = ""
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
@@ -67,6 +73,7 @@ class FakeSlack:
             for key in ("blocks", "view"):
                 if isinstance(params.get(key), str):
                     params[key] = json.loads(params[key])
+            params = dict(request.query) | params  # slack_sdk sends some arguments in the URL
         if self.delay.get(method):
             self.inflight += 1
             try:
@@ -89,7 +96,21 @@ class FakeSlack:
         self._ts += 1
         body: dict[str, Any] = {"ok": True}
         if method in ("chat.postMessage", "chat.postEphemeral"):
-            body |= {"ts": f"1700000000.{self._ts:06d}", "channel": params.get("channel")}
+            ts = f"{int(time.time())}.{self._ts:06d}"  # like Slack's: the time it was posted
+            channel = self._channel(str(params.get("channel", "")))
+            if method == "chat.postMessage":
+                self._store(channel, ts, params)
+            body |= {"ts": ts, "channel": channel}
+            if self.hold_after_accept.get(method):
+                self.inflight += 1
+                try:
+                    await self._hold(self.hold_after_accept[method])
+                finally:
+                    self.inflight -= 1
+        elif method in ("conversations.history", "conversations.replies"):
+            body |= {"messages": self._read(method, params), "has_more": False}
+        elif method == "conversations.open":
+            body |= {"channel": {"id": self._channel(str(params.get("users", "")))}}
         elif method == "chat.getPermalink":
             body |= {"permalink": "https://example.slack.com/archives/C1/p1700000000000100"}
         elif method == "auth.test":
@@ -97,6 +118,36 @@ class FakeSlack:
         elif method in ("views.open", "views.publish"):
             body |= {"view": {"id": f"V{self._ts}"}}
         return web.json_response(body)
+
+    @staticmethod
+    def _channel(target: str) -> str:
+        """Posting to a user id posts in the bot's DM with them, as Slack does."""
+        return "D" + target[1:] if target.startswith("U") else target
+
+    def _store(self, channel: str, ts: str, params: dict[str, Any]) -> None:
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = {"ts": ts, "text": params.get("text", ""), "metadata": metadata}
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        self.messages.setdefault(channel, []).append(message)
+
+    def _read(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        found = self.messages.get(str(params.get("channel", "")), [])
+        if method == "conversations.replies":
+            parent = params.get("ts")
+            found = [m for m in found if m["ts"] == parent or m.get("thread_ts") == parent]
+        else:
+            found = [m for m in found if not m.get("thread_ts")]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        found = [m for m in found if float(m["ts"]) >= oldest or m["ts"] == params.get("ts")]
+        return [
+            {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+            for m in reversed(found[-limit:])
+        ]
 
     async def _hold(self, seconds: float) -> None:
         """Wait ``seconds``, or less if the fake is being stopped."""

@@ -50,7 +50,9 @@ class FakeConnector:
         key: rsa.RSAPrivateKey | None = None,
         kid: str | None = None,
         expires_in: int = 3600,
+        extra: dict[str, Any] | None = None,
     ) -> str:
+        """A signed token; ``extra`` adds or overrides claims (a value of None drops one)."""
         now = int(time.time())
         claims = {
             "iss": issuer,
@@ -60,6 +62,11 @@ class FakeConnector:
             "exp": now + expires_in,
             "serviceurl": self.service_url,
         }
+        for name, value in (extra or {}).items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
         return jwt.encode(
             claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid}
         )
