@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,11 +66,37 @@ def build_server(
     return Server(application=application, web=build_web(settings, application, teams=teams))
 
 
+def platforms_off(settings: Settings) -> dict[str, str]:
+    """Each platform endpoint that is off, with the reason (the setting that would turn it on)."""
+    off: dict[str, str] = {}
+    if settings.slack_bot_token is None:
+        off["/slack/events"] = "Slack: off — PRIVACY_DESK_SLACK_BOT_TOKEN not set"
+    elif settings.slack_app_token is not None:
+        off["/slack/events"] = (
+            "Slack: Socket Mode (PRIVACY_DESK_SLACK_APP_TOKEN is set): events arrive over the "
+            "socket, not on /slack/events"
+        )
+    if not settings.teams_enabled:
+        off["/api/messages"] = "Teams: off — PRIVACY_DESK_TEAMS_APP_ID not set"
+    return off
+
+
+def _unavailable(reason: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def answer(_request: web.Request) -> web.StreamResponse:
+        return web.Response(status=503, text=reason + "\n")
+
+    return answer
+
+
 def build_web(
     settings: Settings, core: Application, *, teams: TeamsBinding | None = None
 ) -> web.Application:
-    """One aiohttp application: health endpoints, and Slack and Teams when configured."""
+    """One aiohttp application: health endpoints, and Slack and Teams when configured. An
+    endpoint whose platform is off answers 503 with the reason, not a bare 404, so whoever
+    points Slack or Teams at it learns what to set."""
     app = base_app(core.sessions)
+    for path, reason in platforms_off(settings).items():
+        app.router.add_post(path, _unavailable(reason))
     if teams is not None:
         mount_teams(app, settings, core, teams)
     if settings.slack_bot_token is not None and settings.slack_app_token is None:
@@ -140,6 +167,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         )
         socket_mode = await start_socket_mode(settings, core)
         log.info("privacy-desk serving on %s:%s", settings.host, settings.port)
+        off = platforms_off(settings)
+        for path, name in (("/slack/events", "Slack"), ("/api/messages", "Teams")):
+            log.info("%s", off.get(path) or f"{name}: on")
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
 
