@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from handlers.usage import USAGE
+from handlers.deadlines import UK_CALENDARS
+from handlers.usage import USAGE, actions_of
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completion
     from prompt_toolkit.document import Document
 
-CALENDARS = ("GB-ENG", "GB-WLS", "GB-SCT", "GB-NIR")
+CALENDARS = tuple(UK_CALENDARS)
 # Values a key takes, for completion (the same enums the grammar checks against).
 KEY_VALUES: dict[str, tuple[str, ...]] = {
     "method": tuple(m.value for m in IdMethod),
@@ -61,7 +62,7 @@ def suggestions(before: str, refs: Iterable[str]) -> list[str]:
         options = ["/dsar", "/breach", "help", "quit"]
     else:
         group = done[0].lstrip("/").lower()
-        actions = [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
+        actions = actions_of(group)
         if len(done) == 1:
             options = actions
         elif "=" in current:

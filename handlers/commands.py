@@ -20,7 +20,7 @@ from handlers import command_types as c
 from handlers.arguments import LIMITS, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
 from handlers.forms import Field, FieldKind, Form
-from handlers.usage import USAGE, CommandError, help_lines, quote, show, usage_for
+from handlers.usage import USAGE, CommandError, actions_of, help_lines, quote, show, usage_for
 from storage.enums import (
     FeeBasis,
     IdMethod,
@@ -105,7 +105,7 @@ def parse_command(command: str, text: str) -> c.Command:
     action = typed.lower()
     usage = USAGE.get(f"{group} {action}")
     if usage is None:
-        actions = [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
+        actions = actions_of(group)
         hint = did_you_mean(action, actions)
         raise CommandError(
             f"unknown command /{group} {_echo(typed, hint)}; the /{group} "

@@ -82,6 +82,11 @@ FOR_EVERYONE = frozenset(
 )
 
 
+def actions_of(group: str) -> list[str]:
+    """The sub-commands of ``/dsar`` or ``/breach``, in the order help lists them."""
+    return [key.split(" ", 1)[1] for key in USAGE if key.startswith(f"{group} ")]
+
+
 def help_lines(group: str, *, privacy_team: bool = True) -> list[str]:
     """The usage lines of a group: all of them for the privacy team, what anyone may do else."""
     return [
