@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.keys import data_keys
 from handlers import jobs
 from handlers.desk import Desk
 from handlers.outbox import RetryPolicy, Sender
 from handlers.policy import Policy
 from handlers.ports import Clock, Notifier, SystemClock
+from storage import keycheck
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import pending, schema_revisions, upgrade_async
 
@@ -38,11 +40,14 @@ async def prepare_database(settings: Settings, *, migrate: bool | None = None) -
     PostgreSQL is migrated deliberately (``privacy-desk migrate``) so that several replicas
     starting together do not race to alter the schema.
     """
-    engine = create_engine(settings.database_url)
+    keys = data_keys(settings)
+    engine = create_engine(settings.database_url, keys=keys)
     if (migrate if migrate is not None else is_sqlite(settings.database_url)) and await pending(
         engine
     ):
-        await upgrade_async(settings.database_url)
+        await upgrade_async(settings.database_url, keys=keys)
+    if not await pending(engine):  # a schema behind is refused later, by check_schema
+        await keycheck.check(engine)
     return engine
 
 
@@ -106,7 +111,7 @@ def build_application(
     the system clock. ``deliver_now`` sends a command's messages as it returns; a server sets
     it False and leaves delivery to its sender loop."""
     clock = clock or SystemClock()
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, keys=data_keys(settings))
     policy = policy or settings.policy()
     sessions = session_factory(engine)
     sender = Sender(

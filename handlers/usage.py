@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.enums import FeeBasis, IdMethod, Outcome, RecipientsTold, RefusalBasis, Risk, Via
+from storage.enums import (
+    FeeBasis,
+    IdMethod,
+    LinkKind,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    Risk,
+    Via,
+)
 
 
 def _one_of(kind: type[StrEnum]) -> str:
@@ -29,7 +38,9 @@ USAGE: dict[str, str] = {
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
     "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] '
     f'[basis={_one_of(RefusalBasis)}] [exemption="…"] [told=YYYY-MM-DD] '
-    f"[recipients={_one_of(RecipientsTold)}]",
+    f"[recipients={_one_of(RecipientsTold)}] [duplicate_of=REF]",
+    "dsar find": "/dsar find <email, or words of the name>",
+    "dsar link": f"/dsar link REF OTHER [as={_one_of(LinkKind)}]",
     "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",

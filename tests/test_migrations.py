@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables)
+from tests.fakes.keys import TEST_KEYS
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -50,7 +51,7 @@ async def test_pending_tells_a_migrated_database_from_a_new_one(
 
     assert await schema_revisions(engine) == (head_revision(), head_revision())
     assert not await pending(engine)
-    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", keys=TEST_KEYS)
     try:
         assert await schema_revisions(empty) == (None, head_revision())
         assert await pending(empty)
