@@ -78,7 +78,8 @@ class SlackAdapter:
         )
         if outcome.form is not None:
             form = views.form_modal(outcome.form)
-            await self._open(ack, client, body["trigger_id"], form, f"{command} new")
+            usage = f"/{outcome.form.form.group} {outcome.form.form.action}"
+            await self._open(ack, client, body["trigger_id"], form, usage)
             return
         reply_text, blocks = render.reply(outcome.reply)
         await ack(response_type="ephemeral", text=reply_text, blocks=blocks)
@@ -204,8 +205,16 @@ class SlackAdapter:
             title=overview.title,
             requests=list(overview.requests),
             breaches=list(overview.breaches),
+            can_search=overview.can_search,
         )
         await client.views_publish(user_id=event["user"], view=view)
+
+    async def on_home_find(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """App Home's "Find a requester": the search form (the search itself checks who)."""
+        form = views.form_modal(forms.FormRequest(forms.FIND))
+        await self._open(ack, client, body["trigger_id"], form, "/dsar find")
 
 
 def _key(kind: str, body: dict[str, Any]) -> str | None:
@@ -252,8 +261,9 @@ def build_slack_app(
     app.middleware(team_guard(team_ids))
     app.command("/dsar")(adapter.on_command)
     app.command("/breach")(adapter.on_command)
-    for callback_id in (views.NEW_REQUEST, views.NEW_BREACH, views.TICKET_FORM):
+    for callback_id in (views.NEW_REQUEST, views.NEW_BREACH, views.FIND, views.TICKET_FORM):
         app.view(callback_id)(adapter.on_submission)
+    app.action(views.HOME_FIND)(adapter.on_home_find)
     app.action(re.compile(r"^ticket_[a-z_]+$"))(adapter.on_button)
     app.shortcut("log_privacy_request")(adapter.on_message_shortcut)
     app.shortcut(NEW_REQUEST_SHORTCUT)(adapter.on_global_shortcut)

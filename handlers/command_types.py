@@ -152,6 +152,13 @@ class CloseRequest(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class FindForm(Command):
+    """``/dsar find`` with nothing to find: the search form, where a platform has one."""
+
+    usage_key: ClassVar[str] = "dsar find"
+
+
+@dataclass(frozen=True, slots=True)
 class Find(Command):
     """Search requesters by email or name (privacy team only)."""
 

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from handlers import command_types as c
 from handlers.arguments import LIMITS, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
-from handlers.forms import Field, FieldKind, Form
+from handlers.forms import STANDALONE, Field, FieldKind, Form
 from handlers.usage import USAGE, CommandError, actions_of, help_lines, quote, show, usage_for
 from storage.enums import (
     FeeBasis,
@@ -129,7 +129,7 @@ def parse_form(form: Form, *, ref: str | None, values: Mapping[str, Value]) -> c
     usage = usage_for(form.group, form.action)
     given = {key: value for key, value in values.items() if key in form.keys}
     args = Args.from_values(usage=usage, positional=[ref] if ref else [], named=given)
-    if form.action == "new" and not args.named:
+    if form.action in STANDALONE and not args.named:
         raise CommandError("the form is empty", usage, field=form.first_key())
     command = _builders(form.group)[form.action](args)
     args.done()
@@ -318,7 +318,9 @@ def _duplicate_of(a: Args, ref: str) -> str | None:
 
 
 def _dsar_find(a: Args) -> c.Command:
-    text = " ".join(a.positional).strip()
+    if not a.positional and not a.named:
+        return c.FindForm()
+    text = str(a.named.pop("text", "")) or " ".join(a.positional).strip()
     a.positional.clear()
     if len(text.replace("@", "").strip()) < 2:
         a.fail("what to find: an email address, or at least two letters of the name")

@@ -96,6 +96,7 @@ def usage_of(command: c.Command) -> str:
 FORM_COMMANDS: dict[type[c.Command], forms.Form] = {
     c.NewRequestForm: forms.NEW_REQUEST,
     c.NewBreachForm: forms.NEW_BREACH,
+    c.FindForm: forms.FIND,
 }
 
 
@@ -273,6 +274,8 @@ class Desk:
         if isinstance(command, c.DeadlineQuery):
             return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))
+        if form is forms.FIND:
+            ctx.require_privacy_team("search for requesters")
         if form is not None:
             # Platforms that can show the form do; to any other the reply says what to type.
             reason = "this needs the form: give the fields as arguments here"

@@ -99,7 +99,7 @@ class Form:
     @property
     def wire_name(self) -> str:
         """The id platforms carry back on submission (modal callback, card data)."""
-        return f"{self.group}_new" if self.action == "new" else TICKET_FORM
+        return f"{self.group}_{self.action}" if self.action in STANDALONE else TICKET_FORM
 
     def first_key(self) -> str:
         return self.fields[0].key
@@ -117,6 +117,7 @@ class FormRequest:
 
 
 TICKET_FORM = "ticket_form"
+STANDALONE = ("new", "find")  # forms not opened for a ticket
 
 NEW_REQUEST = Form(
     "dsar",
@@ -162,6 +163,24 @@ NEW_BREACH = Form(
     ),
     submit="Log breach",
     intro="The ICO must be told within 72 hours of becoming aware.",
+)
+
+
+FIND = Form(
+    "dsar",
+    "find",
+    "Find a requester",
+    (
+        Field(
+            "text",
+            "Name or email",
+            required=True,
+            max_length=LIMITS["name"],
+            hint="An email finds that address; words find names that start with them.",
+        ),
+    ),
+    submit="Find",
+    intro="Privacy team only. The results come to you alone.",
 )
 
 
@@ -267,6 +286,8 @@ def find_form(wire_name: str, *, action: str = "", ref: str | None = None) -> Fo
         return NEW_REQUEST
     if wire_name == NEW_BREACH.wire_name:
         return NEW_BREACH
+    if wire_name == FIND.wire_name:
+        return FIND
     if wire_name != TICKET_FORM or ref is None or not TicketRef.is_valid(ref):
         return None
     found = find_action(TicketRef.parse(ref), action)

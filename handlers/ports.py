@@ -136,6 +136,7 @@ class Overview:
     refs: tuple[str, ...] = ()  # the open tickets' references, requests first
     due_today: int = 0  # open requests whose deadline is today
     overdue: int = 0  # open requests past their deadline
+    can_search: bool = False  # the privacy team: offer the requester search
 
 
 @dataclass(frozen=True, slots=True)

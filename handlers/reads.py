@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, replies, rules, tickets
+from handlers import breaches, finding, replies, rules, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -54,7 +54,10 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
     )
     if not rows:
         return Outcome(reply=Reply(text=f"No {which} requests ({scope}).", tone=Tone.INFO))
-    lines = tuple(replies.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
+    if ctx.actor.role.is_privacy_team:  # a reply to them alone: the name helps them find it
+        lines = tuple(finding.find_line(r, ctx) for r in rows[:LIST_LIMIT])
+    else:
+        lines = tuple(replies.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
     if len(rows) > LIST_LIMIT:
         lines += ("… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
     return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
@@ -78,6 +81,7 @@ async def overview(ctx: Context, session: AsyncSession) -> Overview:
         ),
         refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
         due_today=sum(r.due == today for r in requests),
+        can_search=team,
         overdue=sum(rules.is_overdue(r, today=today) for r in requests),
     )
 

@@ -216,8 +216,9 @@ async def test_a_retried_message_creates_one_ticket(
         state = await database_state(sessions)
         assert len(state["requests"]) == 3  # DSAR-0001, DSAR-0002, DSAR-0003: once each
         assert len(state["inbound"]) == 3
-        # One opening post per ticket, one private receipt for the channel command.
-        assert len(state["outbox"]) == 4
+        # One opening post per ticket, one private receipt for the channel command, and (issue
+        # 11) one note to the DPO that DSAR-0003 repeats DSAR-0001's requester: references only.
+        assert len(state["outbox"]) == 5
         await teams.say("dsar list all", user=PRIVACY_AAD)
         listed = card_of(teams.fake.sent[-1])
         assert listed is not None

@@ -10,9 +10,10 @@ from handlers.forms import FieldKind, Form, FormRequest
 
 View = dict[str, Any]
 # Callback ids: the form's wire name (every ticket action shares ``ticket_form``).
-NEW_REQUEST, NEW_BREACH, TICKET_FORM = (
+NEW_REQUEST, NEW_BREACH, FIND, TICKET_FORM = (
     forms.NEW_REQUEST.wire_name,
     forms.NEW_BREACH.wire_name,
+    forms.FIND.wire_name,
     forms.TICKET_FORM,
 )
 MAX_INPUT = 3000  # Slack's limit for a plain_text_input's max_length
@@ -101,11 +102,19 @@ def new_request_modal(*, details: str | None = None) -> View:
     return form_modal(FormRequest(form=forms.NEW_REQUEST, values=values))
 
 
-def home_view(*, title: str, requests: list[str], breaches: list[str]) -> View:
+HOME_FIND = "home_find"  # the App Home button that opens the requester search
+
+
+def home_view(
+    *, title: str, requests: list[str], breaches: list[str], can_search: bool = False
+) -> View:
     def section(text: str) -> dict[str, Any]:
         return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
 
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _text(title[:150])}]
+    if can_search:
+        find = {"type": "button", "action_id": HOME_FIND, "text": _text(forms.FIND.title)}
+        blocks.append({"type": "actions", "block_id": "home_search", "elements": [find]})
     blocks.append(section("*Requests by deadline*"))
     body = "\n".join(requests[:50]) or "Nothing open."
     blocks.append(section(f"```{body}```"))

@@ -1,0 +1,219 @@
+"""Personal data at rest (issue 11 item 1): encrypted in the file, the WAL and PostgreSQL's
+columns; keys from the environment or the embedded default's key file; a plain-text database
+from the last release encrypted by ``migrate``; ``rotate-keys`` resumable; ``audit verify``
+passing after each."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.crypto import BadKey, DataKeys, new_key, parse_keys
+from tests.conftest import PRIVACY, STAFF, Driver
+from tests.fakes.keys import OLD_TEST_KEY, TEST_KEY
+from tests.test_cli import run_cli
+
+NAME, EMAIL = "Zoë Quintero-Hale", "zoe.quintero@example.org"
+DETAILS = "Flat 2, 10 Mill Lane, Leeds LS6 2AB; all CCTV footage"
+NOTE = "Called Quintero back about the footage"
+SUMMARY = "Payroll of Marta Okonkwo sent to the wrong client"
+SECRETS = (b"Quintero", b"quintero", b"Mill Lane", b"Okonkwo")
+RELEASE_DB = Path(__file__).with_name("data") / "release-0006.db"
+
+STORY = f"""\
+/dsar new type=access name="{NAME}" email={EMAIL} via=email received=2026-11-20 details="{DETAILS}"
+/dsar note DSAR-0001 "{NOTE}"
+/dsar extend DSAR-0001 reason="Footage from 3 sites for Quintero"
+/dsar show DSAR-0001
+/breach new summary="{SUMMARY}" aware=2026-11-30T09:00 data="payroll" people="staff"
+"""
+
+
+def raw_bytes(db: Path) -> bytes:
+    """Everything SQLite has on disk for ``db``: the file, its WAL and shared memory."""
+    found = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(f"{db}{suffix}")
+        if path.exists():
+            found += path.read_bytes()
+    return found
+
+
+def env_without_keys(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
+    return env | {"PRIVACY_DESK_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+
+
+def cli(*args: str, env: dict[str, str], stdin: str = "") -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("privacy-desk")), *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_the_database_file_and_its_wal_never_hold_a_name_or_email(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    done = run_cli("console", "--db", str(db), stdin=STORY)
+    assert done.returncode == 0, done.stderr
+    assert NAME in done.stdout  # the privacy team's console shows it, decrypted
+    on_disk = raw_bytes(db)
+    assert len(on_disk) > 10_000
+    for secret in SECRETS:
+        assert secret not in on_disk, secret
+    assert EMAIL.encode() not in on_disk
+    assert "Zoë".encode() not in on_disk
+    assert run_cli("audit", "verify", "--db", str(db)).returncode == 0
+
+
+def test_the_embedded_default_makes_its_key_file_once_and_says_so_once(tmp_path: Path) -> None:
+    db = tmp_path / "privacy-desk.db"
+    env = env_without_keys(db)
+    code, out, err = cli("console", env=env, stdin=STORY)
+    assert code == 0, err
+    key_file = tmp_path / "privacy-desk.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert err.count("Made ") == 1 and "privacy-desk.key" in err and "Back it up" in err
+    parse_keys(key_file.read_text())  # a real key
+    code, out, err = cli("console", env=env, stdin="/dsar show DSAR-0001\n")
+    assert code == 0 and "Made " not in err
+    assert NAME in out
+    for secret in SECRETS:
+        assert secret not in raw_bytes(db)
+
+
+def test_a_lost_key_file_is_refused_and_not_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "privacy-desk.db"
+    env = env_without_keys(db)
+    assert cli("console", env=env, stdin=STORY)[0] == 0
+    key_file = tmp_path / "privacy-desk.key"
+    key_file.rename(tmp_path / "elsewhere.key")
+    code, _, err = cli("console", env=env, stdin="/dsar list\n")
+    assert code == 2
+    assert "privacy-desk.key is missing" in err and "restore it" in err
+    assert not key_file.exists()  # no new key, which would write rows the old one cannot read
+
+
+def test_the_wrong_key_is_refused_with_the_reason(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    assert run_cli("console", "--db", str(db), stdin=STORY).returncode == 0
+    env = env_without_keys(db) | {"PRIVACY_DESK_DATA_KEYS": new_key()}
+    for args in (["console"], ["audit", "verify"], ["export", "--kind", "requests"]):
+        code, out, err = cli(*args, env=env, stdin="/dsar list\n")
+        assert code == 2, (args, err)
+        assert "do not open this database" in err
+        assert "Traceback" not in err and NAME not in out + err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not-a-key", "data key 1 is not a key"),
+        (f"{TEST_KEY},short", "data key 2 is not a key"),
+        (f"{TEST_KEY},{TEST_KEY}", "listed twice"),
+    ],
+)
+def test_a_bad_key_setting_is_one_line_without_the_key(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    env = env_without_keys(tmp_path / "d.db") | {"PRIVACY_DESK_DATA_KEYS": value}
+    code, _, err = cli("console", env=env, stdin="/dsar list\n")
+    assert code == 2 and message in err
+    assert TEST_KEY not in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(BadKey):
+        parse_keys(value)
+
+
+def test_production_and_a_shared_database_refuse_to_start_without_keys(tmp_path: Path) -> None:
+    env = env_without_keys(tmp_path / "d.db") | {
+        "PRIVACY_DESK_ENV": "production",
+        "PRIVACY_DESK_DPO_USERS": "slack:U1",
+    }
+    code, _, err = cli("migrate", env=env)
+    assert code == 2 and "production needs PRIVACY_DESK_DATA_KEYS" in err
+    shared = env_without_keys(tmp_path / "d.db") | {
+        "PRIVACY_DESK_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    }
+    code, _, err = cli("migrate", env=shared)
+    assert code == 2 and "a shared database needs the same key on every replica" in err
+
+
+def test_a_release_database_in_plain_text_is_encrypted_by_migrate(tmp_path: Path) -> None:
+    """``tests/data/release-0006.db`` was made by the previous release (schema 0006, plain
+    text): three tickets, a note, an extension, its outbox."""
+    db = tmp_path / "privacy-desk.db"
+    shutil.copy(RELEASE_DB, db)
+    assert b"Quintero" in raw_bytes(db)  # what the last release left readable on disk
+    env = env_without_keys(db)
+    code, out, err = cli("migrate", env=env)
+    assert code == 0, err
+    assert (tmp_path / "privacy-desk.key").exists()
+    for secret in (*SECRETS, b"Nkemelu", b"nkemelu"):
+        assert secret not in raw_bytes(db), secret
+    code, out, err = cli("audit", "verify", env=env)
+    assert code == 0, out + err
+    assert "3 tickets" in out
+    story = "/dsar show DSAR-0001\n/dsar find quintero\n/breach show BREACH-0001\n"
+    code, out, err = cli("console", env=env, stdin=story)
+    assert code == 0, err
+    assert "Zoë Quintero-Hale <zoe.quintero@example.org>" in out
+    assert "1 request found" in out
+    assert "Okonkwo" in out
+
+
+def test_rotate_keys_re_encrypts_everything_resumably_and_audit_still_passes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "desk.db"
+    old = env_without_keys(db) | {"PRIVACY_DESK_DATA_KEYS": OLD_TEST_KEY}
+    assert cli("console", env=old, stdin=STORY)[0] == 0
+    before = raw_bytes(db)
+    both = env_without_keys(db) | {"PRIVACY_DESK_DATA_KEYS": f"{TEST_KEY},{OLD_TEST_KEY}"}
+    code, out, err = cli("rotate-keys", "--batch", "2", env=both)
+    assert code == 0, err
+    assert "re-encrypted under the newest key, 0 already were" in out
+    assert "rows 100%" in err  # the progress bar reached the end
+    again = cli("rotate-keys", env=both)
+    assert again[0] == 0 and again[1].startswith("0 value(s) re-encrypted")  # nothing left to do
+    new_only = env_without_keys(db) | {"PRIVACY_DESK_DATA_KEYS": TEST_KEY}
+    code, out, err = cli("audit", "verify", env=new_only)
+    assert code == 0, out + err
+    code, out, err = cli("console", env=new_only, stdin="/dsar show DSAR-0001\n/dsar find zoe\n")
+    assert code == 0 and NAME in out and "1 request found" in out
+    assert raw_bytes(db) != before
+    code, _, err = cli("audit", "verify", env=old)  # the old key alone opens nothing now
+    assert code == 2 and "do not open this database" in err
+
+
+async def test_postgresql_and_sqlite_columns_hold_tokens_not_values(
+    driver: Driver, engine: AsyncEngine
+) -> None:
+    await driver.ok(STAFF, f'/dsar new access name="{NAME}" email={EMAIL} details="{DETAILS}"')
+    await driver.ok(PRIVACY, f'/dsar note DSAR-0001 "{NOTE}"')
+    await driver.ok(STAFF, f'/breach new aware=2025-11-24T08:00 summary="{SUMMARY}"')
+    request_columns = "SELECT requester_name, requester_email, details FROM requests"
+    async with engine.connect() as conn:
+        raw = [
+            *(await conn.execute(text(request_columns))).one(),
+            *(await conn.execute(text("SELECT text FROM notes"))).scalars(),
+            *(await conn.execute(text("SELECT summary FROM breaches"))).scalars(),
+            *(await conn.execute(text("SELECT payload FROM outbox"))).scalars(),
+        ]
+        terms = list((await conn.execute(text("SELECT term FROM search_terms"))).scalars())
+    assert len(raw) >= 6
+    for value in raw:
+        assert value.startswith("gAAAAA"), value[:20]  # a Fernet token
+        for secret in ("Quintero", "quintero", "Mill Lane", "Called", "Okonkwo"):
+            assert secret not in value
+    assert terms and all(len(t) == 40 and "quintero" not in t for t in terms)
+    keys = DataKeys((TEST_KEY,))
+    assert keys.decrypt(raw[0]) == NAME
