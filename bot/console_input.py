@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from bot.console_history import redact
 from handlers.deadlines import UK_CALENDARS
 from handlers.usage import USAGE, actions_of
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
@@ -102,8 +103,14 @@ class TerminalLines:
                 for option in suggestions(before, refs()):
                     yield Completion(option, start_position=-len(current))
 
+        class RedactedFileHistory(FileHistory):
+            """The file keeps each line without its personal values (bot.console_history)."""
+
+            def store_string(self, string: str) -> None:
+                super().store_string(redact(string))
+
         self._word_completer = WordCompleter
-        kept = FileHistory(str(history)) if history is not None else InMemoryHistory()
+        kept = RedactedFileHistory(str(history)) if history is not None else InMemoryHistory()
         self.commands: PromptSession[str] = PromptSession(
             history=kept,
             completer=CommandCompleter(),

@@ -28,4 +28,5 @@ else
   run list_overdue
 fi
 run slack_ack
+run encryption
 run sweep

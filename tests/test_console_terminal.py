@@ -98,3 +98,29 @@ def test_tab_completes_commands_and_references(terminal: pexpect.spawn[str]) -> 
     terminal.send(" DSAR\t")  # -> DSAR-0001, the only open reference
     terminal.send("\r")
     terminal.expect("DSAR-0001 — erasure request")
+
+
+def test_the_history_file_keeps_commands_but_no_personal_values(
+    terminal: pexpect.spawn[str], tmp_path: Path
+) -> None:
+    """The database is encrypted; the history beside it must not give the names away."""
+    terminal.send('/dsar new access name="Zoë Quintero" email=zq@example.org received=2025-11-03\r')
+    terminal.expect("DSAR-0001 logged")
+    terminal.expect("privacy-desk>")
+    terminal.send('/dsar note DSAR-0001 "Quintero rang about the footage"\r')
+    terminal.expect("note added")
+    terminal.expect("privacy-desk>")
+    terminal.send("/dsar find quintero\r")
+    terminal.expect("1 request found")
+    terminal.expect("privacy-desk>")
+    terminal.send(UP + UP + "\r")  # within the session the whole line is recalled
+    terminal.expect("note added")
+    terminal.expect("privacy-desk>")
+    terminal.send(CTRL_D)
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    history = (tmp_path / "d.db.history").read_text(encoding="utf-8")
+    assert "/dsar new access name=… email=… received=2025-11-03" in history
+    assert "/dsar note DSAR-0001 …" in history and "/dsar find …" in history
+    for value in ("Quintero", "quintero", "zq@example.org", "footage", "Zoë"):
+        assert value not in history
