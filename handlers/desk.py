@@ -15,7 +15,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, forms, reads, request_outcomes, summary, tickets
+from handlers import (
+    breaches,
+    corrections,
+    forms,
+    history,
+    reads,
+    request_outcomes,
+    summary,
+    tickets,
+)
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
@@ -61,12 +70,18 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.TellSubjects: breaches.tell_subjects,
     c.DelayReason: breaches.delay_reason,
     c.CloseBreach: breaches.close,
+    c.EditRequest: corrections.edit_request,
+    c.Reopen: request_outcomes.reopen,
+    c.AssignBreach: breaches.assign,
+    c.BreachNote: breaches.add_note,
+    c.EditBreach: corrections.edit_breach,
 }
 
 READS: dict[type[c.Command], UseCase] = {
     c.ShowTicket: reads.show,
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
+    c.History: history.history,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -85,8 +100,8 @@ def error_reply(reason: str, usage: str) -> Reply:
 
 def usage_of(command: c.Command) -> str:
     key = command.usage_key
-    if isinstance(command, c.ShowTicket) and TicketRef.parse(command.ref).is_breach:
-        key = "breach show"
+    if isinstance(command, c.ShowTicket | c.History) and TicketRef.parse(command.ref).is_breach:
+        key = "breach " + key.partition(" ")[2]
     group, _, action = key.partition(" ")
     return usage_for(group, action)
 
