@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import breaches, replies, tickets
 from handlers import command_types as c
 from handlers.context import Context
+from handlers.corrections import BREACH_COLUMNS, REQUEST_COLUMNS
 from handlers.ports import Outcome, Reply, Tone
 from storage import repositories as repo
 from storage.models import Event, Note
 from storage.refs import TicketRef
 
+EDIT_ORDER = (*REQUEST_COLUMNS, *BREACH_COLUMNS)  # as the edit's reply named them
 SHOWN = 200  # the latest events; a longer history is in privacy-desk export and audit
 SIMPLE = {
     "identity_asked": "asked for identity",
@@ -80,7 +82,8 @@ def describe(event: Event, facts: dict[str, Any], tz: ZoneInfo) -> str:
     if action == "ico_notified":
         return "notified the ICO" + (" after 72 hours" if facts.get("late") else "")
     if action == "edited":
-        what = "corrected " + ", ".join(facts.get("fields", {}))
+        fields = facts.get("fields", {})
+        what = "corrected " + ", ".join(k for k in EDIT_ORDER if k in fields)
         if "ico_due" in facts and facts["ico_due"] != facts.get("was"):
             return f"{what}; ICO due {_moment(facts['was'], tz)} → {_moment(facts['ico_due'], tz)}"
         if "due" in facts and facts["due"] != facts.get("was"):
