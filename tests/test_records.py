@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import audit, jobs
+from handlers import audit, jobs, retention
 from handlers.policy import Policy
 from handlers.ports import ChatUser
 from storage import repositories as repo
+from storage.db import transaction
 from storage.enums import ReminderState
 from tests.conftest import (
     DPO,
@@ -388,3 +389,23 @@ def test_console_staff_see_the_history_of_their_own_request(tmp_path: Path) -> N
         "console", "--db", db, "--as", "staff", "--user", "bob", stdin="/dsar history DSAR-0001\n"
     )
     assert "! there is no request DSAR-0001 that you can see" in bob.stdout
+
+
+async def test_nothing_is_corrected_or_reopened_once_retention_erased_it(
+    driver: Driver, sessions: async_sessionmaker[AsyncSession], policy: Policy
+) -> None:
+    await driver.ok(STAFF, NEW)
+    await driver.ok(PRIVACY, '/dsar note DSAR-0001 "Jane rang"')
+    await driver.ok(PRIVACY, "/dsar close DSAR-0001 outcome=withdrawn")
+    async with transaction(sessions) as session:
+        erased = await retention.erase_expired(
+            session=session, policy=policy, years=1, now=datetime(2027, 1, 4, tzinfo=UTC)
+        )
+    assert erased == ["DSAR-0001"]
+    for line in ('/dsar edit DSAR-0001 name="X"', '/dsar reopen DSAR-0001 reason="x"'):
+        refused = await driver.refused(PRIVACY, line)
+        assert "erased under the retention policy" in refused.reply.text
+    history = (await driver.ok(PRIVACY, "/dsar history DSAR-0001")).reply.lines
+    assert history[1].endswith("note added")  # its text went with the rest
+    assert history[-1].endswith("personal data erased (retention period ended)")
+    await verify(sessions)
