@@ -78,7 +78,8 @@ class SlackAdapter:
         )
         if outcome.form is not None:
             form = views.form_modal(outcome.form)
-            await self._open(ack, client, body["trigger_id"], form, f"{command} new")
+            usage = f"{command} {outcome.form.form.action}"
+            await self._open(ack, client, body["trigger_id"], form, usage)
             return
         reply_text, blocks = render.reply(outcome.reply)
         await ack(response_type="ephemeral", text=reply_text, blocks=blocks)

@@ -259,6 +259,20 @@ class EditRequest(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class EditRequestForm(Command):
+    """``/dsar edit REF`` with nothing to change: the platform shows the correction form."""
+
+    usage_key: ClassVar[str] = "dsar edit"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditBreachForm(Command):
+    usage_key: ClassVar[str] = "breach edit"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reopen(Command):
     usage_key: ClassVar[str] = "dsar reopen"
     ref: str

@@ -126,7 +126,7 @@ def parse_form(form: Form, *, ref: str | None, values: Mapping[str, Value]) -> c
     usage = usage_for(form.group, form.action)
     given = {key: value for key, value in values.items() if key in form.keys}
     args = Args.from_values(usage=usage, positional=[ref] if ref else [], named=given)
-    if form.action == "new" and not args.named:
+    if form.action in ("new", "edit") and not args.named:
         raise CommandError("the form is empty", usage, field=form.first_key())
     command = _builders(form.group)[form.action](args)
     args.done()

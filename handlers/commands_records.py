@@ -15,22 +15,11 @@ from storage.enums import RequestType, Via
 
 Builder = Callable[[Args], c.Command]
 
-REQUEST_EDIT_KEYS = ("type", "name", "email", "received", "via", "details")
-BREACH_EDIT_KEYS = (
-    "aware", "summary", "occurred", "data", "people", "subjects", "records", "consequences",
-    "measures",
-)  # fmt: skip
-
-
-def _nothing_to_change(a: Args, keys: tuple[str, ...]) -> None:
-    if not a.named:
-        listed = "=, ".join(keys) + "="
-        a.fail(f"nothing to change: give one or more of {listed}")
-
 
 def _dsar_edit(a: Args) -> c.Command:
     ref = a.ref("DSAR")
-    _nothing_to_change(a, REQUEST_EDIT_KEYS)
+    if not a.named:
+        return c.EditRequestForm(ref=ref)
     return c.EditRequest(
         ref=ref,
         type=a.take_enum("type", RequestType),
@@ -51,7 +40,8 @@ def _dsar_reopen(a: Args) -> c.Command:
 
 def _breach_edit(a: Args) -> c.Command:
     ref = a.ref("BREACH")
-    _nothing_to_change(a, BREACH_EDIT_KEYS)
+    if not a.named:
+        return c.EditBreachForm(ref=ref)
     return c.EditBreach(
         ref=ref,
         aware=a.take_moment("aware"),

@@ -109,6 +109,8 @@ def usage_of(command: c.Command) -> str:
 FORM_COMMANDS: dict[type[c.Command], forms.Form] = {
     c.NewRequestForm: forms.NEW_REQUEST,
     c.NewBreachForm: forms.NEW_BREACH,
+    c.EditRequestForm: forms.EDIT_REQUEST,
+    c.EditBreachForm: forms.EDIT_BREACH,
 }
 
 
@@ -287,10 +289,13 @@ class Desk:
             return reads.deadline(ctx, command)
         form = FORM_COMMANDS.get(type(command))
         if form is not None:
+            ref: str | None = getattr(command, "ref", None)
+            if ref is not None:  # a ticket's form: only for those who may submit it
+                ctx.require_privacy_team("correct tickets")
             # Platforms that can show the form do; to any other the reply says what to type.
             reason = "this needs the form: give the fields as arguments here"
             reply = error_reply(reason, usage_of(command))
-            return Outcome(reply=reply, form=forms.FormRequest(form=form))
+            return Outcome(reply=reply, form=forms.FormRequest(form=form, ref=ref))
         use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")

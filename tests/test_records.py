@@ -106,7 +106,7 @@ async def test_a_bad_value_anywhere_changes_nothing(
         "/dsar edit DSAR-0001 received=2025-11-06": "after an action already recorded",
         "/dsar edit DSAR-0001 type=erase": "did you mean erasure",
         "/dsar edit DSAR-0001 type=complaint": "a complaint has none of these",
-        "/dsar edit DSAR-0001": "nothing to change",
+        "/dsar edit DSAR-0001": "this needs the form: give the fields as arguments here",
         "/dsar edit DSAR-0001 colour=red": "unknown argument colour=",
         "/dsar edit DSAR-0001 name=Jane Doe": "values with spaces need double quotes",
         '/dsar edit DSAR-0001 name="Jane Doe" via=letter': "nothing changed",

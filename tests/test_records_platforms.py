@@ -18,8 +18,10 @@ from tests.teams_harness import (
     STAFF_AAD,
     card_of,
     card_text,
+    input_ids,
     personal_chat,
     sent_to,
+    submit_actions,
     teams_server,
 )
 
@@ -141,3 +143,74 @@ async def test_teams_edit_and_history_answer_in_the_personal_chat(
         async with teams.core.sessions() as session:
             report = await audit.verify(session=session)
         assert report.ok, report.problems
+
+
+# --- the correction form (forms.EDIT_REQUEST / EDIT_BREACH): `edit REF` with nothing to change --
+
+EDIT_BLOCKS = ["type", "name", "email", "received", "via", "details"]
+
+
+async def test_slack_edit_without_fields_opens_the_correction_form(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(f"new {NEW}", user=STAFF_ID)
+        refused = await slack.slash("edit DSAR-0001", user=STAFF_ID)
+        assert refused.startswith("only the privacy team may correct tickets")
+        assert slack.fake.calls_to("views.open") == []
+
+        status, body = await slack.command("edit DSAR-0001", user=PRIVACY_ID, trigger="trig-e1")
+        assert (status, body) == (200, {"raw": ""})
+        form = slack.opened()
+        assert form["callback_id"] == "ticket_form"
+        assert json.loads(form["private_metadata"]) == {"ref": "DSAR-0001", "action": "edit"}
+        blocks = [b for b in form["blocks"] if b["type"] == "input"]
+        assert [b["block_id"] for b in blocks] == EDIT_BLOCKS
+        assert all(b.get("optional") for b in blocks)  # an empty field keeps what is recorded
+        assert "initial_option" not in blocks[0]["element"]  # no type chosen for the person
+
+        # The same checks as /dsar new, on the field they are about; nothing changes.
+        status, raw = await slack.submit(form, {"email": "byron.at.example.org"}, user=PRIVACY_ID)
+        assert json.loads(raw) == {
+            "response_action": "errors",
+            "errors": {"email": "email= is not an email address"},
+        }
+        status, raw = await slack.submit(form, {}, user=PRIVACY_ID)
+        assert json.loads(raw)["errors"] == {"type": "the form is empty"}
+
+        status, raw = await slack.submit(
+            form, {"received": "2025-11-18", "via": "phone"}, user=PRIVACY_ID
+        )
+        assert (status, raw) == (200, "")
+        await slack.deliver()
+        [receipt] = [p["text"] for p in slack.posts_to(PRIVACY_ID)]
+        assert receipt.startswith(
+            "DSAR-0001: corrected received, via; deadline moved from Mon 22 Dec 2025 to "
+            "Thu 18 Dec 2025"
+        )
+
+
+async def test_teams_edit_without_fields_sends_the_correction_card(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with teams_server(engine, db_url, clock=clock) as teams:
+        assert await teams.say('breach new aware="2025-11-24T08:00" summary="lost USB"') == 202
+        before = len(teams.fake.sent)
+        assert await teams.say("breach edit BREACH-0001", user=PRIVACY_AAD) == 202
+        [sent] = teams.fake.sent[before:]
+        card = card_of(sent)
+        assert card is not None
+        assert "aware_date" in input_ids(card) and "measures" in input_ids(card)
+        assert "pecr" not in input_ids(card)
+        [submit] = submit_actions(card)
+        assert submit == {
+            "privacy_desk": "form", "form": "ticket_form", "action": "edit", "ref": "BREACH-0001",
+        }  # fmt: skip
+
+        before = len(teams.fake.sent)
+        value = submit | {"subjects": "30", "measures": "USB stick found and wiped"}
+        assert await teams.post(teams.activity(value=value, user=PRIVACY_AAD)) == 202
+        [answer] = teams.fake.sent[before:]
+        answered = card_of(answer)
+        assert answered is not None
+        assert "BREACH-0001: corrected subjects, measures" in card_text(answered)
