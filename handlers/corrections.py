@@ -27,7 +27,7 @@ from handlers.deadlines import (
 from handlers.ports import ChannelPost, Outcome, Reply
 from handlers.request_dates import recompute
 from storage import repositories as repo
-from storage.enums import FeeBasis, RequestType
+from storage.enums import BreachState, FeeBasis, RequestType
 from storage.enums import RequestState as S
 from storage.models import Breach, Pause, Request
 
@@ -101,7 +101,7 @@ async def edit_request(ctx: Context, session: AsyncSession, cmd: c.EditRequest) 
     if cmd.received is not None:
         _check_received(ctx, req, pauses, cmd.received)
     lines = _type_change(req, pauses, cmd.type)
-    before = req.due
+    before, was_overdue = req.due, rules.is_overdue(req, today=ctx.today)
     changed = apply_corrections(req, values)
     if not changed:
         raise Refusal(f"{req.ref}: nothing changed, those are the values already recorded")
@@ -122,7 +122,7 @@ async def edit_request(ctx: Context, session: AsyncSession, cmd: c.EditRequest) 
         deadline = f"deadline moved from {due_words(before)} to {due_words(req.due)}"
     if req.type in rules.ACT_AT_ONCE and "type" in changed:
         lines.append(replies.act_at_once_text(req))
-    if rules.is_overdue(req, today=ctx.today):
+    if rules.is_overdue(req, today=ctx.today) and not was_overdue:
         lines.append(f"{req.ref} is now overdue.")
     reply = replies.request_reply(
         req, today=ctx.today, pauses=pauses, notes=[], personal=False,
@@ -205,10 +205,15 @@ def _type_change(req: Request, pauses: list[Pause], new: RequestType | None) -> 
 async def edit_breach(ctx: Context, session: AsyncSession, cmd: c.EditBreach) -> Outcome:
     ctx.require_privacy_team("correct breaches")
     breach = await breaches.load(ctx, session, cmd.ref, for_update=True)
-    breaches.require_open(breach, "correct it")
     if breach.pii_salt is None:
         raise Refusal(f"{breach.ref}: its details were erased under the retention policy")
     values = _given(cmd, BREACH_COLUMNS)
+    if breach.state == BreachState.CLOSED and "aware" in values:
+        raise Refusal(
+            f"{breach.ref} is closed: it keeps the 72-hour clock it was closed on; "
+            "the other fields may be corrected",
+            field="aware",
+        )
     tz = ctx.policy.timezone
     for key in ("aware", "occurred"):
         if key in values:

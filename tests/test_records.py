@@ -409,3 +409,18 @@ async def test_nothing_is_corrected_or_reopened_once_retention_erased_it(
     assert history[1].endswith("note added")  # its text went with the rest
     assert history[-1].endswith("personal data erased (retention period ended)")
     await verify(sessions)
+
+
+async def test_a_closed_breach_keeps_its_clock_but_its_record_can_be_corrected(
+    driver: Driver, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await driver.ok(STAFF, BREACH)
+    await driver.ok(PRIVACY, "/breach assess BREACH-0001 risk=none")
+    await driver.ok(PRIVACY, '/breach not-reportable BREACH-0001 reason="encrypted disk"')
+    await driver.ok(PRIVACY, "/breach close BREACH-0001")
+    refused = await driver.refused(PRIVACY, '/breach edit BREACH-0001 aware="2025-11-24T07:00"')
+    assert "keeps the 72-hour clock it was closed on" in refused.reply.text
+    fixed = await driver.ok(PRIVACY, '/breach edit BREACH-0001 records=3 consequences="none"')
+    assert fixed.reply.text == "BREACH-0001: corrected records, consequences"
+    await driver.refused(PRIVACY, "/breach assign BREACH-0001 @UOWNER")  # closed: no owner now
+    await verify(sessions)
