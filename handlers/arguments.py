@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
+
+from email_validator import EmailNotValidError, validate_email
 
 from handlers.deadlines import DeadlineError, parse_day, parse_wall_time
 from handlers.usage import CommandError, show
@@ -22,6 +25,8 @@ LIMITS = {"name": 200, "email": 254, "text": 4000, "short": 200}
 E = TypeVar("E", bound=StrEnum)
 # A named value: text from a command line, or a value a form input already typed.
 Value = str | int | date | datetime
+# A person: a Slack mention (<@U123|name>) or @name.
+MENTION = re.compile(r"^<@([A-Za-z0-9._-]{1,64})(?:\|[^>]{0,200})?>$|^@([A-Za-z0-9._-]{1,64})$")
 
 
 class Args:
@@ -147,6 +152,53 @@ class Args:
         if not value.isdigit() or not value.isascii() or len(value) > 9:
             self.fail(f"{key}= must be a whole number", field=key)
         return int(value)
+
+    def take_name(self, key: str, *, required: bool = False) -> str | None:
+        """A person's name: on one line (it heads letters and lists)."""
+        name = self.take(key, required=required, limit=LIMITS["name"])
+        if name is not None:
+            self.one_line(key, name)
+        return name
+
+    def one_line(self, key: str, value: str) -> None:
+        if any(ch in "\r\n\t" or unicodedata.category(ch) in ("Zl", "Zp") for ch in value):
+            self.fail(f"{key}= must be on one line", field=key)
+
+    def take_email(
+        self, key: str, *, required: bool = False, limit: int = LIMITS["email"]
+    ) -> str | None:
+        """An email address, normalised (never checked for deliverability)."""
+        value = self.take(key, required=required, limit=limit)
+        if value is None:
+            return None
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError:
+            self.fail(f"{key}= is not an email address", field=key)
+        raise AssertionError  # pragma: no cover
+
+    def take_person(self, key: str = "person") -> str:
+        """``@name`` or a Slack mention, as a positional or ``person=`` (a form's user picker
+        gives the id itself); the platform's id of that person."""
+        picked = self.take(key, limit=300)
+        if picked is not None and MENTION.match(picked) is None:
+            picked = f"@{picked}"
+        if picked is None and not self.positional:
+            self.fail("who? give the person as @name", field=key)
+        raw = picked if picked is not None else self.positional.pop(0)
+        match = MENTION.match(raw)
+        if match is None:
+            self.fail("that is not a person: use @name", field=key)
+        assert match is not None
+        return match.group(1) or match.group(2)
+
+    def take_yes_no(self, key: str) -> bool | None:
+        value = self.take(key)
+        if value is None:
+            return None
+        if value.lower() not in ("yes", "no"):
+            self.fail(f"{key}= must be yes or no, not {show(value)}")
+        return value.lower() == "yes"
 
     def rest_text(self, what: str) -> str:
         text = " ".join(self.positional).strip()

@@ -107,6 +107,13 @@ def _digest_matches(
     return False
 
 
+def field_digest(ticket: Request | Breach, field: str, value: object) -> str:
+    """A digest of one value of one field, salted with the ticket's own salt: an event can say
+    that a name changed, and prove later which value was meant, without holding either."""
+    content = {"salt": ticket.pii_salt, "field": field, "value": value}
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
+
+
 async def current_digest(
     *, session: AsyncSession, ticket: Request | Breach, new: bool = False
 ) -> str:
@@ -158,13 +165,23 @@ async def record(
     return event
 
 
+async def add_note(
+    *, session: AsyncSession, ticket: Request | Breach, actor: str, at: datetime, text: str
+) -> Note:
+    """Store free text for the event about to be recorded (the next ``record`` call, in the
+    same transaction): the text is personal data, so it lives in ``notes``, covered by the
+    event's digest and linked to it by ``event_seq``."""
+    head = await repo.lock_audit_head(session=session)
+    note = Note(ticket_ref=ticket.ref, event_seq=head.seq + 1, author=actor, at=at, text=text)
+    await repo.add(session=session, row=note)
+    return note
+
+
 async def record_with_note(
     *, session: AsyncSession, ticket: Request | Breach, actor: str, at: datetime, text: str
 ) -> Event:
     """A note is personal data: it goes in ``notes``, and the event covers it by digest."""
-    head = await repo.lock_audit_head(session=session)
-    note = Note(ticket_ref=ticket.ref, event_seq=head.seq + 1, author=actor, at=at, text=text)
-    await repo.add(session=session, row=note)
+    await add_note(session=session, ticket=ticket, actor=actor, at=at, text=text)
     return await record(session=session, ticket=ticket, actor=actor, action="note", at=at)
 
 

@@ -6,12 +6,12 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import audit, replies, rules
 from handlers import command_types as c
-from handlers import replies, rules
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
-from handlers.ports import DirectMessage, Outcome, Reply
+from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
 from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
@@ -87,7 +87,7 @@ async def load(ctx: Context, session: AsyncSession, ref: str, *, for_update: boo
     return breach
 
 
-async def _change(
+async def change(
     ctx: Context,
     session: AsyncSession,
     breach: Breach,
@@ -96,7 +96,9 @@ async def _change(
     change: str,
     facts: dict[str, object] | None = None,
     warning: str | None = None,
+    direct: tuple[DirectMessage, ...] = (),
 ) -> Outcome:
+    """Record, reschedule and report one change to ``breach``."""
     session.add(breach)
     await session.flush()
     await record_change(
@@ -112,10 +114,12 @@ async def _change(
     )
     if warning:
         reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
-    return Outcome(reply=reply, posts=(replies.breach_post(breach, change),), changed=True)
+    return Outcome(
+        reply=reply, posts=(replies.breach_post(breach, change),), direct=direct, changed=True
+    )
 
 
-def _open(breach: Breach, doing: str) -> None:
+def require_open(breach: Breach, doing: str) -> None:
     if breach.state == S.CLOSED:
         raise Refusal(f"{breach.ref} is closed: cannot {doing}")
 
@@ -123,7 +127,7 @@ def _open(breach: Breach, doing: str) -> None:
 async def assess(ctx: Context, session: AsyncSession, cmd: c.Assess) -> Outcome:
     ctx.require_privacy_team("assess breaches")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    _open(breach, "assess it")
+    require_open(breach, "assess it")
     if breach.state == S.NOT_REPORTABLE and cmd.risk != Risk.NONE:
         raise Refusal(f"{breach.ref} was recorded as not reportable; a risk needs an ICO report")
     breach.risk = cmd.risk
@@ -141,7 +145,7 @@ async def assess(ctx: Context, session: AsyncSession, cmd: c.Assess) -> Outcome:
         )
     elif cmd.risk == Risk.HIGH and breach.subjects_told_at is None:
         warning = "High risk: tell the people affected without undue delay (Art 34)."
-    return await _change(
+    return await change(
         ctx,
         session,
         breach,
@@ -164,7 +168,7 @@ async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco)
         warning = (
             "Reported after 72 hours: record the reasons with /breach delay-reason (Art 33(1))."
         )
-    return await _change(
+    return await change(
         ctx,
         session,
         breach,
@@ -191,17 +195,17 @@ async def not_reportable(ctx: Context, session: AsyncSession, cmd: c.NotReportab
             f"(risk is {breach.risk or 'not assessed'}); use /breach assess first"
         )
     breach.not_reportable_reason, breach.state = cmd.reason, S.NOT_REPORTABLE
-    return await _change(ctx, session, breach, action="not_reportable", change="not reportable")
+    return await change(ctx, session, breach, action="not_reportable", change="not reportable")
 
 
 async def tell_subjects(ctx: Context, session: AsyncSession, cmd: c.TellSubjects) -> Outcome:
     ctx.require_privacy_team("record that people were told")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    _open(breach, "record that people were told")
+    require_open(breach, "record that people were told")
     if breach.subjects_told_at is not None:
         raise Refusal(f"{breach.ref}: the people affected were already recorded as told")
     breach.subjects_told_at = ctx.moment_or_now(cmd.at, "at=", not_before=breach.aware_at)
-    return await _change(
+    return await change(
         ctx,
         session,
         breach,
@@ -214,9 +218,9 @@ async def tell_subjects(ctx: Context, session: AsyncSession, cmd: c.TellSubjects
 async def delay_reason(ctx: Context, session: AsyncSession, cmd: c.DelayReason) -> Outcome:
     ctx.require_privacy_team("record reasons for delay")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    _open(breach, "record reasons for delay")
+    require_open(breach, "record reasons for delay")
     breach.delay_reason = cmd.text
-    return await _change(
+    return await change(
         ctx, session, breach, action="delay_reason", change="reasons for delay recorded"
     )
 
@@ -224,7 +228,7 @@ async def delay_reason(ctx: Context, session: AsyncSession, cmd: c.DelayReason) 
 async def close(ctx: Context, session: AsyncSession, cmd: c.CloseBreach) -> Outcome:
     ctx.require_privacy_team("close breaches")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    _open(breach, "close it again")
+    require_open(breach, "close it again")
     if rules.breach_undecided(breach):
         raise Refusal(
             f"{breach.ref} has no ICO decision: record /breach ico or /breach not-reportable first"
@@ -232,4 +236,38 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseBreach) -> Outc
     if rules.is_late(breach) and not breach.delay_reason:
         raise Refusal(f"{breach.ref} was reported late: record /breach delay-reason first")
     breach.state, breach.closed_at = S.CLOSED, ctx.now
-    return await _change(ctx, session, breach, action="closed", change="closed")
+    return await change(ctx, session, breach, action="closed", change="closed")
+
+
+async def assign(ctx: Context, session: AsyncSession, cmd: c.AssignBreach) -> Outcome:
+    """The owner works the breach and gets its 72-hour nudges, as the DPO does."""
+    ctx.require_privacy_team("assign breaches")
+    breach = await load(ctx, session, cmd.ref, for_update=True)
+    require_open(breach, "assign it")
+    owner = ChatUser(ctx.actor.user.platform, cmd.person)
+    breach.assignee = str(owner)
+    tz = ctx.policy.timezone
+    note = Reply(
+        text=f"{breach.ref} (breach) is yours: tell the ICO by "
+        f"{replies.fmt_moment(breach.ico_due, tz)} ({replies.breach_status(breach, ctx.now)})",
+        ref=breach.ref,
+        actions=replies.BREACH_ACTIONS,
+    )
+    return await change(
+        ctx,
+        session,
+        breach,
+        action="assigned",
+        change="assigned",
+        facts={"assignee": breach.assignee},
+        direct=(DirectMessage(to=owner, reply=note),),
+    )
+
+
+async def add_note(ctx: Context, session: AsyncSession, cmd: c.BreachNote) -> Outcome:
+    ctx.require_privacy_team("add notes")
+    breach = await load(ctx, session, cmd.ref, for_update=True)
+    await audit.record_with_note(
+        session=session, ticket=breach, actor=ctx.who, at=ctx.now, text=cmd.text
+    )
+    return Outcome(reply=Reply(text=f"{breach.ref}: note added", ref=breach.ref), changed=True)

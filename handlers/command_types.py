@@ -264,3 +264,81 @@ class CloseBreach(Command):
 class ListBreaches(Command):
     usage_key: ClassVar[str] = "breach list"
     open_only: bool = True
+
+
+# --- issue 11: correcting, reopening and the history of a ticket ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EditRequest(Command):
+    """``/dsar edit``: only the fields given change; at least one is given."""
+
+    usage_key: ClassVar[str] = "dsar edit"
+    ref: str
+    type: RequestType | None = None
+    name: str | None = None
+    email: str | None = None
+    received: date | None = None
+    via: Via | None = None
+    details: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditRequestForm(Command):
+    """``/dsar edit REF`` with nothing to change: the platform shows the correction form."""
+
+    usage_key: ClassVar[str] = "dsar edit"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditBreachForm(Command):
+    usage_key: ClassVar[str] = "breach edit"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen(Command):
+    usage_key: ClassVar[str] = "dsar reopen"
+    ref: str
+    reason: str
+    new_request: bool = False  # new=yes: the reason is a new request, so the clock restarts
+
+
+@dataclass(frozen=True, slots=True)
+class History(Command):
+    """``/dsar history`` or ``/breach history``: the reference says which."""
+
+    usage_key: ClassVar[str] = "dsar history"
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignBreach(Command):
+    usage_key: ClassVar[str] = "breach assign"
+    ref: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreachNote(Command):
+    usage_key: ClassVar[str] = "breach note"
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditBreach(Command):
+    """``/breach edit``: the keys of ``/breach new``; only the fields given change."""
+
+    usage_key: ClassVar[str] = "breach edit"
+    ref: str
+    aware: datetime | None = None
+    summary: str | None = None
+    occurred: datetime | None = None
+    data_categories: str | None = None
+    subject_categories: str | None = None
+    subjects: int | None = None
+    records: int | None = None
+    consequences: str | None = None
+    measures: str | None = None

@@ -14,10 +14,9 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from email_validator import EmailNotValidError, validate_email
-
 from handlers import command_types as c
-from handlers.arguments import LIMITS, Args, Value, did_you_mean
+from handlers import commands_records
+from handlers.arguments import LIMITS, MENTION, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
 from handlers.forms import STANDALONE, Field, FieldKind, Form
 from handlers.usage import USAGE, CommandError, actions_of, help_lines, quote, show, usage_for
@@ -49,7 +48,6 @@ __all__ = [
 ]
 
 MAX_COMMAND = 12_000
-_MENTION = re.compile(r"^<@([A-Za-z0-9._-]{1,64})(?:\|[^>]{0,200})?>$|^@([A-Za-z0-9._-]{1,64})$")
 # Smart double quotes work as quotes, and so does a pair of smart single quotes around a value;
 # any other single quote, straight or smart, is an apostrophe (O'Brien, O’Brien).
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
@@ -129,7 +127,7 @@ def parse_form(form: Form, *, ref: str | None, values: Mapping[str, Value]) -> c
     usage = usage_for(form.group, form.action)
     given = {key: value for key, value in values.items() if key in form.keys}
     args = Args.from_values(usage=usage, positional=[ref] if ref else [], named=given)
-    if form.action in STANDALONE and not args.named:
+    if (form.action in STANDALONE or form.action == "edit") and not args.named:
         raise CommandError("the form is empty", usage, field=form.first_key())
     command = _builders(form.group)[form.action](args)
     args.done()
@@ -148,12 +146,9 @@ def check_field(field: Field, value: str) -> str | None:
         elif field.kind == FieldKind.NUMBER:
             args.take_count(field.key)
         elif field.kind == FieldKind.EMAIL:
-            _email(args, args.take(field.key, limit=field.max_length))
+            args.take_email(field.key, limit=field.max_length)
         elif field.kind == FieldKind.PERSON:
-            if (
-                _MENTION.match(value.strip()) is None
-                and _MENTION.match("@" + value.strip()) is None
-            ):
+            if MENTION.match(value.strip()) is None and MENTION.match("@" + value.strip()) is None:
                 args.fail("that is not a person: use @name", field=field.key)
         else:
             text = args.take(field.key, limit=field.max_length)
@@ -208,12 +203,11 @@ def _dsar_new(a: Args) -> c.Command:
     assert typed is not None
     kind = a.enum("the type", RequestType, typed, field="type")
     name = a.take("name", required=True, limit=LIMITS["name"])
-    email = _email(a, a.take("email", required=True, limit=LIMITS["email"]))
+    email = a.take_email("email", required=True)
     via = a.take_enum("via", Via) or Via.EMAIL
     details = a.take("details", limit=LIMITS["text"])
-    assert name is not None
-    if any(ch in "\r\n\t" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
-        a.fail("name= must be on one line", field="name")
+    assert name is not None and email is not None
+    a.one_line("name", name)
     return c.NewRequest(
         type=kind,
         name=name,
@@ -222,15 +216,6 @@ def _dsar_new(a: Args) -> c.Command:
         via=via,
         details=details,
     )
-
-
-def _email(a: Args, value: str | None) -> str:
-    assert value is not None
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        a.fail("email= is not an email address", field="email")
-    raise AssertionError  # pragma: no cover
 
 
 def _dsar_list(a: Args) -> c.Command:
@@ -267,17 +252,7 @@ def _late_reason(a: Args) -> str | None:
 
 def _dsar_assign(a: Args) -> c.Command:
     ref = a.ref("DSAR")
-    picked = a.take("person", limit=300)  # a form's user picker gives the id itself
-    if picked is not None and _MENTION.match(picked) is None:
-        picked = f"@{picked}"
-    if picked is None and not a.positional:
-        a.fail("who? give the person as @name", field="person")
-    raw = picked if picked is not None else a.positional.pop(0)
-    match = _MENTION.match(raw)
-    if match is None:
-        a.fail("that is not a person: use @name", field="person")
-    assert match is not None
-    return c.Assign(ref=ref, person=match.group(1) or match.group(2))
+    return c.Assign(ref=ref, person=a.take_person())
 
 
 def _dsar_close(a: Args) -> c.Command:
@@ -390,6 +365,7 @@ _DSAR: dict[str, Builder] = {
     "deadline": _dsar_deadline,
     "summary": lambda a: c.Summary(),
     "help": lambda a: c.Help(group="dsar"),
+    **commands_records.DSAR,
 }
 
 
@@ -412,17 +388,8 @@ def _breach_new(a: Args) -> c.Command:
         records=a.take_count("records"),
         consequences=a.take("consequences", limit=LIMITS["text"]),
         measures=a.take("measures", limit=LIMITS["text"]),
-        pecr=_yes_no(a, "pecr"),
+        pecr=a.take_yes_no("pecr"),
     )
-
-
-def _yes_no(a: Args, key: str) -> bool | None:
-    value = a.take(key)
-    if value is None:
-        return None
-    if value.lower() not in ("yes", "no"):
-        a.fail(f"{key}= must be yes or no, not {show(value)}")
-    return value.lower() == "yes"
 
 
 def _breach_assess(a: Args) -> c.Command:
@@ -458,4 +425,5 @@ _BREACH: dict[str, Builder] = {
     "show": lambda a: c.ShowTicket(ref=a.ref("BREACH")),
     "list": _breach_list,
     "help": lambda a: c.Help(group="breach"),
+    **commands_records.BREACH,
 }

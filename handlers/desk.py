@@ -15,7 +15,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, finding, forms, reads, request_outcomes, summary, tickets
+from handlers import (
+    breaches,
+    corrections,
+    finding,
+    forms,
+    history,
+    reads,
+    request_outcomes,
+    summary,
+    tickets,
+)
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
@@ -62,6 +72,11 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.TellSubjects: breaches.tell_subjects,
     c.DelayReason: breaches.delay_reason,
     c.CloseBreach: breaches.close,
+    c.EditRequest: corrections.edit_request,
+    c.Reopen: request_outcomes.reopen,
+    c.AssignBreach: breaches.assign,
+    c.BreachNote: breaches.add_note,
+    c.EditBreach: corrections.edit_breach,
 }
 
 READS: dict[type[c.Command], UseCase] = {
@@ -69,6 +84,7 @@ READS: dict[type[c.Command], UseCase] = {
     c.Find: finding.find,
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
+    c.History: history.history,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -87,8 +103,8 @@ def error_reply(reason: str, usage: str) -> Reply:
 
 def usage_of(command: c.Command) -> str:
     key = command.usage_key
-    if isinstance(command, c.ShowTicket) and TicketRef.parse(command.ref).is_breach:
-        key = "breach show"
+    if isinstance(command, c.ShowTicket | c.History) and TicketRef.parse(command.ref).is_breach:
+        key = "breach " + key.partition(" ")[2]
     group, _, action = key.partition(" ")
     return usage_for(group, action)
 
@@ -97,6 +113,8 @@ FORM_COMMANDS: dict[type[c.Command], forms.Form] = {
     c.NewRequestForm: forms.NEW_REQUEST,
     c.NewBreachForm: forms.NEW_BREACH,
     c.FindForm: forms.FIND,
+    c.EditRequestForm: forms.EDIT_REQUEST,
+    c.EditBreachForm: forms.EDIT_BREACH,
 }
 
 
@@ -277,10 +295,13 @@ class Desk:
         if form is forms.FIND:
             ctx.require_privacy_team("search for requesters")
         if form is not None:
+            ref: str | None = getattr(command, "ref", None)
+            if ref is not None:  # a ticket's form: only for those who may submit it
+                ctx.require_privacy_team("correct tickets")
             # Platforms that can show the form do; to any other the reply says what to type.
             reason = "this needs the form: give the fields as arguments here"
             reply = error_reply(reason, usage_of(command))
-            return Outcome(reply=reply, form=forms.FormRequest(form=form))
+            return Outcome(reply=reply, form=forms.FormRequest(form=form, ref=ref))
         use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")

@@ -11,7 +11,7 @@ which of them need a form first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -231,6 +231,28 @@ NOT_REPORTABLE = _ticket_form(
 )
 
 
+def _correcting(new: Form, *extra: Field) -> Form:
+    """The form that corrects what ``new`` logged: its fields, none required and none filled
+    in, so an empty field keeps what is recorded (``/dsar edit REF``, ``/breach edit REF``)."""
+    fields = tuple(replace(f, required=False, default=None) for f in (*new.fields, *extra))
+    return Form(
+        new.group,
+        "edit",
+        "Correct",
+        tuple(f for f in fields if f.key != "pecr"),
+        submit="Correct",
+        intro="Fill in only what is wrong: an empty field keeps what is recorded.",
+    )
+
+
+EDIT_REQUEST = _correcting(NEW_REQUEST)
+EDIT_BREACH = _correcting(
+    NEW_BREACH, _long("consequences", "Likely consequences"), _long("measures", "Measures taken")
+)
+# Ticket forms a command opens (not a button): ``/dsar edit REF`` with nothing to change.
+COMMAND_FORMS = {(f.group, f.action): f for f in (EDIT_REQUEST, EDIT_BREACH)}
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """A button on a ticket: the sub-command it runs, its label, and the form it needs first
@@ -290,5 +312,8 @@ def find_form(wire_name: str, *, action: str = "", ref: str | None = None) -> Fo
         return FIND
     if wire_name != TICKET_FORM or ref is None or not TicketRef.is_valid(ref):
         return None
-    found = find_action(TicketRef.parse(ref), action)
+    ticket = TicketRef.parse(ref)
+    if (ticket.group, action) in COMMAND_FORMS:
+        return COMMAND_FORMS[(ticket.group, action)]
+    found = find_action(ticket, action)
     return found.form if found is not None else None

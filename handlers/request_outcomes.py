@@ -3,10 +3,12 @@ Art 19), and record that processing stopped for the act-at-once rights (Art 7(3)
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import audit, replies, rules
 from handlers import command_types as c
-from handlers import replies, rules
 from handlers.context import Context, Refusal
 from handlers.ports import Outcome
 from handlers.tickets import ACTIVE, commit_change, load, not_complaint, require_state
@@ -132,3 +134,54 @@ async def _mark_duplicate(
             by=ctx.who,
             at=ctx.now,
         )
+
+
+async def reopen(ctx: Context, session: AsyncSession, cmd: c.Reopen) -> Outcome:
+    """A closed request back to the state it was closed from, on its original clock; with
+    ``new=yes`` the reason is a new request, so the clock restarts today (Art 12(3))."""
+    ctx.require_privacy_team("reopen requests")
+    req = await load(ctx, session, cmd.ref, for_update=True)
+    require_state(req, (S.CLOSED,), "reopen it (only a closed request can be reopened)")
+    if req.erased_at is not None:
+        raise Refusal(f"{req.ref}: its personal data was erased under the retention policy")
+    was = f"closed {replies.fmt_day(req.closed_on)} as {req.outcome}"
+    kept = [f"Reopened: {cmd.reason.rstrip('.')}.", f"It was {was}."]
+    kept += [f"Outcome reason: {req.outcome_reason}"] if req.outcome_reason else []
+    req.outcome = req.outcome_reason = req.closed_on = None
+    req.complaint_right_told_on = req.refusal_basis = req.refusal_exemption = None
+    req.recipients_told = req.duplicate_of = None
+    if cmd.new_request:
+        # A new request: a new clock, from today; what belonged to the old one does not carry.
+        if req.extended:
+            kept.append(f"Extension of the earlier request: {req.extension_reason}")
+        req.received, req.missed_due, req.clarification_asked_on = ctx.today, None, None
+        req.extended, req.extension_reason, req.extension_told_on = False, None, None
+        req.state = S.IN_PROGRESS if req.identity_method else S.RECEIVED
+    else:
+        req.state = await _state_before_closing(session, req.ref)
+    await audit.add_note(
+        session=session, ticket=req, actor=ctx.who, at=ctx.now, text=" ".join(kept)
+    )
+    if cmd.new_request:
+        change = f"reopened as a new request: the clock restarts {replies.fmt_day(ctx.today)}"
+    else:
+        change = f"reopened ({req.state}); the original clock is kept"
+    return await commit_change(
+        ctx,
+        session,
+        req,
+        action="reopened",
+        change=change,
+        facts={"new_request": cmd.new_request, "received": req.received},
+    )
+
+
+async def _state_before_closing(session: AsyncSession, ref: str) -> S:
+    """The state the request was in when it was last closed, from its history."""
+    events = await repo.events_for(session=session, ref=ref)
+    closing = max((i for i, e in enumerate(events) if e.action == "closed"), default=None)
+    for event in reversed(events[: closing or 0]):
+        state = json.loads(event.data).get("state")
+        if state is not None and state != S.CLOSED:
+            return S(state)
+    return S.IN_PROGRESS

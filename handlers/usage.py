@@ -42,6 +42,10 @@ USAGE: dict[str, str] = {
     "dsar find": "/dsar find <email, or words of the name>",
     "dsar link": f"/dsar link REF OTHER [as={_one_of(LinkKind)}]",
     "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
+    "dsar edit": f'/dsar edit REF [type=<type>] [name="…"] [email=…] [received=YYYY-MM-DD] '
+    f'[via={_one_of(Via)}] [details="…"]',
+    "dsar reopen": '/dsar reopen REF reason="…" [new=yes]',
+    "dsar history": "/dsar history REF",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
@@ -54,6 +58,12 @@ USAGE: dict[str, str] = {
     "breach tell-subjects": "/breach tell-subjects REF [at=YYYY-MM-DDTHH:MM]",
     "breach delay-reason": '/breach delay-reason REF "…"',
     "breach close": "/breach close REF",
+    "breach assign": "/breach assign REF @person",
+    "breach note": '/breach note REF "…"',
+    "breach edit": '/breach edit REF [aware="YYYY-MM-DDTHH:MM[+HH:MM]"] [summary="…"] '
+    '[occurred=…] [data="…"] [people="…"] [subjects=N] [records=N] [consequences="…"] '
+    '[measures="…"]',
+    "breach history": "/breach history REF",
     "breach show": "/breach show REF",
     "breach list": "/breach list [open|all]",
     "breach help": "/breach help",
@@ -84,10 +94,12 @@ FOR_EVERYONE = frozenset(
         "dsar show",
         "dsar list",
         "dsar deadline",
+        "dsar history",
         "dsar help",
         "breach new",
         "breach show",
         "breach list",
+        "breach history",
         "breach help",
     }
 )

@@ -679,6 +679,11 @@ STAFF_EXAMPLES = {
     "breach tell-subjects": "/breach tell-subjects BREACH-0001",
     "breach delay-reason": '/breach delay-reason BREACH-0001 "late"',
     "breach close": "/breach close BREACH-0001",
+    "dsar edit": "/dsar edit DSAR-0001 via=phone",
+    "dsar reopen": '/dsar reopen DSAR-0001 reason="again"',
+    "breach assign": "/breach assign BREACH-0001 @USTAFF1",
+    "breach note": '/breach note BREACH-0001 "rang IT"',
+    "breach edit": "/breach edit BREACH-0001 subjects=3",
 }
 
 

@@ -215,3 +215,15 @@ async def test_teams_find_by_message_and_by_the_search_card(
         answer = card_of(sent_to(teams.fake, personal_chat(PRIVACY_AAD))[-1])
         assert answer is not None and "Ann Other" in card_text(answer)
         assert "DSAR-0002" in card_text(answer)
+
+
+async def test_a_corrected_email_or_name_is_what_find_finds(driver: Driver) -> None:
+    await driver.ok(STAFF, f"/dsar new {BO}")
+    await driver.ok(PRIVACY, '/dsar edit DSAR-0001 email=bob@example.org name="Robert Brown"')
+    assert (await driver.ok(PRIVACY, "/dsar find bo@example.org")).reply.text == (
+        "No request matches."
+    )
+    assert (await driver.ok(PRIVACY, "/dsar find bob@example.org")).reply.text == (
+        "1 request found"
+    )
+    assert (await driver.ok(PRIVACY, "/dsar find robert")).reply.text == "1 request found"
