@@ -4,11 +4,16 @@ and Teams, through their real interfaces."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from handlers import audit, retention
+from handlers.policy import Policy
+from storage.db import transaction
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock
 from tests.slack_harness import PRIVACY_ID, STAFF_ID, slack_server, unique
 from tests.teams_harness import (
@@ -227,3 +232,20 @@ async def test_a_corrected_email_or_name_is_what_find_finds(driver: Driver) -> N
         "1 request found"
     )
     assert (await driver.ok(PRIVACY, "/dsar find robert")).reply.text == "1 request found"
+
+
+async def test_an_erased_request_is_findable_by_nothing(
+    driver: Driver, sessions: async_sessionmaker[AsyncSession], policy: Policy
+) -> None:
+    await driver.ok(STAFF, f"/dsar new {BO}")
+    await driver.ok(PRIVACY, "/dsar close DSAR-0001 outcome=withdrawn")
+    async with transaction(sessions) as session:
+        erased = await retention.erase_expired(
+            session=session, policy=policy, years=1, now=datetime(2027, 1, 4, tzinfo=UTC)
+        )
+        assert erased == ["DSAR-0001"]
+        terms = (await session.execute(text("SELECT COUNT(*) FROM search_terms"))).scalar_one()
+    assert terms == 0
+    assert (await driver.ok(PRIVACY, "/dsar find bo")).reply.text == "No request matches."
+    async with sessions() as session:
+        assert (await audit.verify(session=session)).ok
