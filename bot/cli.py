@@ -419,6 +419,10 @@ def parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="prove the event chain is intact")
     db_option(verify)
     verify.set_defaults(func=cmd_audit)
+
+    from bot import cli_letters
+
+    cli_letters.add_parser(sub, db_option, _settings)
     return top
 
 

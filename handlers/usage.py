@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.enums import FeeBasis, IdMethod, Outcome, RecipientsTold, RefusalBasis, Risk, Via
+from storage.enums import (
+    FeeBasis,
+    IdMethod,
+    LetterKind,
+    LetterVia,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    Risk,
+    Via,
+)
 
 
 def _one_of(kind: type[StrEnum]) -> str:
@@ -31,6 +41,9 @@ USAGE: dict[str, str] = {
     f'[basis={_one_of(RefusalBasis)}] [exemption="…"] [told=YYYY-MM-DD] '
     f"[recipients={_one_of(RecipientsTold)}]",
     "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
+    "dsar letter": f"/dsar letter REF <{_one_of(LetterKind)}> [lang=en] [format=text|markdown]",
+    "dsar sent": f"/dsar sent REF <{_one_of(LetterKind)}> [on=YYYY-MM-DD] "
+    f"[via={_one_of(LetterVia)}]",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
