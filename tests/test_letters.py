@@ -6,6 +6,7 @@ The clock is Monday 2025-11-24 09:30 UTC (tests/conftest.py).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -278,3 +279,17 @@ async def test_markdown_format_and_the_audit_chain(
     await letters.refused(DPO, "/dsar letter DSAR-0001 acknowledgement format=docx")
     async with transaction(sessions) as session:
         assert (await audit.verify(session=session)).ok
+
+
+async def test_no_letter_text_reaches_the_logs(
+    letters: Driver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    for ours in ("bot", "handlers", "storage"):
+        caplog.set_level(logging.DEBUG, logger=ours)
+    await open_request(letters)
+    await letters.ok(DPO, "/dsar letter DSAR-0001 acknowledgement")
+    await letters.ok(DPO, "/dsar sent DSAR-0001 acknowledgement via=post")
+    logged = [r.getMessage() for r in caplog.records if r.name.split(".")[0] != "aiosqlite"]
+    assert any("DraftLetter" in line for line in logged)
+    assert not any("Jane" in line or "Dear" in line for line in logged)
