@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.render import slack as slack_render
+from handlers.ports import Reply
 from tests.conftest import FakeClock
 from tests.slack_harness import CHANNEL, PRIVACY_ID, STAFF_ID, slack_server
 from tests.teams_harness import (
@@ -112,3 +114,12 @@ async def test_teams_letter_goes_to_the_personal_chat_never_the_channel(
         answer = card_of(teams.fake.sent[before])
         assert answer is not None
         assert "acknowledgement letter sent on Mon 24 Nov 2025" in card_text(answer)
+
+
+def test_a_long_letter_is_split_into_code_blocks_slack_accepts() -> None:
+    text = "\n".join(f"line {i} " + "x" * 70 for i in range(120))  # ~9,500 characters
+    reply = Reply(text="DSAR-0001: response letter, draft", preformatted=text, ref="DSAR-0001")
+    _, blocks = slack_render.reply(reply)
+    code = [b["text"]["text"] for b in blocks if b["text"]["text"].startswith("```")]
+    assert len(code) == 4 and all(len(section) <= 3000 for section in code)
+    assert "\n".join(section.strip("`") for section in code) == text

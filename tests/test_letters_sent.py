@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import audit, rules
+from handlers import audit, export, rules
 from storage import repositories as repo
 from storage.db import transaction
+from storage.enums import ExportKind
 from storage.models import Request
 from tests.conftest import DPO, PRIVACY, STAFF, Driver, FakeClock, database_state
 
@@ -96,6 +97,16 @@ async def test_sent_complaint_acknowledgement_sets_the_date_and_late_is_flagged(
     assert not said.reply.lines
     second = await request(sessions, "DSAR-0002")
     assert second.acknowledged_on is not None and not rules.complaint_acknowledged_late(second)
+    shown = await show(driver)
+    assert "Acknowledged " in shown and "Mon 3 Aug 2026 (late)" in shown
+    async with transaction(sessions) as session:
+        rows = {
+            row["reference"]: row
+            for row in await export.rows(session=session, kind=ExportKind.REQUESTS, personal=False)
+        }
+    assert rows["DSAR-0001"]["complaint_acknowledged"] == "2026-08-03"
+    assert rows["DSAR-0001"]["complaint_acknowledged_late"] == "yes"
+    assert rows["DSAR-0002"]["complaint_acknowledged_late"] == "no"
 
 
 async def test_other_letters_are_recorded_as_events_only(
