@@ -5,6 +5,7 @@ English fallback, and plain text, Markdown and Word out."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -201,3 +202,21 @@ def test_letters_draft_writes_a_private_word_document(tmp_path: Path) -> None:
     refused = run_cli("letters", "draft", "DSAR-0001", "extension", "--db", str(db))
     assert refused.returncode == 1 and "complaints" not in refused.stderr
     assert "cannot be extended" in refused.stderr or "closed" in refused.stderr
+
+
+def test_a_broken_template_is_reported_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.config import Settings
+    from bot.wiring import build_application
+
+    own = folder(tmp_path, "en", refusal="{{ outcome_reasons }}\n")
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        templates_dir=str(own),
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.wiring"):
+        build_application(settings)
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "bot.wiring"]
+    assert "en/refusal.md" in warning and "outcome_reasons" in warning
