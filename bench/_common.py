@@ -40,8 +40,12 @@ def venv_bin(name: str) -> Path:
 
 def clean_env() -> dict[str, str]:
     """The environment without ``PRIVACY_DESK_*`` settings, so a developer's shell or a
-    ``.env`` cannot change what a subprocess measures."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
+    ``.env`` cannot change what a subprocess measures; the data keys stay, so a server reads
+    what the benchmark seeded (``bench.keys``)."""
+    from bench.keys import BENCH_KEYS  # noqa: F401  (puts the run's key in the environment)
+
+    keep = {"PRIVACY_DESK_DATA_KEYS"}
+    return {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_") or k in keep}
 
 
 @dataclass(frozen=True, slots=True)

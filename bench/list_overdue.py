@@ -51,6 +51,7 @@ from bench._common import (
     table,
     venv_bin,
 )
+from bench.keys import BENCH_KEYS
 from bot.config import Settings
 from bot.wiring import build_application
 from handlers.deadlines import local_day, request_deadlines
@@ -272,7 +273,7 @@ def print_start_up(url: str, db: Path, runs: int, cwd: Path) -> None:
 
 
 async def _time_pending_check(url: str) -> float:
-    engine = create_engine(url)
+    engine = create_engine(url, keys=BENCH_KEYS)
     try:
         start = time.perf_counter()
         assert not await pending(engine)
@@ -285,8 +286,8 @@ async def _time_pending_check(url: str) -> float:
 
 
 async def prepare(url: str, tickets: int, today: date) -> tuple[int, float]:
-    await upgrade_async(url)
-    engine = create_engine(url)
+    await upgrade_async(url, keys=BENCH_KEYS)
+    engine = create_engine(url, keys=BENCH_KEYS)
     try:
         return await seed(engine, tickets, today)
     finally:
@@ -294,7 +295,7 @@ async def prepare(url: str, tickets: int, today: date) -> tuple[int, float]:
 
 
 async def measure(url: str, today: date, repeat: int) -> InProcess:
-    engine = create_engine(url)
+    engine = create_engine(url, keys=BENCH_KEYS)
     try:
         return await in_process(engine, today, repeat)
     finally:

@@ -48,6 +48,7 @@ import aiohttp
 from aiohttp import web
 
 from bench._common import REPO, clean_env, positive_int, postgres_database, table
+from bench.keys import BENCH_KEYS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -160,7 +161,7 @@ def desk_web(db_url: str, api_url: str, meter: Meter) -> tuple[web.Application, 
         dpo_users=[f"slack:{DPO_ID}"],
         compliance_channel=[f"slack:{CHANNEL}"],
     )
-    engine = create_engine(db_url)
+    engine = create_engine(db_url, keys=BENCH_KEYS)
     server = build_server(settings, engine=engine)
     core = server.application
 
@@ -503,7 +504,7 @@ async def check_database(url: str, expected: int) -> list[str]:
     from storage.db import create_engine, session_factory, transaction
     from storage.models import InboundDelivery
 
-    engine = create_engine(url)
+    engine = create_engine(url, keys=BENCH_KEYS)
     try:
         async with transaction(session_factory(engine)) as session:
             refs = await repo.ticket_refs(session=session)
@@ -641,7 +642,7 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
     from storage.migrate import upgrade_async
 
     for db, url in databases:
-        await upgrade_async(url)
+        await upgrade_async(url, keys=BENCH_KEYS)
         print(f"{db}: migrated {url.split('@')[-1] if '@' in url else url}")
     servers = [
         await start_server(BARE_DEFAULT, "", None, tmp),

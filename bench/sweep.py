@@ -85,6 +85,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bench._common import FixedClock, Stats, ms, positive_int, postgres_database, table
+from bench.keys import BENCH_KEYS
 from handlers import jobs, reminders, summary
 from handlers.deadlines import request_deadlines
 from handlers.policy import Policy
@@ -262,7 +263,7 @@ async def seed(url: str, lo: int, hi: int, moments: Moments) -> float:
     must not leak into the pool the timings use.
     """
     start = time.perf_counter()
-    engine = create_engine(url)
+    engine = create_engine(url, keys=BENCH_KEYS)
     dialect = engine.dialect.name
     if dialect == "sqlite":
 
@@ -774,7 +775,7 @@ async def engine_half(
     for size in sorted(sizes):
         took = await seed(url, seeded + 1, size, moments)
         seeded = size
-        engine = create_engine(url)
+        engine = create_engine(url, keys=BENCH_KEYS)
         try:
             stages.append(
                 await one_stage(name, engine, size, size in summary_sizes, took, moments, args, dsn)
@@ -942,7 +943,7 @@ async def postgres_half(args: argparse.Namespace, moments: Moments) -> list[Stag
             await conn.close()
         print(f"PostgreSQL {version} ({make_url(url).database}; {', '.join(settings)})")
         print()
-        await upgrade_async(url)
+        await upgrade_async(url, keys=BENCH_KEYS)
         return await engine_half(
             "PostgreSQL", url, args.sizes, args.summary_sizes, moments, args, dsn
         )
@@ -1042,7 +1043,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="privacy-desk-bench-") as tmp:
             db = Path(tmp) / "sweep.db"
             url = f"sqlite+aiosqlite:///{db}"
-            upgrade(url)
+            upgrade(url, keys=BENCH_KEYS)
             import sqlite3
 
             print(f"SQLite {sqlite3.sqlite_version} ({db}; WAL, the app's engine settings)")

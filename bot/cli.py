@@ -112,10 +112,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.keys import data_keys
     from storage.migrate import upgrade
 
     settings = _settings(args.db)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, keys=data_keys(settings))
     print("database is up to date")
     moved = asyncio.run(_refresh_deadlines(settings))
     if moved is not None:
@@ -125,11 +126,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _refresh_deadlines(settings: Settings) -> int | None:
     """Recompute open requests' deadlines when the ``holidays`` release changed (issue 9)."""
+    from bot.keys import open_engine
     from handlers import holiday_data
     from handlers.ports import SystemClock
-    from storage.db import create_engine, session_factory, transaction
+    from storage.db import session_factory, transaction
 
-    engine = create_engine(settings.database_url)
+    engine = open_engine(settings)
     try:
         async with transaction(session_factory(engine)) as session:
             return await holiday_data.refresh(
@@ -238,15 +240,18 @@ def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], 
 def cmd_export(args: argparse.Namespace) -> int:
     import csv
 
+    from bot.keys import open_engine
     from handlers import export
-    from storage.db import create_engine, session_factory, transaction
+    from storage import keycheck
+    from storage.db import session_factory, transaction
 
     settings = _settings(args.db)
     kind = ExportKind(args.kind)
 
     async def collect() -> list[dict[str, str]]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings)
         try:
+            await keycheck.check(engine)
             async with transaction(session_factory(engine)) as session:
                 return list(
                     await export.rows(session=session, kind=kind, personal=args.include_personal)
@@ -283,14 +288,17 @@ def _private_output(path: str) -> TextIO:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.keys import open_engine
     from handlers import audit
-    from storage.db import create_engine, session_factory, transaction
+    from storage import keycheck
+    from storage.db import session_factory, transaction
 
     settings = _settings(args.db)
 
     async def check() -> audit.AuditReport:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings)
         try:
+            await keycheck.check(engine)
             async with transaction(session_factory(engine)) as session:
                 return await audit.verify(session=session)
         finally:
@@ -423,6 +431,10 @@ def parser() -> argparse.ArgumentParser:
     from bot import cli_letters
 
     cli_letters.add_parser(sub, db_option, _settings)
+
+    from bot import cli_keys
+
+    cli_keys.add_commands(sub, db_option)
     return top
 
 
@@ -437,10 +449,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"privacy-desk: {exc}", file=sys.stderr)
         return exc.code
+
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one line, never a traceback full of values
+        from cryptography.fernet import InvalidToken
         from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.keys import KeysUnavailable
+        from storage.keycheck import WrongKeys
+
+        if isinstance(exc, KeysUnavailable | WrongKeys | InvalidToken):
+            print(f"privacy-desk: {exc}", file=sys.stderr)
+            return 2
 
         from storage.db import describe_error
 

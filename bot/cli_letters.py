@@ -45,10 +45,12 @@ def cmd_draft(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     from datetime import UTC, datetime
 
     from bot.console import operator
+    from bot.keys import open_engine
     from handlers.context import Context, Refusal
     from handlers.letters import formats, use_cases
     from handlers.ports import Actor
-    from storage.db import create_engine, session_factory, transaction
+    from storage import keycheck
+    from storage.db import session_factory, transaction
 
     settings = settings_for(args.db)
     policy = settings.policy()
@@ -59,9 +61,10 @@ def cmd_draft(args: argparse.Namespace, settings_for: SettingsFor) -> int:
         return 2
 
     async def run() -> str | bytes:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings)
         ctx = Context(actor=Actor(user, Role.DPO), now=datetime.now(UTC), policy=policy)
         try:
+            await keycheck.check(engine)
             async with transaction(session_factory(engine)) as session:
                 letter = await use_cases.draft(
                     ctx, session, ref=args.ref.upper(), kind=kind, lang=args.lang

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = DEFAULT_DATABASE_URL
+    # Keys that encrypt personal data at rest, newest first (storage.crypto, bot.keys).
+    data_keys: SecretStr | None = None
     timezone: str = "Europe/London"
     holidays: str = "GB-ENG"
     env: Environment = Environment.DEVELOPMENT

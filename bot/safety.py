@@ -76,6 +76,21 @@ def _https(name: str, url: str) -> str | None:
     return None
 
 
+def _data_keys_problem(keys: SecretStr | None) -> str | None:
+    from storage.crypto import BadKey, parse_keys
+
+    if keys is None:
+        return (
+            "production needs PRIVACY_DESK_DATA_KEYS, the key that encrypts requester details "
+            "(make one with `privacy-desk new-key`)"
+        )
+    try:
+        parse_keys(keys.get_secret_value())
+    except BadKey as exc:
+        return f"PRIVACY_DESK_DATA_KEYS: {exc}"
+    return None
+
+
 def production_problems(settings: Settings) -> list[str]:
     """Every reason ``settings`` is unsafe for production, most important first."""
     found: list[str | None] = []
@@ -125,4 +140,5 @@ def production_problems(settings: Settings) -> list[str]:
         found += [_https("TEAMS_SERVICE_URLS", url) for url in settings.teams_service_urls]
     if not settings.dpo_users:
         found.append("production needs at least one PRIVACY_DESK_DPO_USERS entry")
+    found.append(_data_keys_problem(settings.data_keys))
     return [problem for problem in found if problem is not None]

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.keys import data_keys
 from handlers import jobs
 from handlers.desk import Desk
 from handlers.letters.templates import check as check_letter_templates
 from handlers.outbox import RetryPolicy, Sender
 from handlers.policy import Policy
 from handlers.ports import Clock, Notifier, SystemClock
+from storage import keycheck
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import pending, schema_revisions, upgrade_async
 
@@ -42,11 +44,14 @@ async def prepare_database(settings: Settings, *, migrate: bool | None = None) -
     PostgreSQL is migrated deliberately (``privacy-desk migrate``) so that several replicas
     starting together do not race to alter the schema.
     """
-    engine = create_engine(settings.database_url)
+    keys = data_keys(settings)
+    engine = create_engine(settings.database_url, keys=keys)
     if (migrate if migrate is not None else is_sqlite(settings.database_url)) and await pending(
         engine
     ):
-        await upgrade_async(settings.database_url)
+        await upgrade_async(settings.database_url, keys=keys)
+    if not await pending(engine):  # a schema behind is refused later, by check_schema
+        await keycheck.check(engine)
     return engine
 
 
@@ -110,7 +115,7 @@ def build_application(
     the system clock. ``deliver_now`` sends a command's messages as it returns; a server sets
     it False and leaves delivery to its sender loop."""
     clock = clock or SystemClock()
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, keys=data_keys(settings))
     policy = policy or settings.policy()
     _check_letter_templates(policy)
     sessions = session_factory(engine)

@@ -13,6 +13,7 @@ from storage.enums import (
     LetterFormat,
     LetterKind,
     LetterVia,
+    LinkKind,
     Outcome,
     RecipientsTold,
     RefusalBasis,
@@ -150,6 +151,23 @@ class CloseRequest(Command):
     basis: RefusalBasis | None = None
     exemption: str | None = None
     recipients: RecipientsTold | None = None
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Find(Command):
+    """Search requesters by email or name (privacy team only)."""
+
+    usage_key: ClassVar[str] = "dsar find"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link(Command):
+    usage_key: ClassVar[str] = "dsar link"
+    ref: str
+    other: str
+    kind: LinkKind = LinkKind.DUPLICATE
 
 
 @dataclass(frozen=True, slots=True)

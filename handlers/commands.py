@@ -27,6 +27,7 @@ from storage.enums import (
     LetterFormat,
     LetterKind,
     LetterVia,
+    LinkKind,
     Outcome,
     RecipientsTold,
     RefusalBasis,
@@ -34,7 +35,7 @@ from storage.enums import (
     Risk,
     Via,
 )
-from storage.refs import TicketRef
+from storage.refs import TicketKind, TicketRef
 
 __all__ = [
     "LIMITS",
@@ -57,7 +58,7 @@ _MENTION = re.compile(r"^<@([A-Za-z0-9._-]{1,64})(?:\|[^>]{0,200})?>$|^@([A-Za-z
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
 _SINGLE_PAIR = re.compile(r"(?<=[=\s])‘([^‘’\"]*)’(?=\s|$)")
 _AMOUNT = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
-FREE_TEXT = ("note", "delay-reason")  # everything after the reference is the text
+FREE_TEXT = ("note", "delay-reason", "find")  # everything after the reference is the text
 
 Builder = Callable[[Args], c.Command]
 
@@ -305,7 +306,38 @@ def _dsar_close(a: Args) -> c.Command:
         basis=a.take_enum("basis", RefusalBasis),
         exemption=a.take("exemption", limit=LIMITS["text"]),
         recipients=a.take_enum("recipients", RecipientsTold),
+        duplicate_of=_duplicate_of(a, ref),
     )
+
+
+def _duplicate_of(a: Args, ref: str) -> str | None:
+    given = a.take("duplicate_of", limit=32)
+    if given is None:
+        return None
+    try:
+        other = str(TicketRef.parse(given, kind=TicketKind.REQUEST))
+    except ValueError:
+        a.fail("duplicate_of= must be a request reference, like DSAR-0001", field="duplicate_of")
+        raise
+    if other == ref:
+        a.fail("a request cannot be a duplicate of itself", field="duplicate_of")
+    return other
+
+
+def _dsar_find(a: Args) -> c.Command:
+    text = " ".join(a.positional).strip()
+    a.positional.clear()
+    if len(text.replace("@", "").strip()) < 2:
+        a.fail("what to find: an email address, or at least two letters of the name")
+    if len(text) > LIMITS["name"]:
+        a.fail(f"the search is too long ({len(text)} characters; at most {LIMITS['name']})")
+    return c.Find(text=text)
+
+
+def _dsar_link(a: Args) -> c.Command:
+    ref = a.ref("DSAR")
+    other = a.ref("DSAR")
+    return c.Link(ref=ref, other=other, kind=a.take_enum("as", LinkKind) or LinkKind.DUPLICATE)
 
 
 def _dsar_deadline(a: Args) -> c.Command:
@@ -390,6 +422,8 @@ _DSAR: dict[str, Builder] = {
         told=a.take_day("told"),
     ),
     "close": _dsar_close,
+    "find": _dsar_find,
+    "link": _dsar_link,
     "stopped": lambda a: c.StopProcessing(ref=a.ref("DSAR"), on=a.take_day("on")),
     "letter": _dsar_letter,
     "sent": _dsar_sent,

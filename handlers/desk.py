@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import breaches, forms, reads, request_outcomes, summary, tickets
+from handlers import breaches, finding, forms, reads, request_outcomes, summary, tickets
 from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
@@ -57,6 +57,7 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.CloseRequest: request_outcomes.close,
     c.DraftLetter: letters.draft_letter,
     c.MarkSent: letters.mark_sent,
+    c.Link: finding.link,
     c.NewBreach: breaches.open_breach,
     c.Assess: breaches.assess,
     c.ReportToIco: breaches.report_to_ico,
@@ -68,6 +69,7 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
 
 READS: dict[type[c.Command], UseCase] = {
     c.ShowTicket: reads.show,
+    c.Find: finding.find,
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),

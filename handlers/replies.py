@@ -136,6 +136,8 @@ def request_reply(
     if req.outcome:
         reason = f": {req.outcome_reason}" if personal and req.outcome_reason else ""
         fields.append(("Outcome", req.outcome + reason))
+    if req.duplicate_of:
+        fields.append(("Duplicate of", req.duplicate_of))
     if req.refusal_basis:
         # Shown as typed: only the privacy team refuses, and the reply goes to them alone.
         exemption = f" ({req.refusal_exemption})" if req.refusal_exemption else ""

@@ -10,7 +10,11 @@ from handlers import replies, rules
 from handlers.context import Context, Refusal
 from handlers.ports import Outcome
 from handlers.tickets import ACTIVE, commit_change, load, not_complaint, require_state
+from storage import repositories as repo
+from storage.enums import LinkKind
+from storage.enums import Outcome as Ending
 from storage.enums import RequestState as S
+from storage.models import Request
 
 
 async def extend(ctx: Context, session: AsyncSession, cmd: c.Extend) -> Outcome:
@@ -53,6 +57,8 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     )
     if why_not is not None:
         raise Refusal(f"{req.ref}: {why_not}")
+    if cmd.duplicate_of is not None:
+        await _mark_duplicate(ctx, session, req, cmd)
     req.outcome, req.outcome_reason = cmd.outcome, cmd.reason
     req.complaint_right_told_on = told
     req.refusal_basis, req.refusal_exemption = cmd.basis, cmd.exemption
@@ -76,6 +82,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
             "on_time": rules.is_on_time(req) and not told_late,
             "basis": cmd.basis,
             "recipients": cmd.recipients,
+            "duplicate_of": cmd.duplicate_of,
         },
         warning=warning,
     )
@@ -100,3 +107,28 @@ async def processing_stopped(ctx: Context, session: AsyncSession, cmd: c.StopPro
         change="processing stopped",
         facts={"on": req.processing_stopped_on},
     )
+
+
+async def _mark_duplicate(
+    ctx: Context, session: AsyncSession, req: Request, cmd: c.CloseRequest
+) -> None:
+    """A request closed as the same person asking again: withdrawn, pointing at the other."""
+    other = cmd.duplicate_of
+    assert other is not None
+    if cmd.outcome != Ending.WITHDRAWN:
+        raise Refusal(
+            "duplicate_of= is for outcome=withdrawn (the earlier request answers it)",
+            field="duplicate_of",
+        )
+    if await repo.request_by_ref(session=session, ref=other) is None:
+        raise Refusal(f"there is no request {other}", field="duplicate_of")
+    req.duplicate_of = other
+    if await repo.link_between(session=session, one=req.ref, other=other) is None:
+        await repo.add_link(
+            session=session,
+            ref=req.ref,
+            other=other,
+            kind=LinkKind.DUPLICATE,
+            by=ctx.who,
+            at=ctx.now,
+        )

@@ -62,6 +62,7 @@ async def erase_expired(
     for req in await repo.requests_to_erase(session=session, closed_before=cutoff_day):
         _clear(req, pii.columns("requests"))
         req.erased_at = now
+        await repo.index_request(session=session, req=req)  # erased: findable by nothing
         erased.append(await _record(session, req, now))
     for breach in await repo.breaches_to_erase(session=session, closed_before=cutoff):
         for name in pii.columns("breaches"):

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, replies, rules
+from handlers import audit, finding, replies, rules
 from handlers import command_types as c
 from handlers.changes import record_change
 from handlers.context import Context, Refusal
@@ -45,6 +45,10 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     )
     recompute(req, [], ctx)
     await repo.add(session=session, row=req, flush=False)
+    await repo.index_request(session=session, req=req)
+    duplicate_line, duplicate_dms = finding.duplicate_notice(
+        ctx, req.ref, await finding.duplicates_of(ctx, session, req)
+    )
     await record_change(
         ctx,
         session,
@@ -59,12 +63,19 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     reply = replies.request_reply(
         req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
     )
-    direct: tuple[DirectMessage, ...] = ()
+    direct: tuple[DirectMessage, ...] = duplicate_dms
     if req.type in rules.ACT_AT_ONCE:  # Art 7(3) / Art 21(3): stop now, reply within the month
         now = replies.act_at_once_text(req)
         reply = Reply(text=reply.text, fields=reply.fields, lines=(now,), ref=req.ref)
         note = Reply(text=f"{req.ref} ({req.type}): {now}", ref=req.ref)
-        direct = tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
+        direct += tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
+    if duplicate_line is not None:
+        reply = Reply(
+            text=reply.text,
+            fields=reply.fields,
+            lines=(*reply.lines, duplicate_line),
+            ref=req.ref,
+        )
     return Outcome(reply=reply, posts=(replies.request_post(req),), direct=direct, changed=True)
 
 

@@ -9,6 +9,7 @@ from storage.enums import (
     IdMethod,
     LetterKind,
     LetterVia,
+    LinkKind,
     Outcome,
     RecipientsTold,
     RefusalBasis,
@@ -39,7 +40,9 @@ USAGE: dict[str, str] = {
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
     "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] '
     f'[basis={_one_of(RefusalBasis)}] [exemption="…"] [told=YYYY-MM-DD] '
-    f"[recipients={_one_of(RecipientsTold)}]",
+    f"[recipients={_one_of(RecipientsTold)}] [duplicate_of=REF]",
+    "dsar find": "/dsar find <email, or words of the name>",
+    "dsar link": f"/dsar link REF OTHER [as={_one_of(LinkKind)}]",
     "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
     "dsar letter": f"/dsar letter REF <{_one_of(LetterKind)}> [lang=en] [format=text|markdown]",
     "dsar sent": f"/dsar sent REF <{_one_of(LetterKind)}> [on=YYYY-MM-DD] "

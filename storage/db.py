@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import crypto
+from storage.crypto import DataKeys
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -28,8 +31,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine for ``url``. On SQLite every transaction is ``BEGIN IMMEDIATE``.
+def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> AsyncEngine:
+    """An engine for ``url`` whose personal columns are encrypted with ``keys`` (None: an
+    engine that may not touch them, for schema work). On SQLite every transaction is
+    ``BEGIN IMMEDIATE``.
 
     SQLite's default deferred transactions let two writers both read and then fail to upgrade
     their lock; taking the write lock at BEGIN makes writers queue (up to the busy timeout)
@@ -49,6 +54,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Overwrite what is deleted or replaced, so erased or re-encrypted values do not
+            # linger in free pages of the file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if make_url(url).database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -58,8 +66,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         def _on_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        return crypto.attach(engine, keys)
+    engine = create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    return crypto.attach(engine, keys)
 
 
 def create_private_file(path: str | None) -> None:

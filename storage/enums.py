@@ -161,6 +161,13 @@ class RefusalBasis(StrEnum):
     EXEMPTION = "exemption"
 
 
+class LinkKind(StrEnum):
+    """How two requests are linked: the same person asking twice, or related."""
+
+    DUPLICATE = "duplicate"
+    RELATED = "related"
+
+
 class RecipientsTold(StrEnum):
     """Art 19: recipients told of a rectification, erasure or restriction, or why not."""
 

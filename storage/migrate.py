@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from storage.crypto import DataKeys
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"$', re.MULTILINE)
 _DOWN = re.compile(r'^down_revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)
@@ -32,16 +34,42 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, *, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision``. Runs its own event loop: call it from a
+def upgrade(url: str, *, keys: DataKeys | None, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision``; ``keys`` encrypt the rows a migration
+    writes (0007 encrypts a plain-text database). Runs its own event loop: call it from a
     thread (``upgrade_async``) when one is already running."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    config.attributes["data_keys"] = keys
+    command.upgrade(config, revision)
+    if config.attributes.get("encrypted"):
+        compact(url)
 
 
-async def upgrade_async(url: str, *, revision: str = "head") -> None:
-    await asyncio.to_thread(upgrade, url, revision=revision)
+def compact(url: str) -> None:
+    """Rewrite an SQLite file and empty its WAL, so values that were replaced (plain text just
+    encrypted, tokens just rotated) survive in neither. Other databases: nothing to do."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import is_sqlite
+
+    database = make_url(url).database
+    if not is_sqlite(url) or database in (None, "", ":memory:"):
+        return
+    import sqlite3
+
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("PRAGMA secure_delete=ON")
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+
+
+async def upgrade_async(url: str, *, keys: DataKeys | None, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, url, keys=keys, revision=revision)
 
 
 def head_revision() -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from storage import personal
+from storage.crypto import Encrypted
 from storage.enums import OutboxState, ReminderState
 
 
@@ -85,21 +86,22 @@ class RequestBase(SQLModel):
     # clock is stopped (awaiting identity or fee) or paused (awaiting clarification).
     due: date | None = Field(default=None, index=True)
     extended: bool = False
-    extension_reason: str | None = Field(default=None, sa_type=Text)
+    extension_reason: str | None = Field(default=None, sa_type=Encrypted)
     extension_told_on: date | None = None
     outcome: str | None = Field(default=None, max_length=32)
-    outcome_reason: str | None = Field(default=None, sa_type=Text)
+    outcome_reason: str | None = Field(default=None, sa_type=Encrypted)
     complaint_right_told_on: date | None = None
     closed_on: date | None = None
     # Issue 9: an ask-id / clarify / fee taken late needs a reason; one taken after the deadline
     # had passed keeps that deadline (``missed_due``), so the request stays overdue.
-    late_reason: str | None = Field(default=None, sa_type=Text)
+    late_reason: str | None = Field(default=None, sa_type=Encrypted)
     missed_due: date | None = None
     fee_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|copies
-    fee_reason: str | None = Field(default=None, sa_type=Text)
+    fee_reason: str | None = Field(default=None, sa_type=Encrypted)
     refusal_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|exemption
     refusal_exemption: str | None = Field(default=None, sa_type=Text)
     processing_stopped_on: date | None = None  # consent withdrawn / marketing objection
+    duplicate_of: str | None = Field(default=None, max_length=16)  # withdrawn as a duplicate
     recipients_told: str | None = Field(default=None, max_length=16)  # Art 19
     # Issue 12: the day a complaint's acknowledgement went (DPA 2018 s.164A(3)).
     acknowledged_on: date | None = None
@@ -111,10 +113,31 @@ class Request(RequestBase, table=True):
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = personal.columns("requests")
 
     id: int | None = Field(default=None, primary_key=True)
-    requester_name: str | None = Field(default=None, sa_type=Text)
-    requester_email: str | None = Field(default=None, sa_type=Text)
-    details: str | None = Field(default=None, sa_type=Text)
+    requester_name: str | None = Field(default=None, sa_type=Encrypted)
+    requester_email: str | None = Field(default=None, sa_type=Encrypted)
+    details: str | None = Field(default=None, sa_type=Encrypted)
     pii_salt: str | None = Field(default=None, max_length=32)
+
+
+class SearchTerm(SQLModel, table=True):
+    """A keyed digest a request can be found by (``storage.blind_index``); never text."""
+
+    __tablename__ = "search_terms"
+    term: str = Field(primary_key=True, max_length=40)
+    ticket_ref: str = Field(primary_key=True, max_length=16, index=True)
+
+
+class TicketLink(SQLModel, table=True):
+    """Two tickets recorded as the same person asking twice (``duplicate``) or related."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_ref", "other_ref", name="uq_ticket_links_pair"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_ref: str = Field(max_length=16, index=True)
+    other_ref: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=16)
+    linked_by: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Pause(SQLModel, table=True):
@@ -143,9 +166,9 @@ class BreachBase(SQLModel):
     risk: str | None = Field(default=None, max_length=8)
     ico_case_ref: str | None = Field(default=None, max_length=64)
     ico_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    not_reportable_reason: str | None = Field(default=None, sa_type=Text)
+    not_reportable_reason: str | None = Field(default=None, sa_type=Encrypted)
     subjects_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    delay_reason: str | None = Field(default=None, sa_type=Text)
+    delay_reason: str | None = Field(default=None, sa_type=Encrypted)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A public electronic communications service breach (PECR reg 5A): always notified.
     pecr: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
@@ -157,11 +180,11 @@ class Breach(BreachBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     pii_salt: str | None = Field(default=None, max_length=32)
-    summary: str | None = Field(default=None, sa_type=Text)
-    data_categories: str | None = Field(default=None, sa_type=Text)
-    subject_categories: str | None = Field(default=None, sa_type=Text)
-    consequences: str | None = Field(default=None, sa_type=Text)
-    measures: str | None = Field(default=None, sa_type=Text)
+    summary: str | None = Field(default=None, sa_type=Encrypted)
+    data_categories: str | None = Field(default=None, sa_type=Encrypted)
+    subject_categories: str | None = Field(default=None, sa_type=Encrypted)
+    consequences: str | None = Field(default=None, sa_type=Encrypted)
+    measures: str | None = Field(default=None, sa_type=Encrypted)
 
 
 class DeskFact(SQLModel, table=True):
@@ -181,7 +204,7 @@ class Note(SQLModel, table=True):
     event_seq: int
     author: str = Field(max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
-    text: str | None = Field(default=None, sa_type=Text)
+    text: str | None = Field(default=None, sa_type=Encrypted)
 
 
 class Event(SQLModel, table=True):
@@ -239,7 +262,7 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=16)
     thread_key: str | None = Field(default=None, max_length=64)
     dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
-    payload: str = Field(sa_type=Text)
+    payload: str = Field(sa_type=Encrypted)
     state: str = Field(default=OutboxState.PENDING, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)

@@ -28,7 +28,12 @@ from storage.db import create_engine, session_factory
 from storage.enums import Role
 from storage.migrate import upgrade
 from tests.fakes.clock import FakeClock as FakeClock  # tests import it from here
+from tests.fakes.keys import TEST_KEY, TEST_KEYS
 from tests.fakes.notifier import RecordingNotifier
+
+# Every engine, CLI and server a test starts encrypts with the same fixed test key (tests that
+# check the key file or a missing key remove it with monkeypatch).
+os.environ["PRIVACY_DESK_DATA_KEYS"] = TEST_KEY
 
 POSTGRES_URL = os.environ.get(
     "PRIVACY_DESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -47,6 +52,8 @@ TABLES = (
     "inbound",
     "conversation_refs",
     "desk_facts",
+    "search_terms",
+    "ticket_links",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")
@@ -59,7 +66,7 @@ COMPLIANCE = ChatUser("slack", "CCOMPLIANCE")
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
+    upgrade(f"sqlite+aiosqlite:///{path}", keys=TEST_KEYS)
     return path
 
 
@@ -85,7 +92,7 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        upgrade(url, keys=TEST_KEYS)
         yield url
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -115,7 +122,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(db_url)
+    engine = create_engine(db_url, keys=TEST_KEYS)
     if engine.dialect.name == "postgresql":
         await reset_postgres(engine)
     yield engine

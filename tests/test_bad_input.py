@@ -670,6 +670,8 @@ STAFF_EXAMPLES = {
     "dsar extend": '/dsar extend DSAR-0001 reason="numerous"',
     "dsar close": "/dsar close DSAR-0001 outcome=withdrawn",
     "dsar stopped": "/dsar stopped DSAR-0001",
+    "dsar find": "/dsar find jane@example.com",
+    "dsar link": "/dsar link DSAR-0001 DSAR-0002",
     "dsar letter": "/dsar letter DSAR-0001 acknowledgement",
     "dsar sent": "/dsar sent DSAR-0001 acknowledgement",
     "dsar summary": "/dsar summary",

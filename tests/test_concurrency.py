@@ -14,6 +14,7 @@ from handlers.ports import ChatUser
 from storage import repositories as repo
 from storage.db import create_engine, session_factory
 from tests.conftest import FakeClock
+from tests.fakes.keys import TEST_KEYS
 from tests.fakes.notifier import RecordingNotifier
 
 OPENS = 50
@@ -23,7 +24,7 @@ async def test_fifty_concurrent_opens_from_two_replicas(
     engine: AsyncEngine, db_url: str, clock: FakeClock, policy: Policy
 ) -> None:
     # Two engines stand in for two replicas, each with its own connection pool.
-    second = create_engine(db_url)
+    second = create_engine(db_url, keys=TEST_KEYS)
     notifier = RecordingNotifier()
     desks = [
         Desk(

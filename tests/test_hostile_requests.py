@@ -32,6 +32,7 @@ from bot.app import build_server
 from bot.config import Settings
 from bot.teams_notifier import StaticConnections
 from storage.db import create_engine
+from tests.fakes.keys import TEST_KEYS
 from tests.fakes.loopback import serve
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import FakeConnector
@@ -162,7 +163,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             teams_tenant_ids=[TENANT],
             dpo_users=["slack:UDPO1"],
         )
-        engine = create_engine(url)
+        engine = create_engine(url, keys=TEST_KEYS)
         server = build_server(
             settings, engine=engine, teams_connections=StaticConnections("bot-token")
         )

@@ -183,9 +183,10 @@ def test_letters_check_command(tmp_path: Path) -> None:
 def test_letters_draft_writes_a_private_word_document(tmp_path: Path) -> None:
     db = tmp_path / "desk.db"
     lines = f"{NEW}\n/dsar close DSAR-0001 outcome=no_data_held\n"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
     console = subprocess.run(
         [str(PRIVACY_DESK), "console", "--db", str(db)], input=lines, capture_output=True,
-        text=True, timeout=120, check=False,
+        text=True, timeout=120, check=False, env=environment,
     )  # fmt: skip
     assert console.returncode == 0, console.stderr
     out = tmp_path / "letter.docx"

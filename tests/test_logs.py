@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.logs import MAX_LINE, SafeFormatter, escape
 from storage.migrate import upgrade
+from tests.fakes.keys import TEST_KEYS
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import FakeConnector
 from tests.slack_harness import SECRET, TEAM, sign
@@ -71,7 +72,7 @@ async def test_an_attacked_server_logs_nothing_personal_and_no_forged_line(
 ) -> None:
     db = tmp_path / "desk.db"
     url = f"sqlite+aiosqlite:///{db}"
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade, url, keys=TEST_KEYS)
     with sqlite3.connect(db) as conn:  # a database failure mid-insert, values and all
         conn.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON requests "

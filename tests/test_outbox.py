@@ -26,6 +26,7 @@ from storage import repositories as repo
 from storage.db import create_engine, session_factory, transaction
 from storage.models import OutboxMessage
 from tests.conftest import COMPLIANCE, DPO, FakeClock
+from tests.fakes.keys import TEST_KEYS
 
 T0 = datetime(2025, 11, 24, 9, 30, tzinfo=UTC)  # the clock fixture's start
 
@@ -352,7 +353,7 @@ async def test_two_senders_claiming_concurrently_never_deliver_a_row_twice(
     log: list[tuple[str, str]] = []
     started: set[str] = set()
     both = asyncio.Event()
-    second_engine = create_engine(db_url)  # another replica, with its own pool
+    second_engine = create_engine(db_url, keys=TEST_KEYS)  # another replica, with its own pool
     try:
         senders = [
             sender_for(

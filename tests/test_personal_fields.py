@@ -132,8 +132,13 @@ async def test_delivered_messages_lose_their_content_after_the_keep_window(
 
 
 async def payloads(engine: AsyncEngine) -> list[str]:
+    """The messages' content in the clear (the column decrypts as it loads)."""
+    from sqlmodel import col, select
+
+    from storage.models import OutboxMessage
+
     async with engine.connect() as conn:
-        return list((await conn.execute(text("SELECT payload FROM outbox"))).scalars())
+        return list((await conn.execute(select(col(OutboxMessage.payload)))).scalars())
 
 
 def test_keep_window_is_a_day_count() -> None:

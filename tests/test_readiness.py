@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.web import base_app
 from storage.db import create_engine, session_factory
+from tests.fakes.keys import TEST_KEYS
 from tests.fakes.loopback import serve
 from tests.test_cli import run_cli
 
@@ -22,14 +23,16 @@ async def read_only(engine: AsyncEngine, db_url: str) -> tuple[AsyncEngine, str]
     a read-only SQLite file; on PostgreSQL a role granted SELECT only."""
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
-        ro = create_engine(f"sqlite+aiosqlite:///file:{url.database}?mode=ro&uri=true")
+        ro = create_engine(
+            f"sqlite+aiosqlite:///file:{url.database}?mode=ro&uri=true", keys=TEST_KEYS
+        )
         return ro, "database is read-only"
     async with engine.begin() as conn:
         await conn.execute(text("DROP ROLE IF EXISTS desk_reader"))  # left by an earlier run
         await conn.execute(text("CREATE ROLE desk_reader LOGIN"))
         await conn.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO desk_reader"))
     ro_url = url.set(username="desk_reader", password=None)
-    return create_engine(ro_url.render_as_string(hide_password=False)), (
+    return create_engine(ro_url.render_as_string(hide_password=False), keys=TEST_KEYS), (
         "the database user may not write"
     )
 

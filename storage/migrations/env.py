@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, keys=context.config.attributes.get("data_keys"))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

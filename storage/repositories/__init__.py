@@ -30,6 +30,14 @@ from storage.repositories.reminders import (
     lock_ticket,
     reminders_for,
 )
+from storage.repositories.search import (
+    add_link,
+    find_requests,
+    index_request,
+    link_between,
+    links_for,
+    possible_duplicates,
+)
 from storage.repositories.tickets import (
     PENDING,
     REFERENCE_COUNTERS,
@@ -61,6 +69,7 @@ __all__ = [
     "PENDING",
     "REFERENCE_COUNTERS",
     "add",
+    "add_link",
     "add_outbox_once",
     "all_breaches",
     "all_notes",
@@ -78,7 +87,11 @@ __all__ = [
     "due_reminder_refs",
     "due_reminders_for",
     "events_for",
+    "find_requests",
+    "index_request",
     "iter_events",
+    "link_between",
+    "links_for",
     "list_breaches",
     "list_requests",
     "lock_audit_head",
@@ -91,6 +104,7 @@ __all__ = [
     "outbox_counts",
     "pauses_by_request",
     "pauses_for",
+    "possible_duplicates",
     "reminders_for",
     "request_by_ref",
     "requests_to_erase",

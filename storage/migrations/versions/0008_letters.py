@@ -1,7 +1,7 @@
 """letters to the requester (issue 12)
 
 Revision ID: 0008
-Revises: 0006 (the lead's 0007, issue 11, goes in between at merge: set down_revision = "0007")
+Revises: 0007
 Create Date: 2026-12-02
 
 Sent letters are audit events; the one new fact is the day a complaint was acknowledged
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
