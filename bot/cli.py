@@ -428,6 +428,10 @@ def parser() -> argparse.ArgumentParser:
     db_option(verify)
     verify.set_defaults(func=cmd_audit)
 
+    from bot import cli_letters
+
+    cli_letters.add_parser(sub, db_option, _settings)
+
     from bot import cli_keys
 
     cli_keys.add_commands(sub, db_option)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=6, ge=1, le=100)
     late_action_days: int = Field(default=7, ge=0, le=365)
     pecr_provider: bool = False
+    org_name: str = Field(default="Your organisation", min_length=1, max_length=200)
+    org_contact: str = Field(default="privacy@example.org", min_length=1, max_length=500)
+    templates_dir: str | None = None  # the DPO's letter templates, <dir>/<lang>/<kind>.md
+    letter_language: str = Field(default="en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     # Delivered and failed outgoing messages keep their content this long, then it is erased.
     outbox_keep_days: int = Field(default=7, ge=1, le=365)
     log_level: LogLevel = LogLevel.INFO
@@ -199,4 +203,8 @@ class Settings(BaseSettings):
             reminders=parse_offsets(self.reminder_offsets),
             late_action_days=self.late_action_days,
             pecr_provider=self.pecr_provider,
+            org_name=self.org_name,
+            org_contact=self.org_contact,
+            templates_dir=self.templates_dir,
+            letter_language=self.letter_language,
         )

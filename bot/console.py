@@ -58,6 +58,8 @@ class ConsoleNotifier:
             text = "[#compliance] " + self._post_line(content)
         else:
             text = f"[DM → @{delivery.target}] {content.text}"
+            if content.preformatted is not None:  # a drafted letter: printed in full
+                text = f"[DM → @{delivery.target}] {content.render_text()}"
         print(text, file=self.out)
         self.out.flush()
         return f"console-{self.count}"

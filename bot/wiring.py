@@ -8,6 +8,7 @@ console and the command line load only what they use.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,12 +19,15 @@ from bot.config import Settings
 from bot.keys import data_keys
 from handlers import jobs
 from handlers.desk import Desk
+from handlers.letters.templates import check as check_letter_templates
 from handlers.outbox import RetryPolicy, Sender
 from handlers.policy import Policy
 from handlers.ports import Clock, Notifier, SystemClock
 from storage import keycheck
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import pending, schema_revisions, upgrade_async
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -113,6 +117,7 @@ def build_application(
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url, keys=data_keys(settings))
     policy = policy or settings.policy()
+    _check_letter_templates(policy)
     sessions = session_factory(engine)
     sender = Sender(
         sessions=sessions,
@@ -132,3 +137,10 @@ def build_application(
         sender=sender,
         desk=desk,
     )
+
+
+def _check_letter_templates(policy: Policy) -> None:
+    """A broken letter template is said at start-up (rendered against a sample ticket, so the
+    message holds no one's data), not first found when a letter is due."""
+    for problem in check_letter_templates(policy):
+        log.warning("letter template problem (privacy-desk letters check): %s", problem)

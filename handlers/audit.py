@@ -62,6 +62,7 @@ ADDED_SINCE_V1: tuple[frozenset[str], ...] = (
         | {"refusal_exemption", "processing_stopped_on", "recipients_told", "pecr"}
     ),
     frozenset({"duplicate_of"}),  # migration 0007 (records)
+    frozenset({"acknowledged_on"}),  # migration 0008 (letters)
 )
 
 

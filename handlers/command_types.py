@@ -10,6 +10,9 @@ from typing import ClassVar
 from storage.enums import (
     FeeBasis,
     IdMethod,
+    LetterFormat,
+    LetterKind,
+    LetterVia,
     LinkKind,
     Outcome,
     RecipientsTold,
@@ -181,6 +184,28 @@ class StopProcessing(Command):
     usage_key: ClassVar[str] = "dsar stopped"
     ref: str
     on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLetter(Command):
+    """A letter to the requester, drafted from the ticket (issue 12)."""
+
+    usage_key: ClassVar[str] = "dsar letter"
+    ref: str
+    kind: LetterKind
+    lang: str | None = None  # None: the organisation's LETTER_LANGUAGE
+    format: LetterFormat = LetterFormat.TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class MarkSent(Command):
+    """A letter went to the requester: on that day, by that channel."""
+
+    usage_key: ClassVar[str] = "dsar sent"
+    ref: str
+    kind: LetterKind
+    on: date | None = None
+    via: LetterVia | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,14 @@ from handlers import command_types as c
 from handlers import commands_records
 from handlers.arguments import LIMITS, MENTION, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
-from handlers.forms import STANDALONE, Field, FieldKind, Form
+from handlers.forms import STANDALONE, Field, FieldKind, Form, sent_kind
 from handlers.usage import USAGE, CommandError, actions_of, help_lines, quote, show, usage_for
 from storage.enums import (
     FeeBasis,
     IdMethod,
+    LetterFormat,
+    LetterKind,
+    LetterVia,
     LinkKind,
     Outcome,
     RecipientsTold,
@@ -166,11 +169,15 @@ def check_field(field: Field, value: str) -> str | None:
 
 def action_command(ref: TicketRef, action: str) -> c.Command:
     """The command a ticket button runs at once (one that needs no form)."""
+    positional = [str(ref)]
+    kind = sent_kind(action)
+    if kind is not None:  # "Mark as sent" on a drafted letter: /dsar sent REF KIND
+        action, positional = "sent", [str(ref), kind]
     usage = usage_for(ref.group, action)
     builder = _builders(ref.group).get(action)
     if builder is None:
         raise CommandError(f"{show(action)} is not an action on {ref}", usage)
-    args = Args.from_values(usage=usage, positional=[str(ref)], named={})
+    args = Args.from_values(usage=usage, positional=positional, named={})
     command = builder(args)
     args.done()
     return command
@@ -330,6 +337,39 @@ def _dsar_deadline(a: Args) -> c.Command:
     return c.DeadlineQuery(received=received, calendar=calendar, extended=extended)
 
 
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+def _letter_kind(a: Args) -> LetterKind:
+    typed = a.positional.pop(0) if a.positional else a.take("kind")
+    if typed is None:
+        a.fail("which letter? give its kind, e.g. extension", field="kind")
+    assert typed is not None
+    return a.enum("the letter", LetterKind, typed, field="kind")
+
+
+def _dsar_letter(a: Args) -> c.Command:
+    ref = a.ref("DSAR")
+    kind = _letter_kind(a)
+    lang = a.take("lang", limit=8)
+    if lang is not None and _LANG.match(lang.lower()) is None:
+        a.fail("lang= is a language code such as en or cy", field="lang")
+    fmt = a.take_enum("format", LetterFormat) or LetterFormat.TEXT
+    if fmt == LetterFormat.DOCX:
+        a.fail(
+            "a Word document is written by the command line: privacy-desk letters draft "
+            f"{ref} {kind} --format docx",
+            field="format",
+        )
+    return c.DraftLetter(ref=ref, kind=kind, lang=lang.lower() if lang else None, format=fmt)
+
+
+def _dsar_sent(a: Args) -> c.Command:
+    ref = a.ref("DSAR")
+    kind = _letter_kind(a)
+    return c.MarkSent(ref=ref, kind=kind, on=a.take_day("on"), via=a.take_enum("via", LetterVia))
+
+
 def _verify(a: Args) -> c.Command:
     ref = a.ref("DSAR")
     method = a.take_enum("method", IdMethod, required=True)
@@ -362,6 +402,8 @@ _DSAR: dict[str, Builder] = {
     "find": _dsar_find,
     "link": _dsar_link,
     "stopped": lambda a: c.StopProcessing(ref=a.ref("DSAR"), on=a.take_day("on")),
+    "letter": _dsar_letter,
+    "sent": _dsar_sent,
     "deadline": _dsar_deadline,
     "summary": lambda a: c.Summary(),
     "help": lambda a: c.Help(group="dsar"),

@@ -30,6 +30,7 @@ from handlers import command_types as c
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
 from handlers.context import Context, Refusal
+from handlers.letters import use_cases as letters
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
 from handlers.policy import Policy
 from handlers.ports import (
@@ -64,6 +65,8 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.AddNote: tickets.add_note,
     c.Extend: request_outcomes.extend,
     c.CloseRequest: request_outcomes.close,
+    c.DraftLetter: letters.draft_letter,
+    c.MarkSent: letters.mark_sent,
     c.Link: finding.link,
     c.NewBreach: breaches.open_breach,
     c.Assess: breaches.assess,

@@ -17,7 +17,7 @@ from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_p
 from handlers.deadlines import Pause as Span
 from storage import personal as pii
 from storage import repositories as repo
-from storage.enums import ExportKind
+from storage.enums import ExportKind, RequestType
 from storage.models import Breach, Pause, Request
 
 REQUEST_COLUMNS = (
@@ -51,6 +51,9 @@ REQUEST_COLUMNS = (
     "refusal_told_late",
     "processing_stopped",
     "recipients_told",
+    "extension_told_late",
+    "complaint_acknowledged",
+    "complaint_acknowledged_late",
 )
 REQUEST_PERSONAL = tuple(f.export_name for f in pii.REQUEST_FIELDS)
 BREACH_COLUMNS = (
@@ -135,6 +138,12 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
         "refusal_told_late": rules.refusal_told_late(req) if req.refusal_basis else None,
         "processing_stopped": req.processing_stopped_on,
         "recipients_told": req.recipients_told,
+        # issue 12: the dates letters set (``/dsar sent``)
+        "extension_told_late": rules.extension_told_late(req) if req.extended else None,
+        "complaint_acknowledged": req.acknowledged_on,
+        "complaint_acknowledged_late": rules.complaint_acknowledged_late(req)
+        if req.type == RequestType.COMPLAINT
+        else None,
     }
     if personal:
         values |= _personal(req, pii.REQUEST_FIELDS)

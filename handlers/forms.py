@@ -16,7 +16,16 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from handlers.arguments import LIMITS
-from storage.enums import IdMethod, Outcome, RecipientsTold, RefusalBasis, RequestType, Risk, Via
+from storage.enums import (
+    IdMethod,
+    LetterKind,
+    Outcome,
+    RecipientsTold,
+    RefusalBasis,
+    RequestType,
+    Risk,
+    Via,
+)
 from storage.refs import TicketKind, TicketRef
 
 
@@ -281,6 +290,22 @@ ACTIONS: dict[TicketKind, tuple[Action, ...]] = {
     ),
 }
 SHOW = Action("show", "Show")
+SENT_PREFIX = "sent-"  # "Mark as sent" under a drafted letter: sent-extension, sent-fee, …
+MARK_SENT = "Mark as sent"
+
+
+def sent_action(kind: LetterKind) -> str:
+    return f"{SENT_PREFIX}{kind.value}"
+
+
+def sent_kind(name: str) -> LetterKind | None:
+    """The letter a "Mark as sent" button is for (``sent-extension``), else None."""
+    if not name.startswith(SENT_PREFIX):
+        return None
+    try:
+        return LetterKind(name.removeprefix(SENT_PREFIX))
+    except ValueError:
+        return None
 
 
 def action_names(kind: TicketKind) -> tuple[str, ...]:
@@ -290,11 +315,15 @@ def action_names(kind: TicketKind) -> tuple[str, ...]:
 def find_action(ref: TicketRef, name: str) -> Action | None:
     if name == SHOW.name:
         return SHOW
+    if ref.kind == TicketKind.REQUEST and sent_kind(name) is not None:
+        return Action(name, MARK_SENT)
     return next((a for a in ACTIONS[ref.kind] if a.name == name), None)
 
 
 def label(name: str) -> str:
     """A button's label, whichever kind of ticket it is on."""
+    if sent_kind(name) is not None:
+        return MARK_SENT
     for action in (SHOW, *ACTIONS[TicketKind.REQUEST], *ACTIONS[TicketKind.BREACH]):
         if action.name == name:
             return action.label

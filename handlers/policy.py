@@ -32,6 +32,12 @@ class Policy:
     late_action_days: int = 7
     # A public electronic communications service provider: breaches default to PECR.
     pecr_provider: bool = False
+    # Letters to requesters (issue 12): who writes them, where a DPO's own templates are (one
+    # folder per language, overriding the shipped ones kind by kind) and the default language.
+    org_name: str = "Your organisation"
+    org_contact: str = "privacy@example.org"
+    templates_dir: str | None = None
+    letter_language: str = "en"
 
     def role_of(self, user: ChatUser) -> Role:
         if user in self.dpo:

@@ -79,6 +79,8 @@ class Reply:
     personal: bool = True
     # A one-line notice (a refused button press): shown as plain text, never as a card.
     notice: bool = False
+    # Text shown exactly as it is (a drafted letter): a code block on Slack, monospace on Teams.
+    preformatted: str | None = None
 
     def render_text(self) -> str:
         """A plain-text rendering, shared by the console and any text-only fallback."""
@@ -86,6 +88,8 @@ class Reply:
         width = max((len(label) for label, _ in self.fields), default=0)
         out += [f"  {label.ljust(width)}  {value}" for label, value in self.fields]
         out += [f"  {line}" for line in self.lines]
+        if self.preformatted is not None:
+            out += ["", self.preformatted.rstrip("\n")]
         return "\n".join(out)
 
 

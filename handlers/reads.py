@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import breaches, finding, replies, rules, tickets
@@ -9,6 +11,7 @@ from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, request_deadlines
+from handlers.letters import history as letter_history
 from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
 from storage.refs import TicketRef
@@ -31,6 +34,9 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
     reply = replies.request_reply(
         req, today=ctx.today, pauses=pauses, notes=notes, personal=personal
     )
+    if personal:  # the privacy team sees which letters were drafted and sent
+        events = await repo.events_for(session=session, ref=req.ref)
+        reply = replace(reply, fields=(*reply.fields, *letter_history.summary(events)))
     return Outcome(reply=reply)
 
 

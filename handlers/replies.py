@@ -104,6 +104,9 @@ def request_reply(
     ]
     if req.type == RequestType.COMPLAINT:
         fields.append(("Acknowledge by", fmt_day(req.base_due)))
+        if req.acknowledged_on is not None:
+            late = " (late)" if rules.complaint_acknowledged_late(req) else ""
+            fields.append(("Acknowledged", fmt_day(req.acknowledged_on) + late))
     else:
         fields.append(("Clock start", fmt_day(req.clock_start)))
         fields.append(("One-month deadline", fmt_day(req.base_due)))

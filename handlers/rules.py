@@ -43,7 +43,7 @@ def operative_due(req: Request) -> date | None:
         return None
     if req.state == RequestState.AWAITING_CLARIFICATION and req.type == RequestType.ACCESS:
         return None
-    return req.extended_due if req.extended else req.base_due
+    return req.extended_due if req.extended and not extension_told_late(req) else req.base_due
 
 
 def is_overdue(req: Request, *, today: date) -> bool:
@@ -150,6 +150,19 @@ def close_refusal(
 def refusal_told_late(req: Request) -> bool:
     """The requester learnt of the refusal and their right to complain after the deadline."""
     told, due = req.complaint_right_told_on, req.due
+    return told is not None and due is not None and told > due
+
+
+def extension_told_late(req: Request) -> bool:
+    """The requester was told of the extension after ``extension_notice_by`` (the letter went
+    late): the extension is not available (Art 12(3)), so the one-month deadline applies."""
+    told, by = req.extension_told_on, req.extension_notice_by
+    return req.extended and told is not None and by is not None and told > by
+
+
+def complaint_acknowledged_late(req: Request) -> bool:
+    """A complaint acknowledged after its s.164A date (30 days, rolled forward)."""
+    told, due = req.acknowledged_on, req.base_due
     return told is not None and due is not None and told > due
 
 

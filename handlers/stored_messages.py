@@ -66,6 +66,8 @@ def encode(content: Content) -> str:
             "ref": content.ref,
             "actions": list(content.actions),
         }
+        if content.preformatted is not None:  # a drafted letter (issue 12)
+            body["preformatted"] = content.preformatted
     return json.dumps(body, sort_keys=True)
 
 
@@ -105,4 +107,5 @@ def decode(payload: str) -> Content:
         tone=Tone(body["tone"]),
         ref=body["ref"],
         actions=tuple(body["actions"]),
+        preformatted=body.get("preformatted"),
     )

@@ -7,6 +7,8 @@ from enum import StrEnum
 from storage.enums import (
     FeeBasis,
     IdMethod,
+    LetterKind,
+    LetterVia,
     LinkKind,
     Outcome,
     RecipientsTold,
@@ -46,6 +48,9 @@ USAGE: dict[str, str] = {
     f'[via={_one_of(Via)}] [details="…"]',
     "dsar reopen": '/dsar reopen REF reason="…" [new=yes]',
     "dsar history": "/dsar history REF",
+    "dsar letter": f"/dsar letter REF <{_one_of(LetterKind)}> [lang=en] [format=text|markdown]",
+    "dsar sent": f"/dsar sent REF <{_one_of(LetterKind)}> [on=YYYY-MM-DD] "
+    f"[via={_one_of(LetterVia)}]",
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",

@@ -175,3 +175,38 @@ class RecipientsTold(StrEnum):
     NONE = "none"
     IMPOSSIBLE = "impossible"
     DISPROPORTIONATE = "disproportionate"
+
+
+class LetterKind(StrEnum):
+    """The letters to a requester the desk drafts (``/dsar letter REF KIND``, issue 12)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    ID_REQUEST = "id-request"
+    CLARIFICATION = "clarification"
+    FEE = "fee"
+    EXTENSION = "extension"
+    REFUSAL = "refusal"
+    PARTIAL_REFUSAL = "partial-refusal"
+    NO_DATA = "no-data"
+    RESPONSE = "response"
+    COMPLAINT_ACKNOWLEDGEMENT = "complaint-acknowledgement"
+    CONSENT_WITHDRAWN = "consent-withdrawn"
+    MARKETING_STOPPED = "marketing-stopped"
+
+
+class LetterFormat(StrEnum):
+    """What a drafted letter is written as: chat and the console take text or Markdown; the
+    command line can also write a Word document for organisations that post letters."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    DOCX = "docx"
+
+
+class LetterVia(StrEnum):
+    """How a letter went to the requester (``/dsar sent … via=``)."""
+
+    EMAIL = "email"
+    POST = "post"
+    HAND = "hand"
+    PORTAL = "portal"

@@ -103,6 +103,8 @@ class RequestBase(SQLModel):
     processing_stopped_on: date | None = None  # consent withdrawn / marketing objection
     duplicate_of: str | None = Field(default=None, max_length=16)  # withdrawn as a duplicate
     recipients_told: str | None = Field(default=None, max_length=16)  # Art 19
+    # Issue 12: the day a complaint's acknowledgement went (DPA 2018 s.164A(3)).
+    acknowledged_on: date | None = None
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

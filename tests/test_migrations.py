@@ -57,3 +57,30 @@ async def test_pending_tells_a_migrated_database_from_a_new_one(
         assert await pending(empty)
     finally:
         await empty.dispose()
+
+
+def test_0008_adds_acknowledged_on_to_existing_requests(tmp_path: Any) -> None:
+    """Issue 12: a database at 0006 with a request in it upgrades through 0007 to 0008 (the
+    column empty), and 0008 comes back down to 0007."""
+    import sqlite3
+
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, keys=TEST_KEYS, revision="0006")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute(
+            "INSERT INTO requests (ref, type, state, via, received, calendar, created_by, "
+            "created_at, extended) VALUES ('DSAR-0001', 'complaint', 'received', 'email', "
+            "'2026-06-25', 'GB-ENG', 'slack:U1', '2026-06-25 09:00:00', 0)"
+        )
+    upgrade(url, keys=TEST_KEYS, revision="0008")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        rows = db.execute("SELECT ref, acknowledged_on FROM requests").fetchall()
+    assert rows == [("DSAR-0001", None)]
+    command.downgrade(alembic_config(url), "0007")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(requests)")]
+    assert "acknowledged_on" not in columns and "recipients_told" in columns

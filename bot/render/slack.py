@@ -77,6 +77,7 @@ def reply(message: Reply) -> tuple[str, Blocks]:
     if message.lines:
         body = "\n".join(_escape(line) for line in message.lines)
         blocks.append(_section(f"```{body}```" if message.tone != Tone.ERROR else body))
+    blocks += _preformatted(message.preformatted)
     if message.actions and message.ref:
         blocks.append(
             {
@@ -94,6 +95,21 @@ def reply(message: Reply) -> tuple[str, Blocks]:
             }
         )
     return _escape(message.render_text())[:3000], blocks
+
+
+def _preformatted(text: str | None) -> Blocks:
+    """A letter as code blocks, split at line ends so each fits in a section."""
+    if not text:
+        return []
+    chunks: list[str] = []
+    current = ""
+    for line in _escape(text.rstrip("\n")).split("\n"):
+        if current and len(current) + len(line) + 1 > MAX_SECTION - 8:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    return [_section(f"```{chunk}```") for chunk in chunks]
 
 
 def summary(content: WeeklySummary, tz: ZoneInfo) -> tuple[str, Blocks]:

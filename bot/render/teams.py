@@ -57,6 +57,8 @@ def reply(message: Reply) -> Card:
     if message.fields:
         body.append(_facts(message.fields))
     body += [_text(line, isSubtle=message.tone != Tone.ERROR) for line in message.lines]
+    if message.preformatted:
+        body.append(_text(message.preformatted, fontType="Monospace"))
     actions = ticket_actions(message.ref, message.actions) if message.ref else []
     return _card(body, actions)
 
