@@ -6,6 +6,7 @@ Extending and closing are in ``request_outcomes``; the dates in ``request_dates`
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,12 +58,19 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     if rules.is_overdue(req, today=ctx.today):
         headline += " — already overdue"
     reply = replies.request_reply(
-        req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
+        req,
+        today=ctx.today,
+        pauses=[],
+        notes=[],
+        personal=False,
+        headline=headline,
+        now=ctx.now,
+        tz=ctx.policy.timezone,
     )
     direct: tuple[DirectMessage, ...] = ()
     if req.type in rules.ACT_AT_ONCE:  # Art 7(3) / Art 21(3): stop now, reply within the month
         now = replies.act_at_once_text(req)
-        reply = Reply(text=reply.text, fields=reply.fields, lines=(now,), ref=req.ref)
+        reply = replace(reply, lines=(now,))
         note = Reply(text=f"{req.ref} ({req.type}): {now}", ref=req.ref)
         direct = tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
     return Outcome(reply=reply, posts=(replies.request_post(req),), direct=direct, changed=True)
@@ -109,9 +117,11 @@ async def commit_change(
         notes=[],
         personal=False,
         headline=f"{req.ref}: {change}",
+        now=ctx.now,
+        tz=ctx.policy.timezone,
     )
     if warning:
-        reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
+        reply = replace(reply, lines=(warning,))
     return Outcome(
         reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
