@@ -312,7 +312,7 @@ def test_deadline_complaint_ignores_a_pause_visibly() -> None:
 
 def test_deadline_complaint_in_words() -> None:
     said = run_cli("deadline", "2026-11-26", "--complaint").stdout
-    assert "acknowledge by 2026-12-29" in said and "one-month" not in said.lower()
+    assert "acknowledge by Tue 29 Dec 2026" in said and "one-month" not in said.lower()
     before = run_cli("deadline", "2025-11-26", "--complaint").stdout
     assert "no statutory acknowledgement date" in before
 
