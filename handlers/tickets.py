@@ -149,7 +149,7 @@ def _late(
 
 def require_state(req: Request, allowed: tuple[S, ...], doing: str) -> None:
     if req.state not in allowed:
-        raise Refusal(f"{req.ref} is {req.state}: cannot {doing}")
+        raise Refusal(f"{req.ref} is {replies.state_words(req.state)}: cannot {doing}")
 
 
 async def ask_id(ctx: Context, session: AsyncSession, cmd: c.AskId) -> Outcome:

@@ -179,6 +179,7 @@ async def test_show_as_privacy_team_gives_personal_data_only_in_the_ephemeral_ac
         assert shown["response_type"] == "ephemeral"
         # the fallback text is Slack markup, escaped like the blocks (issue 8)
         assert f"{NAME} &lt;{EMAIL}&gt;" in shown["text"] and DETAILS in shown["text"]
+        assert "*Next step:* send the reply by " in json.dumps(shown["blocks"], ensure_ascii=False)
         [buttons] = [b for b in shown["blocks"] if b["type"] == "actions"]
         assert [e["action_id"] for e in buttons["elements"]] == [
             "ticket_verify",

@@ -285,7 +285,11 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
 
         asked = only_card(await press(teams, action("ask-id", ref), user=PRIVACY_AAD))
         assert card_text(asked).startswith(f"{ref}: ")
-        assert (await shown(teams, ref))["State"] == "waiting for ID"
+        waiting = await shown(teams, ref)
+        assert waiting["State"] == "waiting for ID"
+        assert waiting["Next step"] == (
+            f"record the ID check when it arrives: /dsar verify {ref} method=…"
+        )
 
         form = only_card(await press(teams, action("verify", ref), user=PRIVACY_AAD))
         assert input_ids(form) == ["method", "received"]
@@ -326,7 +330,7 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
         assert (sent[0].method, sent[0].reply_to) == ("PUT", "f-9")
         errors = attention_under(only_card(sent))
         assert any("a refusal needs reason=" in text for text in errors.values())
-        assert (await shown(teams, ref))["State"] == "awaiting_clarification"
+        assert (await shown(teams, ref))["State"] == "waiting for clarification"
         await press(teams, ticket_form("close", ref, outcome="fulfilled"), user=PRIVACY_AAD)
         facts = await shown(teams, ref)
         assert facts["State"] == "closed"
