@@ -12,11 +12,10 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from storage.enums import ExportKind, RequestType, Role
+from storage.enums import ExportKind, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -45,7 +44,12 @@ def _settings(db: str | None) -> Settings:
         prefix = f"PRIVACY_DESK_{where.upper()}: " if where else ""
         raise CliError(f"configuration: {prefix}{message}".replace("\n", " ")) from exc
     if db is not None:
-        settings.database_url = f"sqlite+aiosqlite:///{Path(db).expanduser().resolve()}"
+        path = Path(db).expanduser().resolve()
+        if not path.parent.is_dir():
+            raise CliError(f"--db {db}: the folder {path.parent} does not exist")
+        if path.is_dir():
+            raise CliError(f"--db {db}: is a folder; give a file name inside it")
+        settings.database_url = f"sqlite+aiosqlite:///{path}"
     _database_url[:] = [settings.database_url]
     return settings
 
@@ -141,18 +145,9 @@ async def _refresh_deadlines(settings: Settings) -> int | None:
         await engine.dispose()
 
 
-def _pause(text: str) -> tuple[date, date]:
-    start, sep, end = text.partition(":")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"{text!r}: use FROM:TO, e.g. 2025-09-10:2025-09-12")
-    try:
-        return date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: dates are YYYY-MM-DD") from exc
-
-
 def cmd_deadline(args: argparse.Namespace) -> int:
     from handlers import deadlines as d
+    from handlers.wording import fmt_moment
 
     try:
         if args.breach:
@@ -164,8 +159,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
                 "ico_due": due.isoformat(),
             }
             human = (
-                f"aware {aware.astimezone(tz):%a %Y-%m-%d %H:%M %Z}; "
-                f"tell the ICO by {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+                f"aware {fmt_moment(aware, tz)}; tell the ICO by {fmt_moment(due, tz)} (72 hours)"
             )
         elif args.complaint or args.type == "complaint":
             result, human = _complaint_deadline(args)
@@ -179,6 +173,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 def _complaint_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
     from handlers import deadlines as d
+    from handlers.wording import fmt_day
 
     if args.received is None:
         raise CliError("give the date the complaint was received")
@@ -194,17 +189,18 @@ def _complaint_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None]
     result = {"received": received.isoformat(), "acknowledge_by": shown, "due": shown}
     if ack is None:
         human = (
-            f"received {received.isoformat()}: no statutory acknowledgement date "
+            f"received {fmt_day(received)}: no statutory acknowledgement date "
             f"(DPA 2018 s.164A applies to complaints received from "
-            f"{d.COMPLAINT_ACK_FROM.isoformat()})"
+            f"{fmt_day(d.COMPLAINT_ACK_FROM)})"
         )
     else:
-        human = f"received {received.isoformat()}: acknowledge by {ack.isoformat()}"
+        human = f"received {fmt_day(received)}: acknowledge by {fmt_day(ack)}"
     return result, human
 
 
 def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], str]:
     from handlers import deadlines as d
+    from handlers.wording import fmt_day
 
     if args.received is None:
         raise CliError("give the date the request was received, or --breach TIME")
@@ -226,7 +222,13 @@ def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], 
         "extension_notice_by": dates.extension_notice_by.isoformat(),
         "extended_due": dates.extended_due.isoformat(),
     }
-    human = "\n".join(f"{key:<20} {value}" for key, value in result.items())
+    shown = (
+        ("clock start", dates.clock_start),
+        ("due", dates.due),
+        ("extension notice by", dates.extension_notice_by),
+        ("extended due", dates.extended_due),
+    )
+    human = "\n".join(f"{label:<20} {fmt_day(day)}" for label, day in shown)
     if ignored:
         # On stderr so the JSON on stdout keeps its shape; a person sees it either way.
         print(
@@ -273,7 +275,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     if args.output:
-        print(f"{len(found)} {args.kind} written to {args.output}", file=sys.stderr)
+        noun = "request" if kind == ExportKind.REQUESTS else "breach"
+        many = "requests" if kind == ExportKind.REQUESTS else "breaches"
+        written = f"{len(found)} {noun if len(found) == 1 else many} written"
+        print(f"{written} to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -357,85 +362,24 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="privacy-desk", description=__doc__.splitlines()[0])
-    sub = top.add_subparsers(dest="command", required=True)
+    from bot import cli_keys, cli_letters
+    from bot.cli_parser import build
 
-    def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", help="SQLite file to use instead of PRIVACY_DESK_DATABASE_URL")
-
-    console = sub.add_parser("console", help="chat with the bot in the terminal")
-    db_option(console)
-    console.add_argument(
-        "--as",
-        dest="role",
-        choices=[r.value for r in Role],
-        default=Role.DPO.value,
-        help="the role to act in (default dpo); staff see only their own tickets",
+    return build(
+        {
+            "console": cmd_console,
+            "serve": cmd_serve,
+            "migrate": cmd_migrate,
+            "deadline": cmd_deadline,
+            "export": cmd_export,
+            "triage": cmd_triage,
+            "verify": cmd_audit,
+        },
+        more=(
+            lambda sub, db: cli_letters.add_parser(sub, db, _settings),
+            cli_keys.add_commands,
+        ),
     )
-    console.add_argument(
-        "--user",
-        help="who you are at the console (default: operator), e.g. --as staff --user alice",
-    )
-    console.set_defaults(func=cmd_console)
-
-    serve = sub.add_parser("serve", help="the server: /slack/events, /healthz, /readyz, /metrics")
-    db_option(serve)
-    serve.set_defaults(func=cmd_serve)
-
-    migrate = sub.add_parser("migrate", help="apply database migrations")
-    db_option(migrate)
-    migrate.set_defaults(func=cmd_migrate)
-
-    deadline = sub.add_parser("deadline", help="compute a legal deadline")
-    deadline.add_argument("received", nargs="?", help="YYYY-MM-DD the request was received")
-    deadline.add_argument("--calendar", default="GB-ENG")
-    deadline.add_argument("--clock-start", help="YYYY-MM-DD identity or fee arrived")
-    deadline.add_argument("--pause", type=_pause, action="append", default=[], metavar="FROM:TO")
-    deadline.add_argument(
-        "--type",
-        default="access",
-        choices=[t.value for t in RequestType],
-        help="the right asked for (--pause applies to access only)",
-    )
-    deadline.add_argument(
-        "--complaint", action="store_true", help="when to acknowledge a complaint (s.164A)"
-    )
-    deadline.add_argument("--breach", metavar="TIME", help="when the organisation became aware")
-    deadline.add_argument("--timezone", default="Europe/London", help="for local breach times")
-    deadline.add_argument("--json", action="store_true")
-    deadline.set_defaults(func=cmd_deadline)
-
-    export = sub.add_parser("export", help="the DSAR log or the breach register as CSV")
-    db_option(export)
-    export.add_argument("--kind", choices=[k.value for k in ExportKind], required=True)
-    export.add_argument("--format", choices=["csv"], default="csv")
-    export.add_argument("--output", help="file to write (default: standard output)")
-    export.add_argument(
-        "--include-personal",
-        action="store_true",
-        help="add requester details / breach narrative (handle with care)",
-    )
-    export.set_defaults(func=cmd_export)
-
-    triage = sub.add_parser("triage", help="propose a ticket for each text (offline)")
-    triage.add_argument("files", nargs="+", metavar="FILE", help="a text file, or - for stdin")
-    triage.add_argument("--json", action="store_true", help="one JSON object per line")
-    triage.set_defaults(func=cmd_triage)
-
-    audit = sub.add_parser("audit", help="check the tamper-evident history")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="prove the event chain is intact")
-    db_option(verify)
-    verify.set_defaults(func=cmd_audit)
-
-    from bot import cli_letters
-
-    cli_letters.add_parser(sub, db_option, _settings)
-
-    from bot import cli_keys
-
-    cli_keys.add_commands(sub, db_option)
-    return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -452,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _quiet_after_broken_pipe()
     except Exception as exc:  # one line, never a traceback full of values
         from cryptography.fernet import InvalidToken
         from sqlalchemy.exc import SQLAlchemyError
@@ -471,6 +417,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"privacy-desk: {cause}", file=sys.stderr)
             return 1
         raise
+
+
+def _quiet_after_broken_pipe() -> int:
+    """The reader went away (``privacy-desk … | head -1``): stop quietly, as ``cat`` does.
+    Standard output is pointed at /dev/null so Python's flush at exit raises nothing more."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The person at the console is the local operator (``console:operator``) and acts 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -29,8 +30,8 @@ from handlers.ports import (
     Tone,
     WeeklySummary,
 )
-from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as render_summary
+from handlers.wording import fmt_day, fmt_moment, state_words
 from storage.enums import Role
 
 CONSOLE = "console"
@@ -72,7 +73,7 @@ class ConsoleNotifier:
         else:
             deadline = "due " + fmt_day(post.deadline)
         what = "opened" if post.is_opening else f"↳ {post.change}"
-        return f"{post.ref} {what} · {post.ticket_type} · {post.state} · {deadline}"
+        return f"{post.ref} {what} · {post.ticket_type} · {state_words(post.state)} · {deadline}"
 
 
 CONSOLE_DPO = ChatUser(CONSOLE, "dpo")
@@ -122,8 +123,21 @@ def prompt_for(field: Field) -> str:
     return field.label + (" (optional)" if field.optional else "")
 
 
-def render(outcome: Outcome) -> str:
-    text = outcome.reply.render_text()
+RED, RESET = "\x1b[31m", "\x1b[0m"
+
+
+def wants_colour(out: TextIO) -> bool:
+    """Colour only for a person at a terminal: never into a pipe or a file, never with
+    ``NO_COLOR`` set (https://no-color.org)."""
+    return out.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _red(text: str) -> str:
+    return f"{RED}{text}{RESET}"
+
+
+def render(outcome: Outcome, *, colour: bool = False) -> str:
+    text = outcome.reply.render_text(_red if colour else None)
     return f"! {text}" if outcome.reply.tone == Tone.ERROR else text
 
 
@@ -143,6 +157,7 @@ class Console:
         self.sweep = sweep
         self.actor: Actor = desk.actor(user, role=role)
         self.stdout = stdout
+        self.colour = wants_colour(stdout)
         self.interactive = stdin.isatty()
         self.overview: Overview | None = None
         self.lines: Lines = (
@@ -197,7 +212,8 @@ class Console:
         """Run one line; False when it was refused."""
         if line.lower() in ("help", "?", "/help"):
             for group in ("dsar", "breach"):
-                self._say(render(await self.desk.run_text(actor=self.actor, text=f"/{group} help")))
+                outcome = await self.desk.run_text(actor=self.actor, text=f"/{group} help")
+                self._say(render(outcome, colour=self.colour))
             return True
         head = line.split()[0].lower().lstrip("/")
         if " ".join(line.lower().lstrip("/").split()) == "dsar paste":
@@ -208,7 +224,7 @@ class Console:
                 return False
             if pasted is None:
                 return False
-            self._say(render(pasted))
+            self._say(render(pasted, colour=self.colour))
             return pasted.reply.tone != Tone.ERROR
         if head not in ("dsar", "breach"):
             self._say("! commands start with /dsar or /breach (try help)")
@@ -224,7 +240,7 @@ class Console:
             if filled is None:
                 return False
             outcome = filled
-        self._say(render(outcome))
+        self._say(render(outcome, colour=self.colour))
         return outcome.reply.tone != Tone.ERROR
 
     async def _paste(self) -> Outcome | None:

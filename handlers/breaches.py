@@ -160,7 +160,10 @@ async def report_to_ico(ctx: Context, session: AsyncSession, cmd: c.ReportToIco)
     ctx.require_privacy_team("record an ICO report")
     breach = await load(ctx, session, cmd.ref, for_update=True)
     if not rules.breach_undecided(breach):
-        raise Refusal(f"{breach.ref} is {breach.state}: the ICO decision is already recorded")
+        raise Refusal(
+            f"{breach.ref} is {replies.state_words(breach.state)}: the ICO decision is already "
+            "recorded"
+        )
     at = ctx.moment_or_now(cmd.at, "at=", not_before=breach.aware_at)
     breach.ico_case_ref, breach.ico_notified_at, breach.state = cmd.case, at, S.REPORTED
     warning = None
@@ -183,7 +186,10 @@ async def not_reportable(ctx: Context, session: AsyncSession, cmd: c.NotReportab
     ctx.require_privacy_team("decide a breach is not reportable")
     breach = await load(ctx, session, cmd.ref, for_update=True)
     if not rules.breach_undecided(breach):
-        raise Refusal(f"{breach.ref} is {breach.state}: the ICO decision is already recorded")
+        raise Refusal(
+            f"{breach.ref} is {replies.state_words(breach.state)}: the ICO decision is already "
+            "recorded"
+        )
     if rules.breach_must_be_notified(breach):
         raise Refusal(
             f"{breach.ref} is a PECR breach: a communications provider notifies the ICO of "

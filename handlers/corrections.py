@@ -128,7 +128,8 @@ async def edit_request(ctx: Context, session: AsyncSession, cmd: c.EditRequest) 
         lines.append(f"{req.ref} is now overdue.")
     reply = replies.request_reply(
         req, today=ctx.today, pauses=pauses, notes=[], personal=False,
-        headline=f"{req.ref}: corrected {names}; {deadline}",
+        headline=f"{req.ref}: corrected {names}; {deadline}", now=ctx.now,
+        tz=ctx.policy.timezone,
     )  # fmt: skip
     reply = Reply(text=reply.text, fields=reply.fields, lines=tuple(lines), ref=req.ref)
     posts: tuple[ChannelPost, ...] = ()

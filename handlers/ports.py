@@ -7,6 +7,7 @@ the compliance channel cannot carry a requester's details by construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -81,16 +82,29 @@ class Reply:
     notice: bool = False
     # Text shown exactly as it is (a drafted letter): a code block on Slack, monospace on Teams.
     preformatted: str | None = None
+    # What is overdue, for renderers that can mark it (the console in colour at a terminal):
+    # the labels of ``fields`` and the positions in ``lines``.
+    alert_fields: tuple[str, ...] = ()
+    alert_lines: tuple[int, ...] = ()
 
-    def render_text(self) -> str:
-        """A plain-text rendering, shared by the console and any text-only fallback."""
+    def render_text(self, mark: Callable[[str], str] | None = None) -> str:
+        """A plain-text rendering, shared by the console and any text-only fallback; ``mark``
+        wraps what is overdue (the console's colour at a terminal)."""
+        mark = mark or _unmarked
         out = [self.text]
         width = max((len(label) for label, _ in self.fields), default=0)
-        out += [f"  {label.ljust(width)}  {value}" for label, value in self.fields]
-        out += [f"  {line}" for line in self.lines]
+        for label, value in self.fields:
+            row = f"{label.ljust(width)}  {value}"
+            out.append("  " + (mark(row) if label in self.alert_fields else row))
+        alerts = set(self.alert_lines)
+        out += [f"  {mark(line) if n in alerts else line}" for n, line in enumerate(self.lines)]
         if self.preformatted is not None:
             out += ["", self.preformatted.rstrip("\n")]
         return "\n".join(out)
+
+
+def _unmarked(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,13 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
     assert req.id is not None
     pauses = await repo.pauses_for(session=session, request_id=req.id)
     reply = replies.request_reply(
-        req, today=ctx.today, pauses=pauses, notes=notes, personal=personal
+        req,
+        today=ctx.today,
+        pauses=pauses,
+        notes=notes,
+        personal=personal,
+        now=ctx.now,
+        tz=ctx.policy.timezone,
     )
     if personal:  # the privacy team sees which letters were drafted and sent
         events = await repo.events_for(session=session, ref=req.ref)
@@ -54,19 +60,32 @@ async def list_requests(ctx: Context, session: AsyncSession, cmd: c.ListRequests
         where=rules.overdue_sql(ctx.today) if which == c.ListFilter.OVERDUE else None,
         limit=LIST_LIMIT + 1,
     )
-    scope = "your" if mine else "all"
-    title = (
-        f"{len(rows) if len(rows) <= LIST_LIMIT else f'{LIST_LIMIT}+'} {which} request(s), {scope}"
-    )
+    shown = rows[:LIST_LIMIT]
     if not rows:
-        return Outcome(reply=Reply(text=f"No {which} requests ({scope}).", tone=Tone.INFO))
+        return Outcome(reply=Reply(text=list_title(which, 0, mine=mine), tone=Tone.INFO))
     if ctx.actor.role.is_privacy_team:  # a reply to them alone: the name helps them find it
-        lines = tuple(finding.find_line(r, ctx) for r in rows[:LIST_LIMIT])
+        lines = tuple(finding.find_line(r, ctx) for r in shown)
     else:
-        lines = tuple(replies.request_line(r, ctx.today) for r in rows[:LIST_LIMIT])
+        lines = tuple(replies.request_line(r, ctx.today) for r in shown)
+    alerts = tuple(n for n, r in enumerate(shown) if rules.is_overdue(r, today=ctx.today))
     if len(rows) > LIST_LIMIT:
         lines += ("… more: narrow the list (due-soon, overdue) or use privacy-desk export",)
-    return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO))
+    title = list_title(which, len(shown), mine=mine, more=len(rows) > LIST_LIMIT)
+    return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO, alert_lines=alerts))
+
+
+def list_title(which: c.ListFilter, n: int, *, mine: bool, more: bool = False) -> str:
+    """A list's header in plain English, saying its window: "3 open requests", "No requests
+    due in the next 7 days", "1 overdue request of yours"."""
+    shown = f"{n}+" if more else ("No" if n == 0 else str(n))
+    noun = ("request" if n == 1 and not more else "requests") + (" of yours" if mine else "")
+    if which == c.ListFilter.DUE_SOON:
+        return f"{shown} {noun} due in the next {rules.DUE_SOON_DAYS} days"
+    if which == c.ListFilter.OVERDUE:
+        return f"{shown} overdue {noun}"
+    if which == c.ListFilter.ALL:
+        return f"{shown} {noun}, open and closed"
+    return f"{shown} open {noun}"
 
 
 async def overview(ctx: Context, session: AsyncSession) -> Overview:
@@ -97,11 +116,17 @@ async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches
     rows = await repo.list_breaches(
         session=session, open_only=cmd.open_only, involving=ctx.who if mine else None
     )
-    which = "open" if cmd.open_only else "all"
+    which = "open" if cmd.open_only else "open and closed"
+    noun = "breach" if len(rows) == 1 else "breaches"
+    if cmd.open_only:
+        title = f"{len(rows) or 'No'} open {noun}"
+    else:
+        title = f"{len(rows) or 'No'} {noun}, {which}"
     if not rows:
-        return Outcome(reply=Reply(text=f"No {which} breaches.", tone=Tone.INFO))
+        return Outcome(reply=Reply(text=title, tone=Tone.INFO))
     lines = tuple(replies.breach_line(b, ctx.now, ctx.policy.timezone) for b in rows)
-    return Outcome(reply=Reply(text=f"{len(rows)} {which} breach(es)", lines=lines, tone=Tone.INFO))
+    alerts = tuple(n for n, b in enumerate(rows) if replies.breach_overdue(b, ctx.now))
+    return Outcome(reply=Reply(text=title, lines=lines, tone=Tone.INFO, alert_lines=alerts))
 
 
 def deadline(ctx: Context, cmd: c.DeadlineQuery) -> Outcome:

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from handlers import rules
 from handlers.forms import action_names
+from handlers.next_step import next_step
 from handlers.ports import ChannelPost, Reply
+from handlers.wording import fmt_day, fmt_hours, fmt_moment, relative, state_words
 from storage import personal as pii
 from storage.enums import BreachState, RequestState, RequestType
 from storage.models import Breach, Note, Pause, Request
@@ -17,15 +19,7 @@ REQUEST_ACTIONS = action_names(TicketKind.REQUEST)
 BREACH_ACTIONS = action_names(TicketKind.BREACH)
 
 
-def fmt_day(day: date | None) -> str:
-    return "—" if day is None else f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def fmt_moment(moment: datetime | None, tz: ZoneInfo) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(tz)
-    return f"{fmt_day(local.date())} {local:%H:%M %Z}"
+__all__ = ["fmt_day", "fmt_moment", "relative", "state_words"]  # re-exported: one style
 
 
 def fmt_pence(pence: int | None) -> str:
@@ -39,22 +33,13 @@ def person(stored: str | None) -> str:
     return "@" + stored.partition(":")[2]
 
 
-def relative(day: date, *, today: date) -> str:
-    days = (day - today).days
-    if days == 0:
-        return "today"
-    if days > 0:
-        return f"in {days} day{'s' * (days != 1)}"
-    return f"{-days} day{'s' * (days != -1)} overdue"
-
-
 def request_deadline_text(req: Request, today: date) -> str:
     if req.state == RequestState.CLOSED:
-        return f"closed {fmt_day(req.closed_on)} ({req.outcome})"
+        return f"closed {fmt_day(req.closed_on)} ({state_words(req.outcome)})"
     if req.state == RequestState.AWAITING_ID:
-        return f"clock stopped: awaiting identity since {fmt_day(req.identity_asked_on)}"
+        return f"clock stopped: waiting for ID since {fmt_day(req.identity_asked_on)}"
     if req.state == RequestState.AWAITING_FEE:
-        return f"clock stopped: awaiting fee since {fmt_day(req.fee_asked_on)}"
+        return f"clock stopped: waiting for the fee since {fmt_day(req.fee_asked_on)}"
     if req.type == RequestType.COMPLAINT:
         if req.due is None:
             return "no statutory acknowledgement date (received before 19 Jun 2026)"
@@ -82,9 +67,8 @@ def act_at_once_text(req: Request) -> str:
 
 def request_line(req: Request, today: date) -> str:
     extended = " [extended]" if req.extended else ""
-    return (
-        f"{req.ref}  {req.type:<13} {req.state:<22} {request_deadline_text(req, today)}{extended}"
-    )
+    state = state_words(req.state)
+    return f"{req.ref}  {req.type:<13} {state:<25} {request_deadline_text(req, today)}{extended}"
 
 
 def request_reply(
@@ -95,10 +79,12 @@ def request_reply(
     notes: list[Note],
     personal: bool,
     headline: str | None = None,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> Reply:
     fields: list[tuple[str, str]] = [
         ("Type", req.type),
-        ("State", req.state),
+        ("State", state_words(req.state)),
         ("Deadline", request_deadline_text(req, today)),
         ("Received", f"{fmt_day(req.received)} by {req.via}"),
     ]
@@ -135,7 +121,7 @@ def request_reply(
     fields.append(("Assignee", person(req.assignee)))
     if req.outcome:
         reason = f": {req.outcome_reason}" if personal and req.outcome_reason else ""
-        fields.append(("Outcome", req.outcome + reason))
+        fields.append(("Outcome", state_words(req.outcome) + reason))
     if req.duplicate_of:
         fields.append(("Duplicate of", req.duplicate_of))
     if req.refusal_basis:
@@ -154,12 +140,15 @@ def request_reply(
             if req.details:
                 fields.append(("Details", req.details))
         fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
+    if (step := next_step(req, now, tz)) is not None:
+        fields.insert(3, ("Next step", step.text(tz)))
     open_ = req.state != RequestState.CLOSED
     return Reply(
         text=headline or f"{req.ref} — {req.type} request",
         fields=tuple(fields),
         ref=req.ref,
         actions=REQUEST_ACTIONS if personal and open_ else (),
+        alert_fields=("Deadline",) if rules.is_overdue(req, today=today) else (),
     )
 
 
@@ -179,12 +168,18 @@ def breach_status(breach: Breach, now: datetime) -> str:
         return "ICO notified" + (" late" if rules.is_late(breach) else " within 72 hours")
     if breach.not_reportable_reason is not None:
         return "not reportable"
-    hours = (breach.ico_due - now).total_seconds() / 3600
+    left = breach.ico_due - now
+    hours = left.total_seconds() / 3600
     if -0.5 < hours < 0.5:
         return "the 72 hours are up now"
     if hours < 0:
-        return f"ICO decision {-hours:.0f} h overdue"
-    return f"{hours:.0f} h left to tell the ICO"
+        return f"ICO decision {fmt_hours(left)} overdue"
+    return f"{fmt_hours(left)} left to tell the ICO"
+
+
+def breach_overdue(breach: Breach, now: datetime) -> bool:
+    """No ICO decision and the 72 hours have run out."""
+    return rules.breach_undecided(breach) and breach.ico_due <= now
 
 
 def breach_regime(breach: Breach) -> str:
@@ -193,7 +188,7 @@ def breach_regime(breach: Breach) -> str:
 
 def breach_line(breach: Breach, now: datetime, tz: ZoneInfo) -> str:
     return (
-        f"{breach.ref}  {breach.state:<15} ICO due {fmt_moment(breach.ico_due, tz)}  "
+        f"{breach.ref}  {state_words(breach.state):<19} ICO due {fmt_moment(breach.ico_due, tz)}  "
         f"({breach_status(breach, now)})"
     )
 
@@ -208,7 +203,7 @@ def breach_reply(
     headline: str | None = None,
 ) -> Reply:
     fields: list[tuple[str, str]] = [
-        ("State", breach.state),
+        ("State", state_words(breach.state)),
         ("Regime", breach_regime(breach)),
         ("Aware", fmt_moment(breach.aware_at, tz)),
         ("ICO due", f"{fmt_moment(breach.ico_due, tz)} ({breach_status(breach, now)})"),
@@ -229,11 +224,14 @@ def breach_reply(
             if value:
                 fields.append((field.label, value))
         fields += [("Note", f"{fmt_day(n.at.date())} {person(n.author)}: {n.text}") for n in notes]
+    if (step := next_step(breach, now, tz)) is not None:
+        fields.insert(2, ("Next step", step.text(tz)))
     return Reply(
         text=headline or f"{breach.ref} — personal-data breach",
         fields=tuple(fields),
         ref=breach.ref,
         actions=BREACH_ACTIONS if personal and breach.state != BreachState.CLOSED else (),
+        alert_fields=("ICO due",) if breach_overdue(breach, now) else (),
     )
 
 

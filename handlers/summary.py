@@ -11,6 +11,7 @@ from handlers import replies, rules
 from handlers.context import Context
 from handlers.policy import Policy
 from handlers.ports import BreachClock, Outcome, Reply, Tone, WeeklySummary
+from handlers.wording import state_words
 from storage import repositories as repo
 
 RATE_WINDOW_DAYS = 365
@@ -70,13 +71,14 @@ def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
         ("Late actions flagged", str(summary.late_actions)),
         ("Open breaches", str(len(summary.open_breaches))),
     )
-    lines = tuple(f"{t} / {s}: {n}" for t, s, n in summary.open_by_type_state)
+    lines = tuple(f"{t} / {state_words(s)}: {n}" for t, s, n in summary.open_by_type_state)
     return Reply(
         text=f"Weekly privacy summary, week of {replies.fmt_day(summary.week_of)}",
         fields=fields,
         lines=lines
         + tuple(
-            f"{b.ref}  {b.state}  ICO due {replies.fmt_moment(b.ico_due, tz)} ({b.status})"
+            f"{b.ref}  {state_words(b.state)}  "
+            f"ICO due {replies.fmt_moment(b.ico_due, tz)} ({b.status})"
             for b in summary.open_breaches
         ),
         tone=Tone.INFO,

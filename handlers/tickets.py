@@ -6,6 +6,7 @@ Extending and closing are in ``request_outcomes``; the dates in ``request_dates`
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,12 +62,19 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
     if rules.is_overdue(req, today=ctx.today):
         headline += " — already overdue"
     reply = replies.request_reply(
-        req, today=ctx.today, pauses=[], notes=[], personal=False, headline=headline
+        req,
+        today=ctx.today,
+        pauses=[],
+        notes=[],
+        personal=False,
+        headline=headline,
+        now=ctx.now,
+        tz=ctx.policy.timezone,
     )
     direct: tuple[DirectMessage, ...] = duplicate_dms
     if req.type in rules.ACT_AT_ONCE:  # Art 7(3) / Art 21(3): stop now, reply within the month
         now = replies.act_at_once_text(req)
-        reply = Reply(text=reply.text, fields=reply.fields, lines=(now,), ref=req.ref)
+        reply = replace(reply, lines=(now,))
         note = Reply(text=f"{req.ref} ({req.type}): {now}", ref=req.ref)
         direct += tuple(DirectMessage(to=dpo, reply=note) for dpo in sorted(ctx.policy.dpo))
     if duplicate_line is not None:
@@ -120,9 +128,11 @@ async def commit_change(
         notes=[],
         personal=False,
         headline=f"{req.ref}: {change}",
+        now=ctx.now,
+        tz=ctx.policy.timezone,
     )
     if warning:
-        reply = Reply(text=reply.text, fields=reply.fields, lines=(warning,), ref=reply.ref)
+        reply = replace(reply, lines=(warning,))
     return Outcome(
         reply=reply, posts=(replies.request_post(req, change),), direct=direct, changed=True
     )
@@ -150,7 +160,7 @@ def _late(
 
 def require_state(req: Request, allowed: tuple[S, ...], doing: str) -> None:
     if req.state not in allowed:
-        raise Refusal(f"{req.ref} is {req.state}: cannot {doing}")
+        raise Refusal(f"{req.ref} is {replies.state_words(req.state)}: cannot {doing}")
 
 
 async def ask_id(ctx: Context, session: AsyncSession, cmd: c.AskId) -> Outcome:

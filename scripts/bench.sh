@@ -17,6 +17,7 @@ run() {
 
 run deadline_cli
 run startup
+run console_ux
 run deadlines
 if [ "${PRIVACY_DESK_TEST_POSTGRES:-}" = skip ]; then
   echo "########################################################################"

@@ -103,8 +103,11 @@ def describe_error(exc: BaseException, *, url: str | None = None) -> str | None:
         return "the database user may not write"
     if "database is locked" in text:
         return "database is locked by another writer"
+    file = _sqlite_file(url)
     if "unable to open database file" in text:
-        return "cannot open the SQLite database file (does its directory exist?)"
+        return f"cannot open the SQLite database{file} (does its folder exist, may you read it?)"
+    if "file is not a database" in text:
+        return f"the file{file} is not a SQLite database"
     if "disk is full" in text or "no space left" in text:
         return "the disk is full"
     if "no such table" in text or kind == "UndefinedTableError":
@@ -118,6 +121,14 @@ def describe_error(exc: BaseException, *, url: str | None = None) -> str | None:
     if "integrity" in kind.lower() or "unique" in text:
         return "a database constraint refused the change"
     return None
+
+
+def _sqlite_file(url: str | None) -> str:
+    """`` /path/to/file.db`` for a SQLite URL (a path is not personal data), else ``""``."""
+    if not url or not is_sqlite(url):
+        return ""
+    database = make_url(url).database
+    return f" {database}" if database and database != ":memory:" else ""
 
 
 def _server(url: str | None) -> str:

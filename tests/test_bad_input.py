@@ -406,11 +406,11 @@ async def test_request_transitions_that_may_not_happen(bad: Bad) -> None:
     await bad.all_refused(
         PRIVACY,
         [
-            ("/dsar clarify DSAR-0001", "awaiting_id"),
-            ("/dsar fee DSAR-0001 amount=10", "awaiting_id"),
+            ("/dsar clarify DSAR-0001", "is waiting for ID: cannot"),
+            ("/dsar fee DSAR-0001 amount=10", "is waiting for ID: cannot"),
             ("/dsar resume DSAR-0001", "use /dsar verify"),
-            ("/dsar ask-id DSAR-0001", "awaiting_id"),
-            ("/dsar extend DSAR-0001 reason=x", "awaiting_id"),
+            ("/dsar ask-id DSAR-0001", "is waiting for ID: cannot"),
+            ("/dsar extend DSAR-0001 reason=x", "is waiting for ID: cannot"),
         ],
     )
     # Verified once: not again, and identity cannot be asked for afterwards.
@@ -428,8 +428,11 @@ async def test_request_transitions_that_may_not_happen(bad: Bad) -> None:
     await bad.all_refused(
         PRIVACY,
         [
-            ("/dsar clarify DSAR-0001", "awaiting_clarification"),
-            ("/dsar extend DSAR-0001 reason=x told=2025-11-20", "awaiting_clarification"),
+            ("/dsar clarify DSAR-0001", "is waiting for clarification: cannot"),
+            (
+                "/dsar extend DSAR-0001 reason=x told=2025-11-20",
+                "is waiting for clarification: cannot",
+            ),
             ("/dsar resume DSAR-0001 received=2025-11-09", "before 2025-11-10"),
         ],
     )
@@ -441,7 +444,7 @@ async def test_request_transitions_that_may_not_happen(bad: Bad) -> None:
     await bad.all_refused(
         PRIVACY,
         [
-            ("/dsar fee DSAR-0001 amount=10", "awaiting_fee"),
+            ("/dsar fee DSAR-0001 amount=10", "is waiting for the fee: cannot"),
             ("/dsar resume DSAR-0001", "use /dsar fee-paid"),
             ("/dsar fee-paid DSAR-0001 received=2025-11-20", "before 2025-11-24"),
         ],

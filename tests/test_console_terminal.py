@@ -87,7 +87,7 @@ def test_ctrl_c_abandons_a_form_and_nothing_is_logged(terminal: pexpect.spawn[st
     terminal.expect("form cancelled: nothing logged")
     terminal.expect("privacy-desk>")
     terminal.send("/breach list all\r")
-    terminal.expect("No all breaches")
+    terminal.expect("No breaches, open and closed")
 
 
 def test_tab_completes_commands_and_references(terminal: pexpect.spawn[str]) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.render.slack_views import NEW_BREACH, NEW_REQUEST, TICKET_FORM
@@ -79,3 +82,28 @@ def test_teams_manifest_has_what_teams_requires(tmp_path: Path) -> None:
         packaged = json.loads(archive.read("manifest.json"))
     assert packaged["id"] == packaged["bots"][0]["botId"] == app_id
     assert packaged["validDomains"] == ["desk.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--app-id", "not-a-guid", "--domain", "desk.example.org"],
+         "--app-id 'not-a-guid' is not a Microsoft App ID"),
+        (["--app-id", "12345678-1234-1234-1234-1234567890ab", "--domain",
+          "https://desk.example.org/api/messages"],
+         "--domain 'https://desk.example.org/api/messages' is a URL: give the host name only"),
+        (["--app-id", "12345678-1234-1234-1234-1234567890ab", "--domain", "desk"],
+         "--domain 'desk' is not a host name"),
+    ],
+)  # fmt: skip
+def test_teams_package_refuses_a_bad_app_id_or_a_url_in_one_line(
+    args: list[str], reason: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "app.zip"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "deploy/teams/package.py"), *args, "--output", str(out)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"package.py: {reason}") and result.stderr.count("\n") == 1
+    assert not out.exists()

@@ -445,8 +445,8 @@ async def test_breach_nudges_until_the_ico_decision(
     assert all(
         t.startswith("BREACH-0001: tell the ICO by Thu 27 Nov 2025 08:00 GMT") for t in texts
     )
-    assert "(48 h left to tell the ICO)" in texts[0]
-    assert texts[5].endswith("(ICO decision 4 h overdue)")
+    assert "(2 days left to tell the ICO)" in texts[0]
+    assert texts[5].endswith("(ICO decision 4 hours overdue)")
     assert all("laptop" not in t for t in texts)
 
     # Exactly one alarm in the channel, at 72 h, in the breach's thread.
@@ -508,7 +508,7 @@ async def test_breach_logged_after_80_hours_gets_one_nudge_not_six(
     dms = [d for d in first if d.kind == DeliveryKind.DIRECT]
     assert len(dms) == 1
     assert isinstance(dms[0].content, Reply)
-    assert "ICO decision 8 h overdue" in dms[0].content.text
+    assert "ICO decision 8 hours overdue" in dms[0].content.text
     [(_, _, post)] = nudges.channel()  # the 72-hour alarm, once
     assert post.change == "72 hours passed without an ICO decision"
 
@@ -753,7 +753,7 @@ async def test_weekly_summary_once_per_week_with_its_figures(
     [breach] = summary.open_breaches
     assert (breach.ref, breach.state) == ("BREACH-0001", "open")
     assert breach.ico_due == datetime(2025, 11, 27, 8, 0, tzinfo=UTC)
-    assert breach.status.endswith("h left to tell the ICO")
+    assert breach.status.endswith("2 days 22 hours left to tell the ICO")
 
     # The next Monday: a new week, a new summary, with last week's figures.
     clock.current = at9(2025, 12, 1).astimezone(UTC)

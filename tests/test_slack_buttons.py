@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from handlers.wording import state_words
 from storage import repositories as repo
 from storage.models import Breach, Request
 from tests.conftest import FakeClock, database_state
@@ -212,7 +213,7 @@ async def test_form_buttons_open_the_ticket_form_and_its_submission_acts(
             assert getattr(ticket, field) == value, field
         group = "/breach" if case.ref.startswith("BREACH-") else "/dsar"
         shown = await slack.slash(f"show {case.ref}", user=DPO_ID, command=group)
-        assert re.search(rf"^  State +{ticket.state}$", shown, re.MULTILINE), shown
+        assert re.search(rf"^  State +{state_words(ticket.state)}$", shown, re.MULTILINE), shown
 
         await slack.deliver()
         dms = [post["text"] for post in slack.posts_to(PRIVACY_ID)]

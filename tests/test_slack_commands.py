@@ -136,11 +136,11 @@ async def test_list_shows_staff_their_own_and_the_privacy_team_everything(
         await slack.slash('new erasure name="Bo Brown" email=bo@example.org', user="USTAFF2")
 
         mine = await slack.slash("list", user=STAFF_ID)
-        assert mine.startswith("1 open request(s), your")
+        assert mine.startswith("1 open request of yours")
         assert "DSAR-0001" in mine and "DSAR-0002" not in mine
 
         everything = await slack.slash("list", user=PRIVACY_ID)
-        assert everything.startswith("2 open request(s), all")
+        assert everything.startswith("2 open requests")
         assert "DSAR-0001" in everything and "DSAR-0002" in everything
         assert_no_personal_data(mine)
         # Issue 11 item 7: the privacy team's own (ephemeral) list names each requester, so a
@@ -181,6 +181,7 @@ async def test_show_as_privacy_team_gives_personal_data_only_in_the_ephemeral_ac
         assert shown["response_type"] == "ephemeral"
         # the fallback text is Slack markup, escaped like the blocks (issue 8)
         assert f"{NAME} &lt;{EMAIL}&gt;" in shown["text"] and DETAILS in shown["text"]
+        assert "*Next step:* send the reply by " in json.dumps(shown["blocks"], ensure_ascii=False)
         [buttons] = [b for b in shown["blocks"] if b["type"] == "actions"]
         assert [e["action_id"] for e in buttons["elements"]] == [
             "ticket_verify",

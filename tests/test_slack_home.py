@@ -100,7 +100,7 @@ async def test_home_shows_the_privacy_team_everything_open_overdue_first(
         assert "21 days overdue" in requests[0]
         assert "*Breach clocks*" in json.dumps(view)
         assert [line.split()[0] for line in breaches] == ["BREACH-0002", "BREACH-0001"]
-        assert "ICO due Tue 25 Nov 2025 09:00 GMT  (24 h left to tell the ICO)" in breaches[0]
+        assert "ICO due Tue 25 Nov 2025 09:00 GMT  (1 day left to tell the ICO)" in breaches[0]
 
 
 async def test_home_with_nothing_open_says_so(

@@ -285,7 +285,11 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
 
         asked = only_card(await press(teams, action("ask-id", ref), user=PRIVACY_AAD))
         assert card_text(asked).startswith(f"{ref}: ")
-        assert (await shown(teams, ref))["State"] == "awaiting_id"
+        waiting = await shown(teams, ref)
+        assert waiting["State"] == "waiting for ID"
+        assert waiting["Next step"] == (
+            f"record the ID check when it arrives: /dsar verify {ref} method=…"
+        )
 
         form = only_card(await press(teams, action("verify", ref), user=PRIVACY_AAD))
         assert input_ids(form) == ["method", "received"]
@@ -295,7 +299,7 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
         )
         assert not attention_under(only_card(sent))
         facts = await shown(teams, ref)
-        assert facts["State"] == "in_progress"
+        assert facts["State"] == "in progress"
         assert facts["Identity"] == f"document_seen, checked by @{PRIVACY_AAD}"
         assert facts["Clock start"] == "Mon 24 Nov 2025"
 
@@ -315,7 +319,7 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
         paused = only_card(await press(teams, action("clarify", ref), user=PRIVACY_AAD))
         assert paused["body"][0].get("color") != "attention"
         facts = await shown(teams, ref)
-        assert facts["State"] == "awaiting_clarification"
+        assert facts["State"] == "waiting for clarification"
 
         form = only_card(await press(teams, action("close", ref), user=PRIVACY_AAD))
         assert input_ids(form) == ["outcome", "reason", "basis", "exemption", "told", "recipients"]
@@ -326,7 +330,7 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
         assert (sent[0].method, sent[0].reply_to) == ("PUT", "f-9")
         errors = attention_under(only_card(sent))
         assert any("a refusal needs reason=" in text for text in errors.values())
-        assert (await shown(teams, ref))["State"] == "awaiting_clarification"
+        assert (await shown(teams, ref))["State"] == "waiting for clarification"
         await press(teams, ticket_form("close", ref, outcome="fulfilled"), user=PRIVACY_AAD)
         facts = await shown(teams, ref)
         assert facts["State"] == "closed"
@@ -349,7 +353,7 @@ async def test_privacy_team_breach_actions(
         await press(teams, ticket_form("ico", ref, case="ICO-00123"), user=DPO_AAD)
         await press(teams, action("tell-subjects", ref), user=DPO_AAD)  # runs directly
         facts = await shown(teams, ref)
-        assert facts["State"] == "reported"
+        assert facts["State"] == "reported to the ICO"
         assert facts["ICO case"].startswith("ICO-00123, Mon 24 Nov 2025 09:30 GMT")
         assert facts["Subjects told"] == "Mon 24 Nov 2025 09:30 GMT"
 

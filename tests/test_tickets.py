@@ -151,7 +151,7 @@ async def test_summary_counts(driver: Driver) -> None:
     assert "Received last week               1" in text
     assert "Extensions in use                1" in text
     assert "Open breaches                    1" in text
-    assert "BREACH-0001" in text and "h left to tell the ICO" in text
+    assert "BREACH-0001" in text and "2 days 22 hours left to tell the ICO" in text
 
 
 async def test_assign_sends_a_direct_message(driver: Driver, notifier: RecordingNotifier) -> None:

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from handlers import forms
 from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
-from handlers.replies import fmt_day, fmt_moment
 from handlers.summary import render as summary_reply
+from handlers.wording import fmt_day, fmt_moment, state_words
 
 Blocks = list[dict[str, Any]]
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
@@ -39,13 +39,14 @@ def deadline_text(post: ChannelPost, tz: ZoneInfo) -> str:
 def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
     """A compliance post: reference, type, state, deadline — nothing else exists to leak."""
     deadline = deadline_text(post, tz)
+    state = state_words(post.state)
     if post.is_opening:
-        text = f"{post.ref} opened: {post.ticket_type}, {post.state}, {deadline}"
+        text = f"{post.ref} opened: {post.ticket_type}, {state}, {deadline}"
         blocks: Blocks = [
             _section(f"*{post.ref}* opened · `{post.ticket_type}`"),
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"state *{post.state}* · {deadline}"}],
+                "elements": [{"type": "mrkdwn", "text": f"state *{state}* · {deadline}"}],
             },
             {
                 "type": "actions",
@@ -61,9 +62,9 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
             },
         ]
         return text, blocks
-    text = f"{post.ref}: {_escape(post.change or '')} ({post.state}, {deadline})"
+    text = f"{post.ref}: {_escape(post.change or '')} ({state}, {deadline})"
     return text, [
-        _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{post.state}* · {deadline}")
+        _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{state}* · {deadline}")
     ]
 
 

@@ -12,6 +12,7 @@ from handlers import forms
 from handlers.forms import FieldKind, FieldValue, Form, FormRequest
 from handlers.ports import ChannelPost, Reply, Tone, WeeklySummary
 from handlers.summary import render as summary_reply
+from handlers.wording import state_words
 
 Card = dict[str, Any]
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -71,7 +72,10 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> Card:
         if post.is_opening
         else f"{post.ref}: {post.change}"
     )
-    body = [_text(title, weight="bolder"), _facts((("State", post.state), ("Deadline", deadline)))]
+    body = [
+        _text(title, weight="bolder"),
+        _facts((("State", state_words(post.state)), ("Deadline", deadline))),
+    ]
     actions = ticket_actions(post.ref, ("show",)) if post.is_opening else []
     return _card(body, actions)
 

@@ -10,15 +10,47 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 import uuid
 import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+HOST = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+
+
+class PackageError(ValueError):
+    """A bad --app-id or --domain, said in one line."""
+
+
+def check_app_id(app_id: str) -> str:
+    """The Microsoft App ID as a GUID (``00000000-0000-0000-0000-000000000000``)."""
+    try:
+        return str(uuid.UUID(app_id.strip()))
+    except ValueError:
+        raise PackageError(
+            f"--app-id {app_id!r} is not a Microsoft App ID: it looks like "
+            "12345678-abcd-1234-abcd-123456789abc (Azure Bot -> Configuration)"
+        ) from None
+
+
+def check_domain(domain: str) -> str:
+    """A bare host name: not a URL, no path or port."""
+    text = domain.strip().lower()
+    if "://" in text or "/" in text or ":" in text:
+        raise PackageError(
+            f"--domain {domain!r} is a URL: give the host name only, e.g. desk.example.org"
+        )
+    if not HOST.match(text):
+        raise PackageError(f"--domain {domain!r} is not a host name, e.g. desk.example.org")
+    return text
 
 
 def build(app_id: str, domain: str, output: Path) -> Path:
-    uuid.UUID(app_id)  # raises ValueError for anything that is not a GUID
+    app_id, domain = check_app_id(app_id), check_domain(domain)
     manifest = json.loads((HERE / "manifest.json").read_text())
     manifest["id"] = app_id
     manifest["bots"][0]["botId"] = app_id
@@ -42,7 +74,11 @@ def main() -> None:
     parser.add_argument("--domain", required=True, help="your server's public host name")
     parser.add_argument("--output", type=Path, default=Path("privacy-desk-teams.zip"))
     args = parser.parse_args()
-    print(build(args.app_id, args.domain, args.output))
+    try:
+        print(build(args.app_id, args.domain, args.output))
+    except PackageError as exc:
+        print(f"package.py: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
