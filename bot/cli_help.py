@@ -128,4 +128,51 @@ COMMANDS: dict[str, Help] = {
         ),
         example="privacy-desk audit verify --db privacy-desk.db",
     ),
+    "letters": Help(
+        summary="check the letter templates, or draft one ticket's letter",
+        description=(
+            "Letters to requesters are drafted from template files; see "
+            "`privacy-desk letters check --help` and `privacy-desk letters draft --help`."
+        ),
+        example="privacy-desk letters check",
+    ),
+    "check": Help(
+        summary="render every letter template against a sample ticket",
+        description=(
+            "Renders each letter kind in each language folder (the shipped ones and "
+            "PRIVACY_DESK_TEMPLATES_DIR) against a made-up ticket, and lists every template "
+            "that fails, with the reason. Exit 1 if any fails."
+        ),
+        example="PRIVACY_DESK_TEMPLATES_DIR=./letters privacy-desk letters check",
+    ),
+    "draft": Help(
+        summary="draft one ticket's letter, to the screen or a file",
+        description=(
+            "Fills in the template of KIND for the request REF, as /dsar letter does, and "
+            "prints it or writes it (readable by you only) to --output; a Word document needs "
+            "--output. Recorded in the ticket's history as drafted, not as sent."
+        ),
+        example=(
+            "privacy-desk letters draft DSAR-0001 extension\n"
+            "privacy-desk letters draft DSAR-0001 refusal --format docx --output refusal.docx"
+        ),
+    ),
+    "new-key": Help(
+        summary="print a new random key for PRIVACY_DESK_DATA_KEYS",
+        description=(
+            "Prints a new key for encrypting requester details at rest. Keep it in your secret "
+            "store, apart from the database backups: without it the data cannot be read."
+        ),
+        example='PRIVACY_DESK_DATA_KEYS="$(privacy-desk new-key)" privacy-desk serve',
+    ),
+    "rotate-keys": Help(
+        summary="re-encrypt every stored personal value under the newest key",
+        description=(
+            "Put the new key first in PRIVACY_DESK_DATA_KEYS and keep the old one after it "
+            "(NEW,OLD), restart the desk, then run this. It works in batches, each its own "
+            "transaction, while the desk runs; if it stops part-way, run it again and it "
+            "carries on. When it has finished, remove the old key."
+        ),
+        example='PRIVACY_DESK_DATA_KEYS="$NEW,$OLD" privacy-desk rotate-keys',
+    ),
 }

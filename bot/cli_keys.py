@@ -8,31 +8,25 @@ from collections.abc import Callable
 
 DbOption = Callable[[argparse.ArgumentParser], None]
 
-ROTATE_HELP = """\
-Re-encrypt every stored requester detail, note and message under the newest data key.
 
-Put the new key first in PRIVACY_DESK_DATA_KEYS, keeping the old one after it
-(PRIVACY_DESK_DATA_KEYS=NEW,OLD), restart the desk, then run this. It works in batches, each
-its own transaction, while the desk runs; if it stops part-way, run it again and it carries
-on. When it has finished, remove the old key from PRIVACY_DESK_DATA_KEYS.
+def parser_for(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
+) -> argparse.ArgumentParser:
+    from bot.cli_help import COMMANDS
 
-example:  PRIVACY_DESK_DATA_KEYS="$NEW,$OLD" privacy-desk rotate-keys
-"""
+    text = COMMANDS[name]
+    return sub.add_parser(
+        name,
+        help=text.summary,
+        description=text.text,
+        epilog=text.epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], db: DbOption) -> None:
-    new = sub.add_parser(
-        "new-key",
-        help="print a new random data key",
-        description="Print a new random key for PRIVACY_DESK_DATA_KEYS (keep it secret).",
-    )
-    new.set_defaults(func=cmd_new_key)
-    rotate = sub.add_parser(
-        "rotate-keys",
-        help="re-encrypt stored personal data under the newest key",
-        description=ROTATE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser_for(sub, "new-key").set_defaults(func=cmd_new_key)
+    rotate = parser_for(sub, "rotate-keys")
     db(rotate)
     rotate.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
     rotate.set_defaults(func=cmd_rotate_keys)

@@ -100,17 +100,24 @@ def add_parser(
     db_option: Callable[[argparse.ArgumentParser], None],
     settings_for: SettingsFor,
 ) -> None:
-    letters = sub.add_parser("letters", help="letters to requesters: check templates, draft")
-    letters_sub = letters.add_subparsers(dest="letters_command", required=True)
-    check = letters_sub.add_parser("check", help="render every template against a sample")
+    from bot.cli_keys import parser_for
+
+    letters = parser_for(sub, "letters")
+    letters_sub = letters.add_subparsers(dest="letters_command", required=True, metavar="COMMAND")
+    check = parser_for(letters_sub, "check")
     check.set_defaults(func=lambda args: cmd_check(args, settings_for))
-    draft = letters_sub.add_parser("draft", help="one ticket's letter, to stdout or a file")
+    draft = parser_for(letters_sub, "draft")
     db_option(draft)
     draft.add_argument("ref", help="the request, e.g. DSAR-0001")
-    draft.add_argument("kind", choices=[k.value for k in LetterKind])
+    draft.add_argument(
+        "kind", choices=[k.value for k in LetterKind], help="which letter (see the README)"
+    )
     draft.add_argument("--lang", help="language folder (default PRIVACY_DESK_LETTER_LANGUAGE)")
     draft.add_argument(
-        "--format", choices=[f.value for f in LetterFormat], default=LetterFormat.TEXT.value
+        "--format",
+        choices=[f.value for f in LetterFormat],
+        default=LetterFormat.TEXT.value,
+        help="text (default), markdown, or docx (a Word document, needs --output)",
     )
     draft.add_argument("--output", help="file to write (needed for docx)")
     draft.add_argument("--user", help="who is drafting (default: operator), for the history")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -68,32 +69,43 @@ def load_keys(settings: Settings) -> LoadedKeys:
     return _from_file(path, database=Path(make_url(settings.database_url).database or ""))
 
 
-def _encrypted_already(database: Path) -> bool:
-    """Whether ``database`` holds data encrypted under some key (its key check is stored)."""
+class _Database(StrEnum):
+    NEW = "new"  # no file yet, or an empty one
+    PLAIN = "plain"  # a database never encrypted (an older release's): it needs a key
+    ENCRYPTED = "encrypted"  # encrypted under some key (its key check is stored)
+    UNREADABLE = "unreadable"  # not an SQLite database at all: opening it will say so
+
+
+def _database_kind(database: Path) -> _Database:
     if not database.is_file() or database.stat().st_size == 0:
-        return False
+        return _Database.NEW
     import sqlite3
 
     try:
         connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
         try:
-            row = connection.execute(
-                "SELECT 1 FROM desk_facts WHERE key = 'data_key_check'"
-            ).fetchone()
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+            row = None
+            if "desk_facts" in tables:
+                query = "SELECT 1 FROM desk_facts WHERE key = 'data_key_check'"
+                row = connection.execute(query).fetchone()
         finally:
             connection.close()
     except sqlite3.Error:
-        return False
-    return row is not None
+        return _Database.UNREADABLE
+    return _Database.ENCRYPTED if row is not None else _Database.PLAIN
 
 
 def _from_file(path: Path, *, database: Path) -> LoadedKeys:
     created: Path | None = None
-    if not path.exists() and _encrypted_already(database):
+    kind = _database_kind(database) if not path.exists() else None
+    if kind == _Database.ENCRYPTED:
         raise KeysUnavailable(
             f"the key file {path} is missing, and {database} was encrypted with it: restore "
             "it from your backup (or set PRIVACY_DESK_DATA_KEYS)"
         )
+    if kind == _Database.UNREADABLE:  # make no key for it; opening the file will fail
+        return LoadedKeys(DataKeys((new_key(),)))
     if not path.exists():
         if not path.parent.is_dir():
             raise KeysUnavailable(f"cannot make the key file {path}: {path.parent} does not exist")

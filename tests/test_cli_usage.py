@@ -15,14 +15,19 @@ from pathlib import Path
 import pytest
 
 from bot.cli import parser
+from tests.fakes.keys import TEST_KEY
 from tests.test_cli import PRIVACY_DESK, run_cli
 
-SUB_COMMANDS = ("console", "serve", "migrate", "deadline", "export", "triage", "audit")
+SUB_COMMANDS = (
+    "console", "serve", "migrate", "deadline", "export", "triage", "letters", "new-key",
+    "rotate-keys", "audit",
+)  # fmt: skip
 
 
 def _env(**extra: str) -> dict[str, str]:
+    """A clean environment, with the tests' data key (the key file has tests of its own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
-    return {**env, **extra}
+    return {**env, "PRIVACY_DESK_DATA_KEYS": TEST_KEY, **extra}
 
 
 def _run(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
@@ -37,12 +42,14 @@ def test_top_help_lists_every_command_for_users_with_an_example() -> None:
     assert result.returncode == 0
     out = result.stdout
     for name in SUB_COMMANDS:
-        assert re.search(rf"^    {name} +\w", out, re.MULTILINE), name
+        assert re.search(rf"^    {name}\s+\w", out, re.MULTILINE), name  # help may wrap
     assert "example:" in out and "privacy-desk console" in out
     assert "SPEC" not in out and "issue" not in out.lower() and "``" not in out
 
 
-@pytest.mark.parametrize("name", [*SUB_COMMANDS[:-1], "audit verify"])
+@pytest.mark.parametrize(
+    "name", [*SUB_COMMANDS[:-1], "audit verify", "letters check", "letters draft"]
+)
 def test_each_command_help_says_what_it_does_and_gives_an_example(name: str) -> None:
     result = run_cli(*name.split(), "--help")
     assert result.returncode == 0, result.stderr
