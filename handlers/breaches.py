@@ -6,9 +6,9 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, replies, rules
 from handlers import command_types as c
-from handlers.changes import record_change
+from handlers import replies, rules
+from handlers.changes import note_added, record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import DeadlineError, breach_ico_due, resolve_local
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
@@ -273,7 +273,4 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.AssignBreach) -> Ou
 async def add_note(ctx: Context, session: AsyncSession, cmd: c.BreachNote) -> Outcome:
     ctx.require_privacy_team("add notes")
     breach = await load(ctx, session, cmd.ref, for_update=True)
-    await audit.record_with_note(
-        session=session, ticket=breach, actor=ctx.who, at=ctx.now, text=cmd.text
-    )
-    return Outcome(reply=Reply(text=f"{breach.ref}: note added", ref=breach.ref), changed=True)
+    return await note_added(ctx, session, breach, cmd.text)

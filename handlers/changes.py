@@ -8,8 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit
 from handlers.context import Context
+from handlers.ports import Outcome, Reply
 from handlers.reminders import reschedule
 from storage.models import Breach, Request
+
+
+async def note_added(
+    ctx: Context, session: AsyncSession, ticket: Request | Breach, text: str
+) -> Outcome:
+    """A note on a request or a breach: its text in ``notes``, an event that covers it."""
+    await audit.record_with_note(
+        session=session, ticket=ticket, actor=ctx.who, at=ctx.now, text=text
+    )
+    return Outcome(reply=Reply(text=f"{ticket.ref}: note added", ref=ticket.ref), changed=True)
 
 
 async def record_change(

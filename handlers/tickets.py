@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, finding, replies, rules
 from handlers import command_types as c
-from handlers.changes import record_change
+from handlers import finding, replies, rules
+from handlers.changes import note_added, record_change
 from handlers.context import Context, Refusal
 from handlers.deadlines import clarification_pauses
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
@@ -317,10 +317,7 @@ async def assign(ctx: Context, session: AsyncSession, cmd: c.Assign) -> Outcome:
 async def add_note(ctx: Context, session: AsyncSession, cmd: c.AddNote) -> Outcome:
     ctx.require_privacy_team("add notes")
     req = await load(ctx, session, cmd.ref, for_update=True)
-    await audit.record_with_note(
-        session=session, ticket=req, actor=ctx.who, at=ctx.now, text=cmd.text
-    )
-    return Outcome(reply=Reply(text=f"{req.ref}: note added", ref=req.ref), changed=True)
+    return await note_added(ctx, session, req, cmd.text)
 
 
 def not_complaint(req: Request, doing: str) -> None:
