@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_UP = "A-ZÀ-ÖØ-Þ"
-_LOW = "a-zß-öø-ÿ"
+# Latin Extended-A/B and Vietnamese letters mix cases in one range: they count as either.
+_EXTENDED = "\u0100-\u024f\u1e00-\u1eff"
+_UP = f"A-ZÀ-ÖØ-Þ{_EXTENDED}"
+_LOW = f"a-zß-öø-ÿ{_EXTENDED}"
 _WORD = (
     rf"[{_UP}](?:[{_LOW}]*(?:['’-][{_UP}{_LOW}][{_LOW}]+)+|[{_LOW}]+|[{_LOW}]*[{_UP}][{_LOW}]+|\.)"
 )
@@ -33,6 +35,14 @@ _NOT_NAMES_TEXT = """
     Mr Mrs Ms Miss Mx Dr Prof Regarding Re Thanks Cheers Merci Grazie Danke Ltd Plc Inc
     Trying Going British English Italian Polish French German Spanish Indian Not Already"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Words of a role or an organisation: a signature with one is a mailbox's, not a person's
+# ("The Data Protection Officer", "Acme Ltd Customer Services").
+_ORG_WORDS_TEXT = """
+    Officer Manager Team Support Services Service Customer Customers Privacy Data Protection
+    Ltd Limited Plc Inc LLP Company Council Bank School Trust Department Dept Academy Group Desk
+    Helpdesk Office Legal Compliance Governance Administrator Admin Department Unit Centre
+    Center Clinic Surgery Practice Hospital University College Association Society"""
+_ORG_WORDS = frozenset(_ORG_WORDS_TEXT.split())
 _ROLE_MAILBOXES = re.compile(
     r"^(?:dpo|privacy|data\.?protection|gdpr|dsar|sar|subject\.?access|rights|support|info|"
     r"help|helpdesk|service\.?desk|hello|contact|enquiries|enquiry|no-?reply|do-?not-?reply|"
@@ -141,6 +151,8 @@ _DATE_CUE = re.compile(
 
 def _clean(name: str) -> str | None:
     words = name.split()
+    if any(w.rstrip(".,") in _ORG_WORDS for w in words):
+        return None
     while words and (words[-1].rstrip(".") in _NOT_NAMES or len(words[-1]) == 1):
         words.pop()
     while words and words[0].rstrip(".") in _NOT_NAMES:

@@ -37,6 +37,21 @@ def test_the_issues_examples(text: str, label: str) -> None:
     assert propose(text).label == label
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Please stop using my photo on your website, I've changed my mind.", "consent"),
+        ("I no longer agree to you sharing my details with your partners.", "consent"),
+        ("Don't delete anything yet, but stop using my data while you check it.", "restriction"),
+        ("Can you freeze my account data until my appeal is decided?", "restriction"),
+        ("I'm unhappy with how you handled my subject access request.", "complaint"),
+        ("This is a complaint under section 164A of the Data Protection Act 2018.", "complaint"),
+    ],
+)
+def test_the_weaker_rights_in_plain_words(text: str, label: str) -> None:
+    assert propose(text).label == label
+
+
 def test_a_template_with_placeholders_is_a_request_without_a_name() -> None:
     proposal = propose(
         "[Your full name]\n[Your address]\n\nDear [organisation],\n\nI am writing to make a "
