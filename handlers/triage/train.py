@@ -7,7 +7,9 @@ lexicon's scores as a fixed offset so the model learns what the phrases miss. Tr
 full-batch Adam with numpy (a development dependency only: the run time is pure Python). A
 letter with several rights is a soft target: the first right 0.6, the others share 0.4.
 ``lexicon_scale`` and the secondary-right threshold are chosen by cross-validation on the
-training split only; the held-out split (``split``) is never seen here.
+training split only; the held-out split (``split``) is never seen here. The L2 weight (3e-4
+over 1e-3), the classifier's first-right bonus (1.5 over 0.5 and 1.0) and the negation features
+(91.3% against 90.7%) were chosen the same way, by 4-fold CV on the training split.
 """
 
 from __future__ import annotations

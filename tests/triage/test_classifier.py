@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from handlers.triage import Kind, propose
 from handlers.triage.classifier import LABELS, parse_model
+from handlers.triage.features import features
 from handlers.triage.train import fit, held_out, load_corpus, split
 from storage.enums import RequestType
 
@@ -141,3 +142,9 @@ def test_training_writes_a_model_the_scorer_reads() -> None:
     model = parse_model(fit(small, lexicon_scale=1.0, steps=30, min_df=1))
     assert model.labels == LABELS
     assert propose("stop emailing me", model).label in LABELS
+
+
+def test_words_after_a_negation_are_features_of_their_own() -> None:
+    assert "n:delete" in features("Please don't delete it, just keep it.")
+    assert "n:delete" not in features("Please delete it.")
+    assert "w:delete" in features("Please don't delete it.")  # the word itself still counts
