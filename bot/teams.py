@@ -119,7 +119,9 @@ class TeamsAgent(ActivityHandler):
             await turn_context.send_activity("Try `dsar help` or `breach help`.")
             return
         group, rest = match.group(1).lower(), match.group(2).strip()
-        people = resolve_people(rest, activity)
+        policy = self.desk.policy
+        known = {u.external_id for u in policy.privacy_team | policy.dpo if u.platform == PLATFORM}
+        people = resolve_people(rest, activity, known=known)
         if isinstance(people, Unresolved):
             action = rest.split()[0].lower()
             reply = error_reply(people.reason, usage_for(group, action))

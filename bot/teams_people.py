@@ -3,17 +3,22 @@
 Teams puts ``<at>Alice Smith</at>`` in the text and, beside it, a ``mention`` entity naming the
 account (with its Microsoft Entra object id). Each mention of someone other than the bot becomes
 ``<@object-id>`` for the grammar. Teams gives no directory to look a typed name up in, so a
-person given as plain text (``@alice``) is refused, as is a mention without an object id: the
-ticket would otherwise be assigned to an id no one has.
+person given as plain text is accepted only when it is an id the bot knows (the privacy team and
+the DPOs from the settings) or has the shape of an Entra object id (a GUID); a name (``@alice``)
+is refused, as is a mention without an object id: the ticket would otherwise be assigned to an
+id no one has.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from microsoft_agents.activity import Activity
 
 _PERSON_ACTIONS = frozenset({"assign"})  # the sub-commands whose third word is a person
+_OBJECT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +26,11 @@ class Unresolved:
     reason: str
 
 
-def resolve_people(text: str, activity: Activity) -> str | Unresolved:
-    """``text`` (the bot's own mention already removed) with people as ``<@object-id>``."""
+def resolve_people(
+    text: str, activity: Activity, *, known: Collection[str] = ()
+) -> str | Unresolved:
+    """``text`` (the bot's own mention already removed) with people as ``<@object-id>``;
+    ``known`` are the object ids that may be typed as they are."""
     bot = activity.recipient.id if activity.recipient else None
     for mention in activity.get_mentions():
         who = mention.mentioned
@@ -35,7 +43,8 @@ def resolve_people(text: str, activity: Activity) -> str | Unresolved:
     words = text.split()
     if len(words) >= 3 and words[0].lower() in _PERSON_ACTIONS:
         person = words[2].removeprefix("person=")
-        if not person.startswith("<@"):
+        plain = person.removeprefix("@")
+        if not person.startswith("<@") and plain not in known and not _OBJECT_ID.match(plain):
             return Unresolved(
                 f"{person[:80]} is not a mention: type @ and pick the person from the list"
             )

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import database_state
-from tests.teams_harness import PRIVACY_AAD, TeamsServer, teams_server
+from tests.teams_harness import DPO_AAD, PRIVACY_AAD, TeamsServer, teams_server
 
 NEW = 'dsar new access name="Jane Doe" email=jane@example.com received=2025-11-03 via=letter'
 ALICE_AAD = "6f1c1d9e-0b7a-4a61-9b0e-3c2f5a7d8e11"
@@ -36,6 +36,11 @@ async def test_an_at_mention_assigns_to_the_entra_object_id(
         assert await teams.say(line, user=PRIVACY_AAD, people=(ALICE,)) == 202
         assert await assignee(teams) == f"teams:{ALICE_AAD}"
         assert any("assigned" in t.lower() for t in teams.texts()), teams.texts()
+        # An object id typed as it is: a GUID, or someone the settings name (the DPO here).
+        assert await teams.say(f"dsar assign DSAR-0001 @{ALICE_AAD}", user=PRIVACY_AAD) == 202
+        assert await assignee(teams) == f"teams:{ALICE_AAD}"
+        assert await teams.say(f"dsar assign DSAR-0001 @{DPO_AAD}", user=PRIVACY_AAD) == 202
+        assert await assignee(teams) == f"teams:{DPO_AAD}"
 
 
 async def test_a_typed_name_or_a_mention_without_an_object_id_is_refused(
