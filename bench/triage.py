@@ -19,6 +19,10 @@ from handlers.triage.classifier import LABELS
 from handlers.triage.train import Example, load_corpus, split
 
 _RIGHTS = set(LABELS[:9])
+# Texts added to the corpus after the first release of triage (written before any model saw
+# them; their held-out fifth is still chosen by id): the first held-out split is reported alone
+# too, so figures stay comparable with the first release's.
+ADDED_LATER = ("own2-", "own3-", "own4-")
 
 
 def _load_seconds() -> float:
@@ -65,7 +69,9 @@ def main() -> None:
     print(f"corpus: {len(corpus)} texts; training split {len(train)}, held-out {len(held)}")
     print(f"load (weights + lexicon, cold): {load * 1000:.1f} ms")
 
-    sets = [("held-out", held)] + ([("training (seen in training)", train)] if args.all else [])
+    first = [e for e in held if not e.id.startswith(ADDED_LATER)]
+    sets = [("held-out", held), ("held-out, first release's split only", first)]
+    sets += [("training (seen in training)", train)] if args.all else []
     for title, examples in sets:
         proposals = {e.id: propose(e.text) for e in examples}
         results = {key: p.as_json() for key, p in proposals.items()}

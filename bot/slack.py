@@ -23,12 +23,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
 from bot.render import slack_views as views
+from bot.slack_people import Unresolved, resolve_people
 from handlers import forms
-from handlers.desk import Desk
+from handlers.desk import Desk, error_reply
 from handlers.forms import FieldValue
 from handlers.ports import ChatUser
 from handlers.triage import propose
 from handlers.triage.prefill import explain, form_for
+from handlers.usage import usage_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -73,6 +75,13 @@ class SlackAdapter:
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         command, text = body.get("command", ""), body.get("text", "").strip()
         user = _user(body["user_id"])
+        resolved = await resolve_people(text, client)
+        if isinstance(resolved, Unresolved):
+            usage = usage_for(command.lstrip("/"), text.split()[0].lower())
+            reply_text, blocks = render.reply(error_reply(resolved.reason, usage))
+            await ack(response_type="ephemeral", text=reply_text, blocks=blocks)
+            return
+        text = resolved
         outcome = await self.desk.run_text(
             actor=self.desk.actor(user), text=f"{command} {text}", delivery_key=_key("cmd", body)
         )

@@ -24,12 +24,14 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.render import teams as cards
+from bot.teams_people import Unresolved, resolve_people
 from handlers import conversations, forms
-from handlers.desk import Desk
+from handlers.desk import Desk, error_reply
 from handlers.forms import FormRequest
 from handlers.ports import ChatUser, Outcome, Tone
 from handlers.triage import propose
 from handlers.triage.prefill import explain, form_for
+from handlers.usage import usage_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -117,6 +119,15 @@ class TeamsAgent(ActivityHandler):
             await turn_context.send_activity("Try `dsar help` or `breach help`.")
             return
         group, rest = match.group(1).lower(), match.group(2).strip()
+        policy = self.desk.policy
+        known = {u.external_id for u in policy.privacy_team | policy.dpo if u.platform == PLATFORM}
+        people = resolve_people(rest, activity, known=known)
+        if isinstance(people, Unresolved):
+            action = rest.split()[0].lower()
+            reply = error_reply(people.reason, usage_for(group, action))
+            await self._answer(turn_context, user, Outcome(reply=reply))
+            return
+        rest = people
         in_channel = channel_key(activity) is not None
         outcome = await self.desk.run_text(
             actor=self.desk.actor(user),

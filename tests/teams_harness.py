@@ -44,6 +44,7 @@ class TeamsServer:
         activity_id: str | None = None,
         reply_to: str | None = None,
         mention: bool = False,
+        people: tuple[dict[str, Any], ...] = (),
     ) -> dict[str, Any]:
         """A message activity as Teams sends it: personal chat, or a channel with @mention."""
         conversation: dict[str, Any] = (
@@ -83,6 +84,10 @@ class TeamsServer:
                         "mentioned": {"id": f"28:{APP_ID}", "name": "privacy-desk"},
                     }
                 ]
+        if people:  # other people @mentioned in the text: ``{"id", "name", "aadObjectId"}``
+            body.setdefault("entities", []).extend(
+                {"type": "mention", "text": f"<at>{p['name']}</at>", "mentioned": p} for p in people
+            )
         if value is not None:
             body["value"] = value
         if reply_to is not None:

@@ -10,12 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_UP = "A-ZÀ-ÖØ-Þ"
-_LOW = "a-zß-öø-ÿ"
+# Latin Extended-A/B and Vietnamese letters mix cases in one range: they count as either.
+_EXTENDED = "\u0100-\u024f\u1e00-\u1eff"
+_UP = f"A-ZÀ-ÖØ-Þ{_EXTENDED}"
+_LOW = f"a-zß-öø-ÿ{_EXTENDED}"
+# A capitalised word: O'Neill, Smith-Jones, MacDonald (tried before "Mac"), Jane, or initials.
 _WORD = (
-    rf"[{_UP}](?:[{_LOW}]*(?:['’-][{_UP}{_LOW}][{_LOW}]+)+|[{_LOW}]+|[{_LOW}]*[{_UP}][{_LOW}]+|\.)"
+    rf"[{_UP}](?:[{_LOW}]*(?:['’-][{_UP}{_LOW}][{_LOW}]+)+|[{_LOW}]*[{_UP}][{_LOW}]+|[{_LOW}]+"
+    rf"|\.(?:[{_UP}]\.)*)"
 )
-_PARTICLE = r"(?:de|da|del|van|von|der|den|bin|al|el|la|le|di|du|dos|ter)"
+_PARTICLE = (
+    r"(?:de|da|del|van|von|der|den|bin|bint|ibn|ben|al|el|la|le|di|du|dos|ter|ten|zu|af|"
+    r"Ó|Ní|Nic|Ua|Mac)"
+)
 _FULL = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+)?"
 
@@ -31,8 +38,18 @@ _NOT_NAMES_TEXT = """
     Confused Interested Aware Afraid Asking Emailing Contacting Requesting Following Looking
     Me Now Today Immediately Asap Again Anyway Bye Everything Nothing Soon Urgently
     Mr Mrs Ms Miss Mx Dr Prof Regarding Re Thanks Cheers Merci Grazie Danke Ltd Plc Inc
-    Trying Going British English Italian Polish French German Spanish Indian Not Already"""
+    Trying Going British English Italian Polish French German Spanish Indian Not Already
+    Appalling Unacceptable Disgusting Disgraceful Shocking Ridiculous Terrible Awful Outrageous
+    Pathetic Shameful Seriously Honestly Unbelievable Enough Stop Great Fine Okay Ok Sorted"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Words of a role or an organisation: a signature with one is a mailbox's, not a person's
+# ("The Data Protection Officer", "Acme Ltd Customer Services").
+_ORG_WORDS_TEXT = """
+    Officer Manager Team Support Services Service Customer Customers Privacy Data Protection
+    Ltd Limited Plc Inc LLP Company Council Bank School Trust Department Dept Academy Group Desk
+    Helpdesk Office Legal Compliance Governance Administrator Admin Department Unit Centre
+    Center Clinic Surgery Practice Hospital University College Association Society"""
+_ORG_WORDS = frozenset(_ORG_WORDS_TEXT.split())
 _ROLE_MAILBOXES = re.compile(
     r"^(?:dpo|privacy|data\.?protection|gdpr|dsar|sar|subject\.?access|rights|support|info|"
     r"help|helpdesk|service\.?desk|hello|contact|enquiries|enquiry|no-?reply|do-?not-?reply|"
@@ -68,7 +85,19 @@ _CONTACT_TAIL = (
     r"(?:[ \t]*[,(<|][ \t]*[^\n]{0,60}?(?:@|\d{5,}|manager|officer|director)[^\n]{0,30})?"
 )
 _LINE_NAME = re.compile(
-    rf"[ \t]*(?:[-–—~][ \t]*)?{_TITLE}(?P<n>{_FULL})[ \t]*{_CONTACT_TAIL}[.!]?[ \t]*"
+    rf"[ \t]*(?:[-–—~][ \t]*)?{_TITLE}(?P<n>{_FULL})(?:[ \t]+[xX]{{1,3}})?[ \t]*{_CONTACT_TAIL}"
+    r"[.!]?[ \t]*"
+)
+# A signature in capitals ("JAMES BROWN"): two to four words, read as "James Brown".
+_CAPS_LINE = re.compile(
+    r"[ \t]*(?:(?:MR|MRS|MS|MISS|DR)\.?[ \t]+)?(?P<n>[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]+){1,3})"
+    r"[ \t]*"
+)
+_SIGNED_OFF = re.compile(rf"[ \t]*(?i:{_SIGNOFF_WORDS})[ \t]*[,.!:;-]*[ \t]*")
+# An address book's "Surname, Forename" in a From: line.
+_FROM_REVERSED = re.compile(
+    rf"^[ \t]*From:[ \t]*\"(?P<last>{_WORD}),[ \t]*(?P<first>{_WORD}(?:[ \t]+{_WORD})?)\"",
+    re.M,
 )
 # A name closing the text after its last sentence: "... put it right? Javier".
 _TRAILING_NAME = re.compile(
@@ -91,6 +120,8 @@ _CUES = (
         re.I | re.M,
     ),
     re.compile(rf"\bI,\s+{_TITLE}(?P<n>{_FULL}),"),
+    # The same field inside a sentence: "... according to GDPR. Name: Lukas Berger, email: …"
+    re.compile(rf"(?<=[.,;] )(?i:name)\s*:\s*{_TITLE}(?P<n>{_FULL})(?=[ \t]*(?:[,;|]|$))", re.M),
     re.compile(rf"^[ \t]*From:\s*{_TITLE}(?P<n>{_FULL})[ \t]*(?:<|\(|$)", re.M),
     re.compile(
         rf"\b(?:[Tt]his is|I am|I'm)\s+{_TITLE}(?P<n>{_FULL})"
@@ -141,6 +172,8 @@ _DATE_CUE = re.compile(
 
 def _clean(name: str) -> str | None:
     words = name.split()
+    if any(w.rstrip(".,") in _ORG_WORDS for w in words):
+        return None
     while words and (words[-1].rstrip(".") in _NOT_NAMES or len(words[-1]) == 1):
         words.pop()
     while words and words[0].rstrip(".") in _NOT_NAMES:
@@ -154,11 +187,18 @@ def _clean(name: str) -> str | None:
 
 def _last_line_name(text: str) -> str | None:
     """A name standing alone on the last line of the text (before an email or phone line)."""
-    for line in reversed(text.strip().splitlines()[-4:]):
-        if not line.strip() or _NOT_A_SIGNATURE_LINE.match(line):
+    lines = [line for line in text.strip().splitlines()[-5:] if line.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if _NOT_A_SIGNATURE_LINE.match(line):
             continue
-        hit = _LINE_NAME.fullmatch(line)
-        return _clean(hit["n"]) if hit else None
+        if (hit := _LINE_NAME.fullmatch(line)) is not None:
+            return _clean(hit["n"])
+        caps = _CAPS_LINE.fullmatch(line)
+        # Capitals only under a sign-off: "NO MORE CALLS" alone is a shout, not a name.
+        if caps is not None and i > 0 and _SIGNED_OFF.fullmatch(lines[i - 1]):
+            return _clean(" ".join(w.capitalize() for w in caps["n"].split()))
+        return None
     return None
 
 
@@ -166,10 +206,13 @@ def name(text: str) -> str | None:
     """The requester's name: a self-introduction, a form field, the sign-off, or a name on its
     own at the end."""
     found: list[tuple[int, str]] = []
-    for rank, cue in enumerate(_CUES[:5]):
+    for rank, cue in enumerate(_CUES[:6]):
         for m in cue.finditer(text):
             if (n := _clean(m["n"] or m.groupdict().get("m") or "")) is not None:
                 found.append((rank, n))
+    for m in _FROM_REVERSED.finditer(text):
+        if (n := _clean(f"{m['first']} {m['last']}")) is not None:
+            found.append((3, n))
     signed = [n for m in _SIGNOFF.finditer(text) if (n := _clean(m["n"])) is not None]
     if signed:
         found.append((5, signed[-1]))
@@ -177,7 +220,7 @@ def name(text: str) -> str | None:
         found.append((6, alone))
     if (tail := _TRAILING_NAME.search(text[-200:])) is not None and (n := _clean(tail["n"])):
         found.append((6, n))
-    for rank, cue in enumerate(_CUES[5:], start=7):
+    for rank, cue in enumerate(_CUES[6:], start=7):
         for m in cue.finditer(text):
             if (n := _clean(m["n"])) is not None:
                 found.append((rank, n))

@@ -1,4 +1,5 @@
-"""Text -> sparse features for the triage model: words, word pairs and character n-grams.
+"""Text -> sparse features for the triage model: words, word pairs, character n-grams and the
+words just after a negation.
 
 Shared by the run-time scorer and the offline trainer (``handlers.triage.train``) so the two
 can never disagree on what a feature is. Pure functions, standard library only.
@@ -34,6 +35,26 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalise(text))
 
 
+_NEGATORS = frozenset({"not", "no", "never", "nor", "without"})
+_NEGATION_SCOPE = 3  # words after "not" / "don't" that it covers
+
+
+def _negated(words: list[str]) -> set[str]:
+    """Words just after a negation, marked: "not asking you to delete" gives ``n:delete``, so
+    the model can tell "delete" from "not ... delete"."""
+    out: set[str] = set()
+    left = 0
+    for w in words:
+        if w in _NEGATORS or w.endswith("n't"):
+            left = _NEGATION_SCOPE
+            continue
+        if left:
+            left -= 1
+            if w not in _STOP:
+                out.add(f"n:{w}")
+    return out
+
+
 def features(text: str) -> dict[str, float]:
     """Binary features, each family scaled to unit length so long letters don't dominate."""
     words = tokens(text)
@@ -45,7 +66,7 @@ def features(text: str) -> dict[str, float]:
         for n in (3, 4, 5):
             chars.update(f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1))
     out: dict[str, float] = {}
-    for family in (uni, bi, chars):
+    for family in (uni, bi, chars, _negated(words)):
         if family:
             value = 1.0 / math.sqrt(len(family))
             out.update(dict.fromkeys(family, value))

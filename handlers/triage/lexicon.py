@@ -225,6 +225,20 @@ LEXICON: dict[str, tuple[tuple[float, str], ...]] = {
             r"(?:until|while|whilst) (?:you|the) (?:check|verify|investigate|resolve|confirm|decide|complaint|appeal|dispute|objection)",
         ),
         (1.0, r"\bpending (?:the|my|your)\b"),
+        # Keep it, but do nothing with it: no legal words needed.
+        (
+            2.5,
+            r"(?:stop|pause|suspend|halt) (?:using|processing) (?:it|them|my \w+)[^.]{0,40}(?:but|though|however)?[^.]{0,20}(?:don't|do not|not|never) (?:delete|erase|destroy|wipe|get rid of)",
+        ),
+        (
+            2.5,
+            r"(?:don't|do not|not|never) (?:delete|erase|destroy|wipe|get rid of) (?:it|them|anything|my \w+)[^.]{0,30}(?:but|just|only)[^.]{0,30}(?:stop|don't|do not|not) (?:use|using|process|processing|share|sharing)",
+        ),
+        (2.0, r"\b(?:suspend|freeze|limit|pause)(?:s|d|ing)? (?:the )?(?:processing|use) of\b"),
+        (
+            2.0,
+            r"(?:mark|flag) (?:it|them|my (?:record|file|account|data)) as (?:disputed|contested)",
+        ),
     ),
     "portability": (
         (
@@ -406,6 +420,23 @@ LEXICON: dict[str, tuple[tuple[float, str], ...]] = {
             1.5,
             r"(?:untick|changed my mind|no longer (?:want|wish) to (?:receive|be contacted|take part|participate|be included))",
         ),
+        # A permission given for one use, taken back: a photo, a story, a testimonial.
+        (
+            2.5,
+            r"(?:stop|quit|cease) using (?:my|our|his|her|their|my (?:son|daughter|child)'s) (?:photos?|pictures?|images?|face|name|story|testimonial|quote|review|video|voice|recording|interview)",
+        ),
+        (
+            2.0,
+            r"(?:no longer|don't|do not) (?:agree|consent) to (?:you |your \w+ )?(?:using|use of|sending|sharing|contacting|keeping|receiving|being)",
+        ),
+        (
+            2.5,
+            r"(?:take|taking) (?:back|away) (?:my |that |the |this )?(?:permission|consent|agreement)|(?:permission|consent) (?:is |as )?withdrawn|(?:undo|reverse|cancel) (?:that|my|the) (?:permission|agreement|opt-in)",
+        ),
+        (
+            1.5,
+            r"(?:take|remove|get) (?:me|my \w+|this (?:number|address)) off (?:your|the|all|every) (?:\w+ )?(?:list|lists|mailing|database)",
+        ),
     ),
     "complaint": (
         (
@@ -458,6 +489,14 @@ LEXICON: dict[str, tuple[tuple[float, str], ...]] = {
         (
             1.5,
             r"report (?:you|this|your company|the matter) to (?:the )?(?:ico|regulator|information commissioner)",
+        ),
+        (
+            2.0,
+            r"(?:unhappy|not happy|dissatisfied|disappointed|not satisfied) with (?:how|the way) (?:you|your \w+|my \w+)|(?:escalate|escalating) (?:this|my|the matter|it)",
+        ),
+        (
+            2.0,
+            r"(?:want|like) (?:this|it|the matter)(?: to be)? (?:investigated|looked into|taken seriously)|(?:want|like|ask for|request) (?:a |an )?(?:formal )?investigation|\bs(?:ection|\.)? ?164a\b",
         ),
     ),
     "breach": (

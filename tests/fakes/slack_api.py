@@ -45,6 +45,9 @@ class FakeSlack:
     hold_after_accept: dict[str, float] = field(default_factory=dict)
     # channel id -> messages posted there, as conversations.history returns them
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # the workspace's members, as users.list returns them, ``page_size`` a page
+    users: list[dict[str, Any]] = field(default_factory=list)
+    page_size: int = 2
     base_url: str = ""
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
@@ -113,6 +116,11 @@ class FakeSlack:
             body |= {"channel": {"id": self._channel(str(params.get("users", "")))}}
         elif method == "chat.getPermalink":
             body |= {"permalink": "https://example.slack.com/archives/C1/p1700000000000100"}
+        elif method == "users.list":
+            start = int(params.get("cursor") or 0)
+            end = start + self.page_size
+            more = str(end) if end < len(self.users) else ""
+            body |= {"members": self.users[start:end], "response_metadata": {"next_cursor": more}}
         elif method == "auth.test":
             body |= {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"}
         elif method in ("views.open", "views.publish"):

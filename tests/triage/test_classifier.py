@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from handlers.triage import Kind, propose
 from handlers.triage.classifier import LABELS, parse_model
+from handlers.triage.features import features
 from handlers.triage.train import fit, held_out, load_corpus, split
 from storage.enums import RequestType
 
@@ -34,6 +35,21 @@ from storage.enums import RequestType
     ],
 )
 def test_the_issues_examples(text: str, label: str) -> None:
+    assert propose(text).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Please stop using my photo on your website, I've changed my mind.", "consent"),
+        ("I no longer agree to you sharing my details with your partners.", "consent"),
+        ("Don't delete anything yet, but stop using my data while you check it.", "restriction"),
+        ("Can you freeze my account data until my appeal is decided?", "restriction"),
+        ("I'm unhappy with how you handled my subject access request.", "complaint"),
+        ("This is a complaint under section 164A of the Data Protection Act 2018.", "complaint"),
+    ],
+)
+def test_the_weaker_rights_in_plain_words(text: str, label: str) -> None:
     assert propose(text).label == label
 
 
@@ -126,3 +142,9 @@ def test_training_writes_a_model_the_scorer_reads() -> None:
     model = parse_model(fit(small, lexicon_scale=1.0, steps=30, min_df=1))
     assert model.labels == LABELS
     assert propose("stop emailing me", model).label in LABELS
+
+
+def test_words_after_a_negation_are_features_of_their_own() -> None:
+    assert "n:delete" in features("Please don't delete it, just keep it.")
+    assert "n:delete" not in features("Please delete it.")
+    assert "w:delete" in features("Please don't delete it.")  # the word itself still counts

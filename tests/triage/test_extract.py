@@ -23,6 +23,24 @@ from handlers.triage import extract
         ("fix my date of birth - Sophie Turner-Hale", "Sophie Turner-Hale"),
         ("Dear [organisation],\nI want my data.\nYours faithfully\n[Your name]", None),
         ("I am writing to ask for my data. Regards", None),
+        ("Send my data.\nRegards\nThe Data Protection Officer", None),  # a role, not a person
+        ("Thanks,\nAcme Ltd Customer Services", None),
+        ("Kind regards,\nDPO, Northwind Academy Trust", None),
+        ("Many thanks\nKatarzyna Wiśniewska", "Katarzyna Wiśniewska"),
+        ("Thank you.\nNguyễn Văn An", "Nguyễn Văn An"),
+        ("Yours faithfully\n\nMr. Oluwaseun Adeyemi-Johnson", "Oluwaseun Adeyemi-Johnson"),
+        ("Best,\nMarie-Claire Dubois\nSenior Analyst, Widgets Ltd", "Marie-Claire Dubois"),
+        ("Hi, I'm Dr Aoife Byrne. Send my records.", "Aoife Byrne"),
+        ("Please delete my account.\n\nSent from my iPhone", None),
+        ('From: "Smith, Jane" <jane.smith@example.org>\n\nSend me my data.', "Jane Smith"),
+        ("Regards,\nJAMES BROWN", "James Brown"),  # capitals under a sign-off
+        ("Please stop.\nNO MORE CALLS", None),  # capitals alone are a shout
+        ("My name is Laura Jane MacDonald and I was a customer.", "Laura Jane MacDonald"),
+        ("Regards,\nJ.P. Morgan", "J.P. Morgan"),
+        ("Yours,\nSeán Ó Súilleabháin", "Seán Ó Súilleabháin"),
+        ("Thanks\nAmira x", "Amira"),
+        ("I request my data under GDPR. Name: Lukas Berger, email: lb@gmx.de", "Lukas Berger"),
+        ("They read my card number out loud to the queue. Appalling.", None),
     ],
 )
 def test_name(text: str, name: str | None) -> None:
