@@ -287,7 +287,8 @@ async def test_breach_assign_note_and_edit(
     )
     assert edited.reply.text == (
         "BREACH-0001: corrected aware, people, subjects; ICO deadline moved from "
-        "Thu 27 Nov 2025 08:00 GMT to Wed 26 Nov 2025 20:00 GMT (2 days 10 hours left to tell the ICO)"
+        "Thu 27 Nov 2025 08:00 GMT to Wed 26 Nov 2025 20:00 GMT "
+        "(2 days 10 hours left to tell the ICO)"
     )
     await driver.refused(PRIVACY, "/breach edit BREACH-0001 aware=2025-11-25T09:00")  # future
     await driver.refused(PRIVACY, '/breach edit BREACH-0001 occurred="2025-11-24T09:00"')
