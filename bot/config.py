@@ -9,6 +9,7 @@ compose file cannot pass for a secret.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.safety import production_problems
+from bot.systems_file import read_systems_file
 from handlers.deadlines import DeadlineError, normalise_calendar, zone
 from handlers.offsets import OffsetsError, parse_offsets
 from handlers.policy import Policy
@@ -104,6 +106,9 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=6, ge=1, le=100)
     late_action_days: int = Field(default=7, ge=0, le=365)
     pecr_provider: bool = False
+    # Issue 17: how long a system owner has to search, and the register's first systems.
+    search_due_days: int = Field(default=7, ge=1, le=60)
+    systems_file: Path | None = None
     # Delivered and failed outgoing messages keep their content this long, then it is erased.
     outbox_keep_days: int = Field(default=7, ge=1, le=365)
     log_level: LogLevel = LogLevel.INFO
@@ -199,4 +204,6 @@ class Settings(BaseSettings):
             reminders=parse_offsets(self.reminder_offsets),
             late_action_days=self.late_action_days,
             pecr_provider=self.pecr_provider,
+            search_due_days=self.search_due_days,
+            default_systems=read_systems_file(self.systems_file) if self.systems_file else (),
         )

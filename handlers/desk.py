@@ -23,7 +23,9 @@ from handlers import (
     history,
     reads,
     request_outcomes,
+    searches,
     summary,
+    systems,
     tickets,
 )
 from handlers import command_types as c
@@ -44,7 +46,7 @@ from handlers.ports import (
 )
 from storage import repositories as repo
 from storage.db import transaction
-from storage.enums import Role
+from storage.enums import Role, SearchAnswer
 from storage.refs import TicketRef
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,10 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.AssignBreach: breaches.assign,
     c.BreachNote: breaches.add_note,
     c.EditBreach: corrections.edit_breach,
+    c.ChangeSystem: systems.change_system,
+    c.StartSearch: searches.start_search,
+    c.AnswerSearch: searches.answer,
+    c.Disclose: searches.disclose,
 }
 
 READS: dict[type[c.Command], UseCase] = {
@@ -85,6 +91,7 @@ READS: dict[type[c.Command], UseCase] = {
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
     c.History: history.history,
+    c.ListSystems: systems.list_systems,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -226,6 +233,20 @@ class Desk:
         return await self.run(
             actor=actor, command=action_command(ticket, action), delivery_key=delivery_key
         )
+
+    async def answer_search(
+        self, *, actor: Actor, task: str, answer: str, delivery_key: str | None = None
+    ) -> Outcome:
+        """A search task's answer button (``forms.SEARCH_ANSWERS``) pressed by ``actor``; the
+        use case checks that they own the task."""
+        try:
+            chosen = SearchAnswer(answer)
+            task_id = int(task)
+        except ValueError:
+            text = "That button is out of date; nothing changed."
+            return Outcome(reply=Reply(text=text, tone=Tone.ERROR, notice=True, personal=False))
+        command = c.AnswerSearch(ref=None, answer=chosen, task_id=task_id)
+        return await self.run(actor=actor, command=command, delivery_key=delivery_key)
 
     async def run(
         self,

@@ -79,6 +79,9 @@ class Reply:
     personal: bool = True
     # A one-line notice (a refused button press): shown as plain text, never as a card.
     notice: bool = False
+    # A search task this message asks its owner to answer (issue 17): platforms draw the
+    # answer buttons of ``handlers.forms.SEARCH_ANSWERS`` for it.
+    answers: int | None = None
 
     def render_text(self) -> str:
         """A plain-text rendering, shared by the console and any text-only fallback."""

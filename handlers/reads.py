@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, finding, replies, rules, tickets
+from handlers import breaches, finding, replies, rules, search_record, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -12,6 +14,7 @@ from handlers.deadlines import DeadlineError, request_deadlines
 from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
 from storage.refs import TicketRef
+from storage.repositories import search_tasks as tasks_repo
 
 LIST_LIMIT = 200
 
@@ -31,6 +34,15 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
     reply = replies.request_reply(
         req, today=ctx.today, pauses=pauses, notes=notes, personal=personal
     )
+    record = search_record.checklist(
+        await tasks_repo.tasks_for(session=session, ref=req.ref),
+        await tasks_repo.disclosures_for(session=session, ref=req.ref),
+        tz=ctx.policy.timezone,
+        today=ctx.today,
+        personal=personal,
+    )
+    if record:
+        reply = replace(reply, fields=(*reply.fields, *record))
     return Outcome(reply=reply)
 
 

@@ -65,6 +65,7 @@ def encode(content: Content) -> str:
             "tone": content.tone.value,
             "ref": content.ref,
             "actions": list(content.actions),
+            "answers": content.answers,
         }
     return json.dumps(body, sort_keys=True)
 
@@ -105,4 +106,5 @@ def decode(payload: str) -> Content:
         tone=Tone(body["tone"]),
         ref=body["ref"],
         actions=tuple(body["actions"]),
+        answers=body.get("answers"),
     )
