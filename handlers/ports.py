@@ -167,6 +167,8 @@ class WeeklySummary:
     extensions_in_use: int
     open_breaches: tuple[BreachClock, ...]
     late_actions: int = 0  # open requests where ID, clarification or a fee was asked late
+    # Unanswered search tasks past their due date, by system (issue 17): counts only.
+    late_searches: tuple[tuple[str, int], ...] = ()
 
 
 ChannelContent = ChannelPost | WeeklySummary

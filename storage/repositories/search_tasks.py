@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.enums import RequestState
+from storage.models import Request
 from storage.models_searches import Disclosure, SearchTask, System
 
 # --- the register --------------------------------------------------------------------------------
@@ -40,7 +42,7 @@ async def tasks_for(
 
 
 async def tasks_by_ref(
-    *, session: AsyncSession, refs: Sequence[str]
+    *, session: AsyncSession, refs: Sequence[str] = ()
 ) -> dict[str, list[SearchTask]]:
     """The tasks of many requests at once (the DSAR log), keyed by reference."""
     query = select(SearchTask).order_by(col(SearchTask.id))
@@ -62,10 +64,21 @@ async def task_by_id(*, session: AsyncSession, task_id: int) -> SearchTask | Non
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def open_tasks_due_before(*, session: AsyncSession, day: date) -> list[SearchTask]:
-    """Unanswered tasks whose due date is before ``day`` (late, for the weekly summary)."""
-    query = select(SearchTask).where(col(SearchTask.answer).is_(None), col(SearchTask.due_on) < day)
-    return list((await session.execute(query)).scalars())
+async def late_tasks_by_system(*, session: AsyncSession, today: date) -> list[tuple[str, int]]:
+    """Unanswered tasks of open requests past their due date, counted by system (the weekly
+    summary: which team holds requests up)."""
+    query = (
+        select(col(SearchTask.system), func.count())
+        .join(Request, col(Request.ref) == col(SearchTask.ticket_ref))
+        .where(
+            col(SearchTask.answer).is_(None),
+            col(SearchTask.due_on) < today,
+            col(Request.state) != RequestState.CLOSED,
+        )
+        .group_by(col(SearchTask.system))
+        .order_by(func.count().desc(), col(SearchTask.system))
+    )
+    return [(system, int(n)) for system, n in (await session.execute(query)).all()]
 
 
 async def mark_nudged(*, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
