@@ -57,7 +57,9 @@ class ConsoleNotifier:
         elif isinstance(content, ChannelPost):
             text = "[#compliance] " + self._post_line(content)
         else:
-            text = f"[DM → @{delivery.target}] {content.text}"
+            # A search task is printed whole: its owner needs what to look for and how to answer.
+            body = content.render_text() if content.answers is not None else content.text
+            text = f"[DM → @{delivery.target}] {body}"
         print(text, file=self.out)
         self.out.flush()
         return f"console-{self.count}"
