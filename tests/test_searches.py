@@ -237,3 +237,71 @@ async def test_a_nudge_stops_when_the_request_closes(
     before = len(notifier.directs)
     await jobs.sweep(sessions=sessions, clock=clock, policy=policy, sender=sender)
     assert not any(d.reply.text.startswith("Reminder") for d in notifier.directs[before:])
+
+
+async def test_the_weekly_summary_counts_late_search_tasks_by_system(
+    driver: Driver,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    policy: Policy,
+    sender: Sender,
+    notifier: RecordingNotifier,
+) -> None:
+    await driver.ok(STAFF, NEW)
+    await driver.ok(STAFF, NEW.replace("Ada Lovelace", "Bo Peep"))
+    await _register(driver)
+    await driver.ok(PRIVACY, "/dsar search DSAR-0001")
+    await driver.ok(PRIVACY, "/dsar search DSAR-0002 systems=Payroll")
+    await driver.ok(ALICE, '/dsar answer DSAR-0001 system="HR system" nothing')
+    clock.current = datetime(2025, 12, 8, 9, 0, tzinfo=UTC)  # the next Monday: all due 1 Dec
+    text = (await driver.ok(DPO, "/dsar summary")).reply.render_text()
+    assert "Searches late: Payroll: 2" in text and "HR system:" not in text
+    assert "Search tasks past due" in text and "Ada" not in text
+    await jobs.weekly_summary(sessions=sessions, clock=clock, policy=policy, sender=sender)
+    [summary] = notifier.summaries
+    assert summary.late_searches == (("Payroll", 2),)
+
+
+async def test_retention_erases_the_owners_notes_and_the_redactions(
+    driver: Driver, sessions: async_sessionmaker[AsyncSession], clock: FakeClock, policy: Policy
+) -> None:
+    await driver.ok(STAFF, NEW)
+    await _register(driver)
+    await driver.ok(PRIVACY, "/dsar search DSAR-0001 systems=Payroll")
+    await driver.ok(BOB, '/dsar answer DSAR-0001 system=Payroll found items=1 note="Ada\'s payslip"')
+    await driver.ok(PRIVACY, '/dsar disclose DSAR-0001 items=1 redactions="Ada\'s manager"')
+    await driver.ok(DPO, "/dsar close DSAR-0001 outcome=withdrawn")
+    clock.advance(days=7 * 366)
+    assert await jobs.retention_job(sessions=sessions, clock=clock, policy=policy, years=6) == 1
+    async with sessions() as session:
+        [task] = await tasks_repo.tasks_for(session=session, ref="DSAR-0001")
+        [disclosed] = await tasks_repo.disclosures_for(session=session, ref="DSAR-0001")
+    assert (task.note, disclosed.redactions) == (None, None)
+    assert (task.answer, task.items, disclosed.items) == ("found", 1, 1)  # the record stays
+    await _verify(sessions)
+
+
+async def test_the_search_tables_come_and_go_with_migration_0009(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import inspect
+
+    from storage.db import create_engine
+    from storage.migrate import upgrade_async
+    from tests.fakes.keys import TEST_KEYS
+
+    assert isinstance(tmp_path, Path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade_async(url, keys=TEST_KEYS, revision="0007")
+    engine = create_engine(url, keys=TEST_KEYS)
+
+    async def tables() -> set[str]:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+
+    try:
+        assert "search_tasks" not in await tables()
+        await upgrade_async(url, keys=TEST_KEYS, revision="0009")
+        assert {"systems", "search_tasks", "disclosures"} <= await tables()
+    finally:
+        await engine.dispose()
