@@ -9,16 +9,13 @@ from typing import ClassVar
 
 from storage.enums import (
     FeeBasis,
-    Identifier,
     IdMethod,
     LinkKind,
     Outcome,
     RecipientsTold,
     RefusalBasis,
-    RegisterChange,
     RequestType,
     Risk,
-    SearchAnswer,
     Via,
 )
 
@@ -346,55 +343,3 @@ class EditBreach(Command):
     records: int | None = None
     consequences: str | None = None
     measures: str | None = None
-
-
-# --- issue 17: proof of a reasonable search ------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ListSystems(Command):
-    usage_key: ClassVar[str] = "dsar systems"
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeSystem(Command):
-    """``/dsar system add|remove|owner name="…" [owner=@person]``."""
-
-    usage_key: ClassVar[str] = "dsar system"
-    change: RegisterChange
-    name: str
-    owner: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StartSearch(Command):
-    """``/dsar search REF``: one task per system (``systems=None``: every system)."""
-
-    usage_key: ClassVar[str] = "dsar search"
-    ref: str
-    systems: tuple[str, ...] | None = None
-    share: tuple[Identifier, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerSearch(Command):
-    """An owner's answer: typed (``ref`` and ``system``) or a button (``task_id``)."""
-
-    usage_key: ClassVar[str] = "dsar answer"
-    ref: str | None
-    answer: SearchAnswer
-    system: str | None = None
-    task_id: int | None = None
-    items: int | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Disclose(Command):
-    usage_key: ClassVar[str] = "dsar disclose"
-    ref: str
-    items: int
-    withheld: int = 0
-    exemption: str | None = None
-    redactions: str | None = None
-    on: date | None = None

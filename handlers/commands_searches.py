@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers import command_types as c
+from handlers import command_types_searches as sc
 from handlers.arguments import LIMITS, Args
 from storage.enums import Identifier, RegisterChange, SearchAnswer
 
@@ -35,7 +36,7 @@ def _system(a: Args) -> c.Command:
     owner = None
     if change is not RegisterChange.REMOVE:
         owner = a.take_person("owner")
-    return c.ChangeSystem(change=change, name=name, owner=owner)
+    return sc.ChangeSystem(change=change, name=name, owner=owner)
 
 
 def _search(a: Args) -> c.Command:
@@ -56,7 +57,7 @@ def _search(a: Args) -> c.Command:
                 if word.strip()
             )
         )
-    return c.StartSearch(ref=ref, systems=systems, share=share)
+    return sc.StartSearch(ref=ref, systems=systems, share=share)
 
 
 def _answer(a: Args) -> c.Command:
@@ -70,7 +71,7 @@ def _answer(a: Args) -> c.Command:
     items = a.take_count("items")
     if items is not None and answer is not SearchAnswer.FOUND:
         a.fail("items= is the number of items found: only with found", field="items")
-    return c.AnswerSearch(
+    return sc.AnswerSearch(
         ref=ref,
         system=system,
         answer=answer,
@@ -92,7 +93,7 @@ def _disclose(a: Args) -> c.Command:
             'withheld items need exemption="…" (the DPA 2018 Schedule 2-4 exemption relied on)',
             field="exemption",
         )
-    return c.Disclose(
+    return sc.Disclose(
         ref=ref,
         items=items,
         withheld=withheld,
@@ -103,7 +104,7 @@ def _disclose(a: Args) -> c.Command:
 
 
 DSAR: dict[str, Builder] = {
-    "systems": lambda a: c.ListSystems(),
+    "systems": lambda a: sc.ListSystems(),
     "system": _system,
     "search": _search,
     "answer": _answer,

@@ -29,6 +29,7 @@ from handlers import (
     tickets,
 )
 from handlers import command_types as c
+from handlers import command_types_searches as sc
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
 from handlers.context import Context, Refusal
@@ -79,10 +80,10 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.AssignBreach: breaches.assign,
     c.BreachNote: breaches.add_note,
     c.EditBreach: corrections.edit_breach,
-    c.ChangeSystem: systems.change_system,
-    c.StartSearch: searches.start_search,
-    c.AnswerSearch: searches.answer,
-    c.Disclose: searches.disclose,
+    sc.ChangeSystem: systems.change_system,
+    sc.StartSearch: searches.start_search,
+    sc.AnswerSearch: searches.answer,
+    sc.Disclose: searches.disclose,
 }
 
 READS: dict[type[c.Command], UseCase] = {
@@ -91,7 +92,7 @@ READS: dict[type[c.Command], UseCase] = {
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
     c.History: history.history,
-    c.ListSystems: systems.list_systems,
+    sc.ListSystems: systems.list_systems,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -245,7 +246,7 @@ class Desk:
         except ValueError:
             text = "That button is out of date; nothing changed."
             return Outcome(reply=Reply(text=text, tone=Tone.ERROR, notice=True, personal=False))
-        command = c.AnswerSearch(ref=None, answer=chosen, task_id=task_id)
+        command = sc.AnswerSearch(ref=None, answer=chosen, task_id=task_id)
         return await self.run(actor=actor, command=command, delivery_key=delivery_key)
 
     async def run(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit, replies, search_nudges, search_record, systems, tickets
 from handlers import command_types as c
+from handlers import command_types_searches as sc
 from handlers.context import Context, Refusal
 from handlers.ports import ChatUser, DirectMessage, Outcome, Reply
 from storage import repositories as repo
@@ -24,7 +25,7 @@ from storage.models_searches import Disclosure, SearchTask
 from storage.repositories import search_tasks as tasks_repo
 
 
-async def start_search(ctx: Context, session: AsyncSession, cmd: c.StartSearch) -> Outcome:
+async def start_search(ctx: Context, session: AsyncSession, cmd: sc.StartSearch) -> Outcome:
     ctx.require_privacy_team("send searches to system owners")
     req = await tickets.load(ctx, session, cmd.ref, for_update=True)
     if req.state == RequestState.CLOSED:
@@ -88,7 +89,7 @@ async def start_search(ctx: Context, session: AsyncSession, cmd: c.StartSearch) 
     return Outcome(reply=reply, posts=(post,), direct=direct, changed=True)
 
 
-async def _task(ctx: Context, session: AsyncSession, cmd: c.AnswerSearch) -> SearchTask:
+async def _task(ctx: Context, session: AsyncSession, cmd: sc.AnswerSearch) -> SearchTask:
     if cmd.task_id is not None:
         task = await tasks_repo.task_by_id(session=session, task_id=cmd.task_id)
         if task is None:
@@ -101,7 +102,7 @@ async def _task(ctx: Context, session: AsyncSession, cmd: c.AnswerSearch) -> Sea
     raise Refusal(f"there is no search of {cmd.system!r} for {cmd.ref} that you can answer")
 
 
-async def answer(ctx: Context, session: AsyncSession, cmd: c.AnswerSearch) -> Outcome:
+async def answer(ctx: Context, session: AsyncSession, cmd: sc.AnswerSearch) -> Outcome:
     task = await _task(ctx, session, cmd)
     owner = ctx.who == task.owner
     if not owner and not (ctx.actor.role.is_privacy_team and cmd.task_id is None):
@@ -173,7 +174,7 @@ async def close_check(session: AsyncSession, req: Request, cmd: c.CloseRequest) 
         )
 
 
-async def disclose(ctx: Context, session: AsyncSession, cmd: c.Disclose) -> Outcome:
+async def disclose(ctx: Context, session: AsyncSession, cmd: sc.Disclose) -> Outcome:
     ctx.require_privacy_team("record disclosures")
     req = await tickets.load(ctx, session, cmd.ref, for_update=True)
     on = ctx.day_or_today(cmd.on, "on=", not_before=req.received)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import audit, replies
-from handlers import command_types as c
+from handlers import command_types_searches as sc
 from handlers.context import Context, Refusal
 from handlers.ports import ChatUser, Outcome, Reply, Tone
 from storage import repositories as repo
@@ -49,7 +49,7 @@ def system_line(system: System) -> str:
     return f"{system.name}  owner {replies.person(system.owner)}"
 
 
-async def list_systems(ctx: Context, session: AsyncSession, _cmd: c.ListSystems) -> Outcome:
+async def list_systems(ctx: Context, session: AsyncSession, _cmd: sc.ListSystems) -> Outcome:
     systems = await register(ctx, session)
     if not systems:
         text = 'No systems registered yet: /dsar system add name="…" owner=@person'
@@ -63,7 +63,7 @@ async def list_systems(ctx: Context, session: AsyncSession, _cmd: c.ListSystems)
     )
 
 
-async def change_system(ctx: Context, session: AsyncSession, cmd: c.ChangeSystem) -> Outcome:
+async def change_system(ctx: Context, session: AsyncSession, cmd: sc.ChangeSystem) -> Outcome:
     ctx.require_privacy_team("change the systems register")
     await register(ctx, session)
     existing = await tasks_repo.system_named(session=session, name=cmd.name)

@@ -268,7 +268,9 @@ async def test_retention_erases_the_owners_notes_and_the_redactions(
     await driver.ok(STAFF, NEW)
     await _register(driver)
     await driver.ok(PRIVACY, "/dsar search DSAR-0001 systems=Payroll")
-    await driver.ok(BOB, '/dsar answer DSAR-0001 system=Payroll found items=1 note="Ada\'s payslip"')
+    await driver.ok(
+        BOB, '/dsar answer DSAR-0001 system=Payroll found items=1 note="Ada\'s payslip"'
+    )
     await driver.ok(PRIVACY, '/dsar disclose DSAR-0001 items=1 redactions="Ada\'s manager"')
     await driver.ok(DPO, "/dsar close DSAR-0001 outcome=withdrawn")
     clock.advance(days=7 * 366)
