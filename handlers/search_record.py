@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import replies
@@ -135,3 +136,20 @@ def checklist(
         if personal and d.redactions:
             fields.append(("Redactions", d.redactions))
     return fields
+
+
+def describe_event(action: str, facts: dict[str, Any]) -> str | None:
+    """A search event as ``/dsar history`` words it (None: not a search event)."""
+    if action == "search_sent":
+        due = replies.fmt_day(date.fromisoformat(facts["due"])) if facts.get("due") else "—"
+        return f"search sent to {', '.join(facts.get('systems', []))}, answers due {due}"
+    if action == "search_answered":
+        words = ANSWER_WORDS.get(SearchAnswer(facts["answer"]), facts["answer"])
+        items = f" ({facts['items']} items)" if facts.get("items") is not None else ""
+        owner = facts.get("for_owner")
+        for_owner = f", for {replies.person(owner)}" if owner else ""
+        return f"search of {facts.get('system')}: {words}{items}{for_owner}"
+    if action == "disclosed":
+        withheld = f", {facts['withheld']} withheld" if facts.get("withheld") else ""
+        return f"disclosure recorded: {facts.get('items')} items{withheld}"
+    return None

@@ -307,3 +307,15 @@ async def test_the_search_tables_come_and_go_with_migration_0009(tmp_path: objec
         assert {"systems", "search_tasks", "disclosures"} <= await tables()
     finally:
         await engine.dispose()
+
+
+async def test_the_history_tells_the_search_record(driver: Driver) -> None:
+    await driver.ok(STAFF, NEW)
+    await _register(driver)
+    await driver.ok(PRIVACY, '/dsar search DSAR-0001 systems="HR system"')
+    await driver.ok(PRIVACY, '/dsar answer DSAR-0001 system="HR system" found items=4')
+    await driver.ok(PRIVACY, '/dsar disclose DSAR-0001 items=4 withheld=1 exemption="Sch 3"')
+    text = (await driver.ok(STAFF, "/dsar history DSAR-0001")).reply.render_text()
+    assert "search sent to HR system, answers due Mon 1 Dec 2025" in text
+    assert "search of HR system: found data (4 items), for @UALICE" in text
+    assert "disclosure recorded: 4 items, 1 withheld" in text

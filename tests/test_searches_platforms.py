@@ -104,3 +104,20 @@ async def test_teams_owner_gets_a_card_and_its_buttons_record_the_answer(
             [recorded] = await tasks_repo.tasks_for(session=session, ref="DSAR-0001")
         assert (recorded.answer, recorded.answered_by) == ("found", f"teams:{owner}")
         assert any("Recorded: Payroll for DSAR-0001" in t for t in teams.texts())
+
+
+async def test_slack_a_retried_answer_press_is_recorded_once(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    from storage import repositories as repo
+
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        action_id, task = _buttons(await _search(slack))["Found data"]
+        for _ in range(2):
+            await slack.press(
+                "", task, user=OWNER_ID, action_id=action_id, action_ts="1700000077.000100"
+            )
+        assert slack.fake.responses[-1]["text"].startswith("Already done")
+        async with slack.core.sessions() as session:
+            events = await repo.events_for(session=session, ref="DSAR-0001")
+        assert [e.action for e in events].count("search_answered") == 1
