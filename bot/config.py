@@ -136,6 +136,13 @@ class Settings(BaseSettings):
             ChatUser.parse(item)  # raises ValueError: "x is not platform:id"
         return value
 
+    @field_validator("systems_file")
+    @classmethod
+    def _systems_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_systems_file(value)  # raises ValueError with the reason: refused at start
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:

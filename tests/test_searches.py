@@ -319,3 +319,24 @@ async def test_the_history_tells_the_search_record(driver: Driver) -> None:
     assert "search sent to HR system, answers due Mon 1 Dec 2025" in text
     assert "search of HR system: found data (4 items), for @UALICE" in text
     assert "disclosure recorded: 4 items, 1 withheld" in text
+
+
+def test_a_systems_file_is_read_at_start_and_a_bad_one_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    assert isinstance(tmp_path, Path)
+    good = tmp_path / "systems.yaml"
+    good.write_text("systems:\n  - name: HR system\n    owner: slack:UALICE\n")
+    policy = Settings(_env_file=None, systems_file=good).policy()
+    assert [(s.name, s.owner) for s in policy.default_systems] == [("HR system", ALICE)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("systems:\n  - name: HR system\n")
+    with pytest.raises(ValidationError, match="needs a name and an owner"):
+        Settings(_env_file=None, systems_file=bad)
+    with pytest.raises(ValidationError, match="cannot read the systems file"):
+        Settings(_env_file=None, systems_file=tmp_path / "missing.yaml")
