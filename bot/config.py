@@ -9,6 +9,7 @@ compose file cannot pass for a secret.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.safety import production_problems
+from bot.systems_file import read_systems_file
 from handlers.deadlines import DeadlineError, normalise_calendar, zone
 from handlers.offsets import OffsetsError, parse_offsets
 from handlers.policy import Policy
@@ -108,6 +110,9 @@ class Settings(BaseSettings):
     org_contact: str = Field(default="privacy@example.org", min_length=1, max_length=500)
     templates_dir: str | None = None  # the DPO's letter templates, <dir>/<lang>/<kind>.md
     letter_language: str = Field(default="en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    # Issue 17: how long a system owner has to search, and the register's first systems.
+    search_due_days: int = Field(default=7, ge=1, le=60)
+    systems_file: Path | None = None
     # Delivered and failed outgoing messages keep their content this long, then it is erased.
     outbox_keep_days: int = Field(default=7, ge=1, le=365)
     log_level: LogLevel = LogLevel.INFO
@@ -133,6 +138,13 @@ class Settings(BaseSettings):
     def _platform_ids(cls, value: list[str]) -> list[str]:
         for item in value:
             ChatUser.parse(item)  # raises ValueError: "x is not platform:id"
+        return value
+
+    @field_validator("systems_file")
+    @classmethod
+    def _systems_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_systems_file(value)  # raises ValueError with the reason: refused at start
         return value
 
     @field_validator("timezone")
@@ -207,4 +219,6 @@ class Settings(BaseSettings):
             org_contact=self.org_contact,
             templates_dir=self.templates_dir,
             letter_language=self.letter_language,
+            search_due_days=self.search_due_days,
+            default_systems=read_systems_file(self.systems_file) if self.systems_file else (),
         )

@@ -58,9 +58,10 @@ class ConsoleNotifier:
         elif isinstance(content, ChannelPost):
             text = "[#compliance] " + self._post_line(content)
         else:
-            text = f"[DM → @{delivery.target}] {content.text}"
-            if content.preformatted is not None:  # a drafted letter: printed in full
-                text = f"[DM → @{delivery.target}] {content.render_text()}"
+            # A drafted letter, or a search task, is printed whole: its reader needs all of it.
+            whole = content.preformatted is not None or content.answers is not None
+            body = content.render_text() if whole else content.text
+            text = f"[DM → @{delivery.target}] {body}"
         print(text, file=self.out)
         self.out.flush()
         return f"console-{self.count}"

@@ -179,6 +179,26 @@ class SlackAdapter:
             response_type="ephemeral", replace_original=False, text=reply_text, blocks=blocks
         )
 
+    async def on_search_answer(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """A system owner's answer button on a search task (issue 17): recorded, and the
+        buttons replaced by what was recorded so the message shows the answer."""
+        await ack()
+        action = body["actions"][0]
+        user_id = body["user"]["id"]
+        answer = action["action_id"].removeprefix(render.SEARCH_ACTION).replace("_", "-")
+        outcome = await self.desk.answer_search(
+            actor=self.desk.actor(_user(user_id)),
+            task=str(action.get("value", "")),
+            answer=answer,
+            delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
+        )
+        reply_text, blocks = render.reply(outcome.reply)
+        await respond(
+            response_type="ephemeral", replace_original=False, text=reply_text, blocks=blocks
+        )
+
     async def on_message_shortcut(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
@@ -274,6 +294,7 @@ def build_slack_app(
         app.view(callback_id)(adapter.on_submission)
     app.action(views.HOME_FIND)(adapter.on_home_find)
     app.action(re.compile(r"^ticket_[a-z_]+$"))(adapter.on_button)
+    app.action(re.compile(rf"^{render.SEARCH_ACTION}[a-z_]+$"))(adapter.on_search_answer)
     app.shortcut("log_privacy_request")(adapter.on_message_shortcut)
     app.shortcut(NEW_REQUEST_SHORTCUT)(adapter.on_global_shortcut)
     app.event("app_home_opened")(adapter.on_home_opened)

@@ -201,6 +201,15 @@ class TeamsAgent(ActivityHandler):
         actor = self.desk.actor(user)
         ref = str(value.get("ref", "")) or None
         action = str(value.get("action", ""))
+        if value.get(cards.MARK) == "search":  # a system owner's answer (issue 17)
+            outcome = await self.desk.answer_search(
+                actor=actor,
+                task=str(value.get("task", "")),
+                answer=str(value.get("answer", "")),
+                delivery_key=f"teams:{activity.id}",
+            )
+            await self._answer(turn_context, user, outcome)
+            return
         if value.get(cards.MARK) == "action":
             outcome = await self.desk.press(
                 actor=actor, action=action, ref=ref or "", delivery_key=f"teams:{activity.id}"

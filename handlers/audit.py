@@ -166,6 +166,37 @@ async def record(
     return event
 
 
+# Changes to the systems register (issue 17) are events too, under this reference: there is
+# no ticket row to check them against, so ``verify`` proves them by the chain alone.
+REGISTER = "SYSTEMS"
+
+
+async def record_register(
+    *, session: AsyncSession, actor: str, action: str, at: datetime, facts: dict[str, Any]
+) -> Event:
+    """Append one event about the systems register (names and platform ids, nothing else)."""
+    head = await repo.lock_audit_head(session=session)
+    seq = head.seq + 1
+    data = canonical({**facts, "dv": DIGEST_VERSION})
+    digest = event_hash(
+        seq=seq, ref=REGISTER, at=at, actor=actor, action=action, data=data, prev=head.hash
+    )
+    event = Event(
+        seq=seq,
+        ticket_ref=REGISTER,
+        at=at,
+        actor=actor,
+        action=action,
+        data=data,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    await repo.add(session=session, row=event, flush=False)
+    head.seq, head.hash = seq, digest
+    session.add(head)
+    return event
+
+
 async def add_note(
     *, session: AsyncSession, ticket: Request | Breach, actor: str, at: datetime, text: str
 ) -> Note:
@@ -264,7 +295,7 @@ async def _check_tickets(
         own_pauses = pauses.get(ticket.id or 0, []) if isinstance(ticket, Request) else []
         if not _digest_matches(event, ticket, own_pauses, notes.get(ticket.ref, [])):
             report.problems.append(f"{ticket.ref} has been changed outside the history")
-    missing = set(latest) - {t.ref for t in tickets} - set(unreadable)
+    missing = set(latest) - {t.ref for t in tickets} - set(unreadable) - {REGISTER}
     report.problems += [f"{ref} has a history but no ticket: deleted" for ref in sorted(missing)]
 
 

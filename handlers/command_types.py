@@ -152,6 +152,7 @@ class CloseRequest(Command):
     exemption: str | None = None
     recipients: RecipientsTold | None = None
     duplicate_of: str | None = None
+    searches: str | None = None  # why it closes with search tasks still open (issue 17)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from handlers import command_types as c
-from handlers import commands_records
+from handlers import commands_records, commands_searches
 from handlers.arguments import LIMITS, MENTION, Args, Value, did_you_mean
 from handlers.deadlines import DeadlineError, normalise_calendar, parse_day
 from handlers.forms import STANDALONE, Field, FieldKind, Form, sent_kind
@@ -193,9 +193,9 @@ _COMMAND_WORD = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 def _echo(word: str, hint: str) -> str:
     """A mistyped sub-command, quoted back only if it looks like one (lower-case, short): a
     capitalised word there is more likely a requester's name, which an error must not repeat."""
-    if hint or _COMMAND_WORD.match(word):
+    if _COMMAND_WORD.match(word):
         return show(word) + hint
-    return "…"
+    return "…" + hint  # "Sarah" is near "search": the hint, never the name
 
 
 # --- /dsar ---------------------------------------------------------------------------------------
@@ -282,6 +282,7 @@ def _dsar_close(a: Args) -> c.Command:
         exemption=a.take("exemption", limit=LIMITS["text"]),
         recipients=a.take_enum("recipients", RecipientsTold),
         duplicate_of=_duplicate_of(a, ref),
+        searches=a.take("searches", limit=LIMITS["text"]),
     )
 
 
@@ -408,6 +409,7 @@ _DSAR: dict[str, Builder] = {
     "summary": lambda a: c.Summary(),
     "help": lambda a: c.Help(group="dsar"),
     **commands_records.DSAR,
+    **commands_searches.DSAR,
 }
 
 

@@ -145,6 +145,16 @@ def roll_forward(day: date, calendar: str = DEFAULT_CALENDAR) -> date:
     return day
 
 
+def working_days_before(day: date, count: int, calendar: str = DEFAULT_CALENDAR) -> date:
+    """The working day ``count`` working days before ``day`` (a search task's latest due
+    date is three before the request's deadline)."""
+    while count > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day, calendar):
+            count -= 1
+    return day
+
+
 def add_months(day: date, months: int) -> date:
     """The same day number ``months`` later, or the last day of that month if it is shorter."""
     index = day.month - 1 + months

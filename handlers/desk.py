@@ -23,10 +23,13 @@ from handlers import (
     history,
     reads,
     request_outcomes,
+    searches,
     summary,
+    systems,
     tickets,
 )
 from handlers import command_types as c
+from handlers import command_types_searches as sc
 from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
 from handlers.context import Context, Refusal
@@ -45,7 +48,7 @@ from handlers.ports import (
 )
 from storage import repositories as repo
 from storage.db import transaction
-from storage.enums import Role
+from storage.enums import Role, SearchAnswer
 from storage.refs import TicketRef
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,10 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.AssignBreach: breaches.assign,
     c.BreachNote: breaches.add_note,
     c.EditBreach: corrections.edit_breach,
+    sc.ChangeSystem: systems.change_system,
+    sc.StartSearch: searches.start_search,
+    sc.AnswerSearch: searches.answer,
+    sc.Disclose: searches.disclose,
 }
 
 READS: dict[type[c.Command], UseCase] = {
@@ -88,6 +95,7 @@ READS: dict[type[c.Command], UseCase] = {
     c.ListRequests: reads.list_requests,
     c.ListBreaches: reads.list_breaches,
     c.History: history.history,
+    sc.ListSystems: systems.list_systems,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
 
@@ -229,6 +237,20 @@ class Desk:
         return await self.run(
             actor=actor, command=action_command(ticket, action), delivery_key=delivery_key
         )
+
+    async def answer_search(
+        self, *, actor: Actor, task: str, answer: str, delivery_key: str | None = None
+    ) -> Outcome:
+        """A search task's answer button (``forms.SEARCH_ANSWERS``) pressed by ``actor``; the
+        use case checks that they own the task."""
+        try:
+            chosen = SearchAnswer(answer)
+            task_id = int(task)
+        except ValueError:
+            text = "That button is out of date; nothing changed."
+            return Outcome(reply=Reply(text=text, tone=Tone.ERROR, notice=True, personal=False))
+        command = sc.AnswerSearch(ref=None, answer=chosen, task_id=task_id)
+        return await self.run(actor=actor, command=command, delivery_key=delivery_key)
 
     async def run(
         self,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import export_searches as searches
 from handlers import rules
 from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_pause_days
 from handlers.deadlines import Pause as Span
@@ -19,6 +20,7 @@ from storage import personal as pii
 from storage import repositories as repo
 from storage.enums import ExportKind, RequestType
 from storage.models import Breach, Pause, Request
+from storage.repositories import search_tasks as tasks_repo
 
 REQUEST_COLUMNS = (
     "reference",
@@ -91,6 +93,10 @@ def _cell(value: object) -> str:
     text = str(value)
     # A spreadsheet would run a cell starting with these as a formula (CSV injection).
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_START) else text
+
+
+def _cells(values: dict[str, object]) -> dict[str, str]:
+    return {key: _cell(value) for key, value in values.items()}
 
 
 def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[str, str]:
@@ -182,7 +188,10 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
 
 def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
     if kind == ExportKind.REQUESTS:
-        return REQUEST_COLUMNS + (REQUEST_PERSONAL if personal else ())
+        searched = searches.LOG_COLUMNS + (searches.LOG_PERSONAL if personal else ())
+        return REQUEST_COLUMNS + searched + (REQUEST_PERSONAL if personal else ())
+    if kind == ExportKind.SEARCHES:
+        return searches.TASK_COLUMNS + (searches.TASK_PERSONAL if personal else ())
     return BREACH_COLUMNS + (BREACH_PERSONAL if personal else ())
 
 
@@ -192,8 +201,26 @@ async def rows(
     if kind == ExportKind.REQUESTS:
         pauses = await repo.pauses_by_request(session=session)
         requests = await repo.all_requests(session=session)
+        tasks = await tasks_repo.tasks_by_ref(session=session)
+        disclosed = await tasks_repo.disclosures_by_ref(session=session)
         return iter(
-            [request_row(r, pauses.get(r.id or 0, []), personal=personal) for r in requests]
+            [
+                request_row(r, pauses.get(r.id or 0, []), personal=personal)
+                | _cells(
+                    searches.log_values(
+                        tasks.get(r.ref, []), disclosed.get(r.ref, []), personal=personal
+                    )
+                )
+                for r in requests
+            ]
+        )
+    if kind == ExportKind.SEARCHES:
+        by_ref = {r.ref: r for r in await repo.all_requests(session=session)}
+        return iter(
+            [
+                _cells(searches.task_values(t, by_ref.get(t.ticket_ref), personal=personal))
+                for t in await tasks_repo.all_tasks(session=session)
+            ]
         )
     breaches = await repo.all_breaches(session=session)
     return iter([breach_row(b, personal=personal) for b in breaches])

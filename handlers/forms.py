@@ -24,6 +24,7 @@ from storage.enums import (
     RefusalBasis,
     RequestType,
     Risk,
+    SearchAnswer,
     Via,
 )
 from storage.refs import TicketKind, TicketRef
@@ -224,6 +225,7 @@ CLOSE_REQUEST = _ticket_form(
     _long("exemption", "DPA 2018 exemption relied on"),
     Field("told", "Refusal and right to complain told on", FieldKind.DATE),
     _choice("recipients", "Recipients told (Art 19)", RecipientsTold, required=False),
+    _long("searches", "Why close while search tasks are open"),
 )
 ASSESS = _ticket_form("breach", "assess", "Assess", _choice("risk", "Risk to people", Risk))
 ICO = _ticket_form(
@@ -306,6 +308,14 @@ def sent_kind(name: str) -> LetterKind | None:
         return LetterKind(name.removeprefix(SENT_PREFIX))
     except ValueError:
         return None
+
+
+# The buttons on a search task's message to its system owner (issue 17); the name is the answer.
+SEARCH_ANSWERS: tuple[Action, ...] = (
+    Action(SearchAnswer.FOUND, "Found data"),
+    Action(SearchAnswer.NOTHING, "Nothing found"),
+    Action(SearchAnswer.NOT_MINE, "Not my system"),
+)
 
 
 def action_names(kind: TicketKind) -> tuple[str, ...]:

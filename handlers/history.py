@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, replies, tickets
+from handlers import breaches, replies, search_record, tickets
 from handlers import command_types as c
 from handlers.context import Context
 from handlers.corrections import BREACH_COLUMNS, REQUEST_COLUMNS
@@ -93,6 +93,9 @@ def describe(event: Event, facts: dict[str, Any], tz: ZoneInfo) -> str:
         if facts.get("new_request"):
             return f"reopened as a new request: clock restarted {_day(facts.get('received'))}{due}"
         return f"reopened ({facts.get('state')}), original clock kept{due}"
+    searched = search_record.describe_event(action, facts)
+    if searched is not None:
+        return searched
     words = SIMPLE.get(action, action.replace("_", " "))
     return words + (" (late)" if facts.get("late") else "") + (due if action == "resumed" else "")
 

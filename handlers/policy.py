@@ -17,6 +17,14 @@ DEFAULT_OFFSETS = ReminderOffsets()
 
 
 @dataclass(frozen=True, slots=True)
+class SeedSystem:
+    """A system the register starts with (``SYSTEMS_FILE``): its name and owner."""
+
+    name: str
+    owner: ChatUser
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The organisation's settings that the core needs (built once from configuration)."""
 
@@ -38,6 +46,10 @@ class Policy:
     org_contact: str = "privacy@example.org"
     templates_dir: str | None = None
     letter_language: str = "en"
+    # Issue 17: a search task is due this many days after it is sent (never later than three
+    # working days before the request's deadline), and the register's first systems.
+    search_due_days: int = 7
+    default_systems: tuple[SeedSystem, ...] = ()
 
     def role_of(self, user: ChatUser) -> Role:
         if user in self.dpo:

@@ -86,6 +86,9 @@ class Reply:
     # the labels of ``fields`` and the positions in ``lines``.
     alert_fields: tuple[str, ...] = ()
     alert_lines: tuple[int, ...] = ()
+    # A search task this message asks its owner to answer (issue 17): platforms draw the
+    # answer buttons of ``handlers.forms.SEARCH_ANSWERS`` for it.
+    answers: int | None = None
 
     def render_text(self, mark: Callable[[str], str] | None = None) -> str:
         """A plain-text rendering, shared by the console and any text-only fallback; ``mark``
@@ -182,6 +185,8 @@ class WeeklySummary:
     extensions_in_use: int
     open_breaches: tuple[BreachClock, ...]
     late_actions: int = 0  # open requests where ID, clarification or a fee was asked late
+    # Unanswered search tasks past their due date, by system (issue 17): counts only.
+    late_searches: tuple[tuple[str, int], ...] = ()
 
 
 ChannelContent = ChannelPost | WeeklySummary

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, finding, replies, rules, tickets
+from handlers import breaches, finding, replies, rules, search_record, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -15,6 +15,7 @@ from handlers.letters import history as letter_history
 from handlers.ports import Outcome, Overview, Reply, Tone
 from storage import repositories as repo
 from storage.refs import TicketRef
+from storage.repositories import search_tasks as tasks_repo
 
 LIST_LIMIT = 200
 
@@ -43,6 +44,15 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
     if personal:  # the privacy team sees which letters were drafted and sent
         events = await repo.events_for(session=session, ref=req.ref)
         reply = replace(reply, fields=(*reply.fields, *letter_history.summary(events)))
+    record = search_record.checklist(
+        await tasks_repo.tasks_for(session=session, ref=req.ref),
+        await tasks_repo.disclosures_for(session=session, ref=req.ref),
+        tz=ctx.policy.timezone,
+        today=ctx.today,
+        personal=personal,
+    )
+    if record:
+        reply = replace(reply, fields=(*reply.fields, *record))
     return Outcome(reply=reply)
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import replies, rules
+from handlers import replies, rules, search_nudges
 from handlers.offsets import ReminderOffsets
 from handlers.outbox import enqueue_direct, enqueue_post
 from handlers.policy import Policy
@@ -215,8 +215,13 @@ async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: da
     if ticket is None:
         return 0  # another replica is on it
     reminders = await repo.due_reminders_for(session=session, ref=ref, now=now)
+    searching = [r for r in reminders if r.kind == search_nudges.SEARCH]
+    reminders = [r for r in reminders if r.kind != search_nudges.SEARCH]
+    queued = 0
+    if searching and isinstance(ticket, Request):  # owners' nudges: not a deadline's burst
+        queued = await search_nudges.sweep(session, ticket, searching, policy, now)
     if not reminders:
-        return 0  # handled while we waited
+        return queued  # handled while we waited, or only search nudges were due
     reminders.sort(key=lambda r: (urgency(r.kind), r.fire_at))
     chosen = reminders[-1]
     for reminder in reminders[:-1]:
@@ -226,8 +231,8 @@ async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: da
     chosen.state = ReminderState.SENT if _still_running(ticket) else ReminderState.CANCELLED
     session.add(chosen)
     if chosen.state == ReminderState.CANCELLED:
-        return 0
-    queued = await _notify(session, ticket, chosen, policy, now)
+        return queued
+    queued += await _notify(session, ticket, chosen, policy, now)
     if chosen.kind in REPEATING:
         following = next_occurrence(
             chosen.kind,

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, replies, rules
+from handlers import audit, replies, rules, searches
 from handlers import command_types as c
 from handlers.context import Context, Refusal
 from handlers.ports import Outcome
@@ -59,6 +59,7 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
     )
     if why_not is not None:
         raise Refusal(f"{req.ref}: {why_not}")
+    await searches.close_check(session, req, cmd)
     if cmd.duplicate_of is not None:
         await _mark_duplicate(ctx, session, req, cmd)
     req.outcome, req.outcome_reason = cmd.outcome, cmd.reason
@@ -73,6 +74,9 @@ async def close(ctx: Context, session: AsyncSession, cmd: c.CloseRequest) -> Out
             f"The requester was told of the refusal and of the right to complain to the ICO "
             f"after the deadline ({replies.fmt_day(req.due)}): recorded as late."
         )
+    if cmd.searches is not None:  # personal free text: a note, covered by the event's digest
+        text = f"Closed with search tasks open: {cmd.searches}"
+        await audit.add_note(session=session, ticket=req, actor=ctx.who, at=ctx.now, text=text)
     return await commit_change(
         ctx,
         session,

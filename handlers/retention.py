@@ -29,6 +29,7 @@ from storage import housekeeping
 from storage import personal as pii
 from storage import repositories as repo
 from storage.models import Breach, Request
+from storage.repositories import search_tasks as tasks_repo
 
 SYSTEM_ACTOR = "system:retention"
 INBOUND_KEEP = timedelta(days=1)  # Slack and Teams retry within minutes
@@ -85,6 +86,7 @@ def _clear(ticket: Request | Breach, fields: tuple[str, ...]) -> None:
 
 async def _record(session: AsyncSession, ticket: Request | Breach, now: datetime) -> str:
     await _erase_notes(session, ticket.ref)
+    await tasks_repo.erase_search_notes(session=session, ref=ticket.ref)
     await housekeeping.scrub_ticket_messages(session=session, ref=ticket.ref, now=now)
     session.add(ticket)
     await session.flush()

@@ -52,6 +52,7 @@ def encode(content: Content) -> str:
             "median_days_to_close": content.median_days_to_close,
             "extensions_in_use": content.extensions_in_use,
             "late_actions": content.late_actions,
+            "late_searches": [list(pair) for pair in content.late_searches],
             "open_breaches": [
                 [b.ref, b.state, b.ico_due.isoformat(), b.status] for b in content.open_breaches
             ],
@@ -65,6 +66,7 @@ def encode(content: Content) -> str:
             "tone": content.tone.value,
             "ref": content.ref,
             "actions": list(content.actions),
+            "answers": content.answers,
         }
         if content.preformatted is not None:  # a drafted letter (issue 12)
             body["preformatted"] = content.preformatted
@@ -95,6 +97,7 @@ def decode(payload: str) -> Content:
             median_days_to_close=body["median_days_to_close"],
             extensions_in_use=body["extensions_in_use"],
             late_actions=body.get("late_actions", 0),
+            late_searches=tuple((s, int(n)) for s, n in body.get("late_searches", [])),
             open_breaches=tuple(
                 BreachClock(ref=r, state=s, ico_due=datetime.fromisoformat(d), status=st)
                 for r, s, d, st in body["open_breaches"]
@@ -108,4 +111,5 @@ def decode(payload: str) -> Content:
         ref=body["ref"],
         actions=tuple(body["actions"]),
         preformatted=body.get("preformatted"),
+        answers=body.get("answers"),
     )

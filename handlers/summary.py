@@ -13,6 +13,7 @@ from handlers.policy import Policy
 from handlers.ports import BreachClock, Outcome, Reply, Tone, WeeklySummary
 from handlers.wording import state_words
 from storage import repositories as repo
+from storage.repositories import search_tasks as tasks_repo
 
 RATE_WINDOW_DAYS = 365
 
@@ -44,6 +45,7 @@ async def build(
         median_days_to_close=median,
         extensions_in_use=await repo.count_requests(session=session, open_only=True, extended=True),
         late_actions=await repo.count_requests(session=session, open_only=True, late_flagged=True),
+        late_searches=tuple(await tasks_repo.late_tasks_by_system(session=session, today=today)),
         open_breaches=tuple(
             BreachClock(
                 ref=b.ref, state=b.state, ico_due=b.ico_due, status=replies.breach_status(b, now)
@@ -70,6 +72,7 @@ def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
         ("Extensions in use", str(summary.extensions_in_use)),
         ("Late actions flagged", str(summary.late_actions)),
         ("Open breaches", str(len(summary.open_breaches))),
+        ("Search tasks past due", str(sum(n for _, n in summary.late_searches))),
     )
     lines = tuple(f"{t} / {state_words(s)}: {n}" for t, s, n in summary.open_by_type_state)
     return Reply(
@@ -80,7 +83,8 @@ def render(summary: WeeklySummary, tz: ZoneInfo) -> Reply:
             f"{b.ref}  {state_words(b.state)}  "
             f"ICO due {replies.fmt_moment(b.ico_due, tz)} ({b.status})"
             for b in summary.open_breaches
-        ),
+        )
+        + tuple(f"Searches late: {system}: {n}" for system, n in summary.late_searches),
         tone=Tone.INFO,
     )
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from storage.enums import (
     FeeBasis,
+    Identifier,
     IdMethod,
     LetterKind,
     LetterVia,
@@ -13,7 +14,9 @@ from storage.enums import (
     Outcome,
     RecipientsTold,
     RefusalBasis,
+    RegisterChange,
     Risk,
+    SearchAnswer,
     Via,
 )
 
@@ -40,7 +43,7 @@ USAGE: dict[str, str] = {
     "dsar extend": '/dsar extend REF reason="…" [told=YYYY-MM-DD]',
     "dsar close": f'/dsar close REF outcome=<{_one_of(Outcome)}> [reason="…"] '
     f'[basis={_one_of(RefusalBasis)}] [exemption="…"] [told=YYYY-MM-DD] '
-    f"[recipients={_one_of(RecipientsTold)}] [duplicate_of=REF]",
+    f'[recipients={_one_of(RecipientsTold)}] [duplicate_of=REF] [searches="…"]',
     "dsar find": "/dsar find <email, or words of the name>",
     "dsar link": f"/dsar link REF OTHER [as={_one_of(LinkKind)}]",
     "dsar stopped": "/dsar stopped REF [on=YYYY-MM-DD]",
@@ -51,6 +54,12 @@ USAGE: dict[str, str] = {
     "dsar letter": f"/dsar letter REF <{_one_of(LetterKind)}> [lang=en] [format=text|markdown]",
     "dsar sent": f"/dsar sent REF <{_one_of(LetterKind)}> [on=YYYY-MM-DD] "
     f"[via={_one_of(LetterVia)}]",
+    "dsar systems": "/dsar systems",
+    "dsar system": f'/dsar system <{_one_of(RegisterChange)}> name="…" [owner=@person]',
+    "dsar search": f'/dsar search REF [systems="…,…"|all] [share={_one_of(Identifier)}[,…]]',
+    "dsar answer": f'/dsar answer REF system="…" <{_one_of(SearchAnswer)}> [items=N] [note="…"]',
+    "dsar disclose": '/dsar disclose REF items=N [withheld=N] [exemption="…"] '
+    '[redactions="…"] [on=YYYY-MM-DD]',
     "dsar deadline": "/dsar deadline YYYY-MM-DD [calendar=GB-SCT] [extended]",
     "dsar summary": "/dsar summary",
     "dsar help": "/dsar help",
@@ -100,6 +109,8 @@ FOR_EVERYONE = frozenset(
         "dsar list",
         "dsar deadline",
         "dsar history",
+        "dsar systems",
+        "dsar answer",  # the system owner answers; the use case checks it is them
         "dsar help",
         "breach new",
         "breach show",

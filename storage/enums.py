@@ -66,11 +66,36 @@ class BreachState(StrEnum):
     CLOSED = "closed"
 
 
+class SearchAnswer(StrEnum):
+    """A system owner's answer to a search task (issue 17)."""
+
+    FOUND = "found"
+    NOTHING = "nothing"
+    NOT_MINE = "not-mine"
+
+
+class RegisterChange(StrEnum):
+    """``/dsar system add|remove|owner``: a change to the systems register."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    OWNER = "owner"
+
+
+class Identifier(StrEnum):
+    """What the privacy team may share with a system owner so they can search (``share=``)."""
+
+    NAME = "name"
+    EMAIL = "email"
+    DETAILS = "details"
+
+
 class ExportKind(StrEnum):
     """What ``privacy-desk export`` writes: the DSAR log or the breach register."""
 
     REQUESTS = "requests"
     BREACHES = "breaches"
+    SEARCHES = "searches"  # every search task with its answer and dates (issue 17)
 
 
 class DeliveryKind(StrEnum):
@@ -105,6 +130,7 @@ class ReminderKind(StrEnum):
     BREACH_REPEAT = "breach-repeat"
     ID_CHASE = "id-chase"
     EXTENSION = "extension"
+    SEARCH = "search"  # a system owner has not answered a search task (issue 17)
 
 
 _OFFSET_UNITS = {ReminderKind.DUE: "d", ReminderKind.BREACH: "h"}

@@ -299,3 +299,8 @@ class ConversationRef(SQLModel, table=True):
     tenant: str | None = Field(default=None, max_length=64)
     reference: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# The tables of a reasonable search (issue 17) live in their own module; importing it here
+# registers them wherever the models are loaded.
+from storage import models_searches as models_searches  # noqa: E402

@@ -54,7 +54,13 @@ NOTE_FIELDS = _fields("notes", ("text", "note", "Note"))
 # What the bot said to someone: a DM answering ``dsar show`` holds the requester's details.
 OUTBOX_FIELDS = _fields("outbox", ("payload", "payload", "Message"))
 
-ALL: tuple[PersonalField, ...] = REQUEST_FIELDS + BREACH_FIELDS + NOTE_FIELDS + OUTBOX_FIELDS
+# Issue 17: an owner's note on what a search found, and what was redacted from a disclosure.
+SEARCH_FIELDS = _fields("search_tasks", ("note", "search_note", "Search note"))
+DISCLOSURE_FIELDS = _fields("disclosures", ("redactions", "redactions", "Redactions"))
+
+ALL: tuple[PersonalField, ...] = (
+    REQUEST_FIELDS + BREACH_FIELDS + NOTE_FIELDS + OUTBOX_FIELDS + SEARCH_FIELDS + DISCLOSURE_FIELDS
+)
 
 
 def columns(table: str) -> tuple[str, ...]:
@@ -83,4 +89,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     # A judgment call, to revisit: the register must name the exemption relied on, and what is
     # typed is a statute reference ("DPA 2018 Sch 2 para 16") — but it is not validated yet.
     ("requests", "refusal_exemption"): "the DPA 2018 exemption relied on, a statute reference",
+    # The same judgment call for the disclosure log (issue 17): what is typed names the
+    # exemption ("Sch 2 para 16, third-party data"); why it applies goes in redactions=.
+    ("disclosures", "exemption"): "the DPA 2018 exemption relied on, a statute reference",
 }

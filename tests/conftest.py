@@ -52,6 +52,9 @@ TABLES = (
     "inbound",
     "conversation_refs",
     "desk_facts",
+    "systems",
+    "search_tasks",
+    "disclosures",
     "search_terms",
     "ticket_links",
 )

@@ -117,9 +117,11 @@ class SlackServer:
         user: str = PRIVACY_ID,
         action_ts: str | None = None,
         team: str = TEAM,
+        action_id: str | None = None,
     ) -> tuple[int, str]:
-        """A ``block_actions`` payload for a ticket button (``ticket_<action>``, value ``ref``)."""
-        action_id = "ticket_" + action.replace("-", "_")
+        """A ``block_actions`` payload for a ticket button (``ticket_<action>``, value ``ref``),
+        or for another button (``action_id``, value ``ref``), such as a search answer."""
+        action_id = action_id or "ticket_" + action.replace("-", "_")
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},

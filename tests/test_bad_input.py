@@ -689,6 +689,9 @@ STAFF_EXAMPLES = {
     "breach assign": "/breach assign BREACH-0001 @USTAFF1",
     "breach note": '/breach note BREACH-0001 "rang IT"',
     "breach edit": "/breach edit BREACH-0001 subjects=3",
+    "dsar system": '/dsar system add name="HR system" owner=@USTAFF1',
+    "dsar search": "/dsar search DSAR-0001",
+    "dsar disclose": "/dsar disclose DSAR-0001 items=3",
 }
 
 

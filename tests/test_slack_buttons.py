@@ -164,7 +164,7 @@ FORM_CASES = [
     FormCase(
         "close",
         "DSAR-0001",
-        ("outcome", "reason", "basis", "exemption", "told", "recipients"),  # issue 9
+        ("outcome", "reason", "basis", "exemption", "told", "recipients", "searches"),  # 9, 17
         {"outcome": "no_data_held"},
         {"state": "closed", "outcome": "no_data_held"},
     ),

@@ -322,7 +322,15 @@ async def test_privacy_team_actions_run_directly_or_through_a_ticket_form(
         assert facts["State"] == "waiting for clarification"
 
         form = only_card(await press(teams, action("close", ref), user=PRIVACY_AAD))
-        assert input_ids(form) == ["outcome", "reason", "basis", "exemption", "told", "recipients"]
+        assert input_ids(form) == [
+            "outcome",
+            "reason",
+            "basis",
+            "exemption",
+            "told",
+            "recipients",
+            "searches",
+        ]
         # A refusal without a reason is refused on the form itself (an update of that card).
         sent = await press(
             teams, ticket_form("close", ref, outcome="refused"), user=PRIVACY_AAD, reply_to="f-9"

@@ -95,6 +95,8 @@ def reply(message: Reply) -> tuple[str, Blocks]:
                 ],
             }
         )
+    if message.answers is not None:
+        blocks.append(search_buttons(message.answers))
     return _escape(message.render_text())[:3000], blocks
 
 
@@ -111,6 +113,26 @@ def _preformatted(text: str | None) -> Blocks:
         current = f"{current}\n{line}" if current else line
     chunks.append(current)
     return [_section(f"```{chunk}```") for chunk in chunks]
+
+
+SEARCH_ACTION = "search_"  # action ids of the search answer buttons: search_found, …
+
+
+def search_buttons(task: int) -> dict[str, Any]:
+    """The owner's answer buttons for one search task (``forms.SEARCH_ANSWERS``)."""
+    return {
+        "type": "actions",
+        "block_id": f"search:{task}",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": a.label},
+                "action_id": SEARCH_ACTION + a.name.replace("-", "_"),
+                "value": str(task),
+            }
+            for a in forms.SEARCH_ANSWERS
+        ],
+    }
 
 
 def summary(content: WeeklySummary, tz: ZoneInfo) -> tuple[str, Blocks]:

@@ -17,7 +17,14 @@ from handlers.wording import state_words
 Card = dict[str, Any]
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MARK = "privacy_desk"  # every Action.Submit carries {"privacy_desk": "action" | "form", ...}
-SUBMIT_KEYS = (MARK, "form", "action", "ref")  # the submit data, not what the person typed
+SUBMIT_KEYS = (
+    MARK,
+    "form",
+    "action",
+    "ref",
+    "answer",
+    "task",
+)  # the submit data, not what the person typed
 TIME_LABEL = "at (local time)"
 EXACT_LABEL = "…or the exact time with offset (2025-10-24T16:00+01:00)"
 
@@ -61,7 +68,17 @@ def reply(message: Reply) -> Card:
     if message.preformatted:
         body.append(_text(message.preformatted, fontType="Monospace"))
     actions = ticket_actions(message.ref, message.actions) if message.ref else []
+    if message.answers is not None:
+        actions += search_actions(message.answers)
     return _card(body, actions)
+
+
+def search_actions(task: int) -> list[dict[str, Any]]:
+    """A system owner's answer buttons on a search task (``forms.SEARCH_ANSWERS``)."""
+    return [
+        _submit(a.label, {MARK: "search", "answer": a.name, "task": str(task)})
+        for a in forms.SEARCH_ANSWERS
+    ]
 
 
 def channel_post(post: ChannelPost, tz: ZoneInfo) -> Card:

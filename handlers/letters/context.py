@@ -7,6 +7,7 @@ is recorded (``{% if extension_reason %}``) while a mistyped name is an error (S
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from handlers import rules
 from handlers.policy import Policy
 from storage.enums import FeeBasis, Outcome, RefusalBasis, RequestState, RequestType
 from storage.models import Request
+from storage.models_searches import Disclosure
 
 ICO = {
     "name": "Information Commissioner's Office",
@@ -77,8 +79,16 @@ def in_words(day: date | None, lang: str = "en") -> str | None:
     return format_date(day, format="EEEE d MMMM y", locale=babel_locale(lang))
 
 
-def letter_values(req: Request, *, policy: Policy, today: date, lang: str) -> dict[str, Any]:
-    """Every value a template may use, for ``req`` on ``today``."""
+def letter_values(
+    req: Request,
+    *,
+    policy: Policy,
+    today: date,
+    lang: str,
+    disclosures: Sequence[Disclosure] = (),
+) -> dict[str, Any]:
+    """Every value a template may use, for ``req`` on ``today``; ``disclosures`` is the
+    disclosure log (issue 17) the response letter lists."""
 
     def words(day: date | None) -> str | None:
         return in_words(day, lang)
@@ -116,6 +126,19 @@ def letter_values(req: Request, *, policy: Policy, today: date, lang: str) -> di
         "acknowledge_by": words(req.base_due) if req.type == RequestType.COMPLAINT else None,
         "partial": req.outcome == Outcome.PARTIALLY_FULFILLED,
         "extended": req.extended and not rules.extension_told_late(req),
+        "disclosed": _disclosed(disclosures),
+    }
+
+
+def _disclosed(disclosures: Sequence[Disclosure]) -> dict[str, Any] | None:
+    """What went out and what was withheld, in total, and the exemptions relied on."""
+    if not disclosures:
+        return None
+    exemptions = list(dict.fromkeys(d.exemption for d in disclosures if d.exemption))
+    return {
+        "sent": sum(d.items for d in disclosures),
+        "withheld": sum(d.withheld for d in disclosures),
+        "exemptions": "; ".join(exemptions) or None,
     }
 
 

@@ -9,6 +9,7 @@ its own template for a kind falls back to English, and the letter says so to the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -28,6 +29,7 @@ from handlers.letters.context import letter_values, sample_request
 from handlers.policy import Policy
 from storage.enums import LetterKind
 from storage.models import Request
+from storage.models_searches import Disclosure
 
 SHIPPED = Path(__file__).parent / "templates"
 FALLBACK = "en"
@@ -87,14 +89,22 @@ def _tidy(text: str) -> str:
 
 
 def draft(
-    req: Request, kind: LetterKind, *, policy: Policy, today: date, lang: str | None = None
+    req: Request,
+    kind: LetterKind,
+    *,
+    policy: Policy,
+    today: date,
+    lang: str | None = None,
+    disclosures: Sequence[Disclosure] = (),
 ) -> Draft:
     """The letter for ``req`` in Markdown, from the DPO's template or the shipped one."""
     env = environment(policy.templates_dir)
     wanted = (lang or policy.letter_language).split("_")[0].lower()
     note = None
     for attempt in dict.fromkeys((wanted, FALLBACK)):
-        values = letter_values(req, policy=policy, today=today, lang=attempt)
+        values = letter_values(
+            req, policy=policy, today=today, lang=attempt, disclosures=disclosures
+        )
         try:
             markdown = _render(env, template_name(kind, attempt), values)
         except TemplateNotFound:

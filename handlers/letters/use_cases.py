@@ -21,6 +21,7 @@ from handlers.ports import DirectMessage, Outcome, Reply, Tone
 from handlers.tickets import commit_change, load
 from storage.enums import LetterKind as K
 from storage.models import Request
+from storage.repositories import search_tasks
 
 
 def _supported(req: Request, kind: K, today: date) -> None:
@@ -39,8 +40,11 @@ async def draft(
     ctx.require_privacy_team("draft letters to requesters")
     req = await load(ctx, session, ref, for_update=False)
     _supported(req, kind, ctx.today)
+    disclosed = await search_tasks.disclosures_for(session=session, ref=req.ref)
     try:
-        letter = templates.draft(req, kind, policy=ctx.policy, today=ctx.today, lang=lang)
+        letter = templates.draft(
+            req, kind, policy=ctx.policy, today=ctx.today, lang=lang, disclosures=disclosed
+        )
     except templates.LetterTemplateError as exc:
         raise Refusal(f"the {kind} letter cannot be drafted: {exc}") from exc
     await audit.record(

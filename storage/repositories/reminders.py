@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.enums import ReminderState
+from storage.enums import ReminderKind, ReminderState
 from storage.models import (
     Breach,
     Reminder,
@@ -25,10 +25,19 @@ async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
     return list((await session.execute(query)).scalars())
 
 
-async def drop_pending_reminders(*, session: AsyncSession, ref: str) -> None:
+async def drop_pending_reminders(
+    *, session: AsyncSession, ref: str, kind: str | None = None
+) -> None:
+    """The ticket's pending reminders go: those of ``kind``, or else all but the search
+    reminder, which follows the search tasks rather than the deadlines (issue 17)."""
+    same = (
+        col(Reminder.kind) == kind
+        if kind is not None
+        else col(Reminder.kind) != ReminderKind.SEARCH.value
+    )
     await session.execute(
         delete(Reminder).where(
-            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING
+            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING, same
         )
     )
 
