@@ -40,6 +40,7 @@ async def show(ctx: Context, session: AsyncSession, cmd: c.ShowTicket) -> Outcom
         personal=personal,
         now=ctx.now,
         tz=ctx.policy.timezone,
+        for_staff=not ctx.actor.role.is_privacy_team,
     )
     if personal:  # the privacy team sees which letters were drafted and sent
         events = await repo.events_for(session=session, ref=req.ref)

@@ -81,6 +81,7 @@ def request_reply(
     headline: str | None = None,
     now: datetime,
     tz: ZoneInfo,
+    for_staff: bool = False,
 ) -> Reply:
     fields: list[tuple[str, str]] = [
         ("Type", req.type),
@@ -125,8 +126,9 @@ def request_reply(
     if req.duplicate_of:
         fields.append(("Duplicate of", req.duplicate_of))
     if req.refusal_basis:
-        # Shown as typed: only the privacy team refuses, and the reply goes to them alone.
-        exemption = f" ({req.refusal_exemption})" if req.refusal_exemption else ""
+        # Typed text (it may name a third party): never in what staff are shown.
+        shown = req.refusal_exemption if req.refusal_exemption and not for_staff else None
+        exemption = f" ({shown})" if shown else ""
         fields.append(("Basis", f"{req.refusal_basis}{exemption}"))
     if req.complaint_right_told_on:
         fields.append(("Told of right to complain", fmt_day(req.complaint_right_told_on)))

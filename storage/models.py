@@ -99,7 +99,7 @@ class RequestBase(SQLModel):
     fee_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|copies
     fee_reason: str | None = Field(default=None, sa_type=Encrypted)
     refusal_basis: str | None = Field(default=None, max_length=16)  # unfounded|excessive|exemption
-    refusal_exemption: str | None = Field(default=None, sa_type=Text)
+    refusal_exemption: str | None = Field(default=None, sa_type=Encrypted)
     processing_stopped_on: date | None = None  # consent withdrawn / marketing objection
     duplicate_of: str | None = Field(default=None, max_length=16)  # withdrawn as a duplicate
     recipients_told: str | None = Field(default=None, max_length=16)  # Art 19
@@ -116,7 +116,7 @@ class Request(RequestBase, table=True):
     requester_name: str | None = Field(default=None, sa_type=Encrypted)
     requester_email: str | None = Field(default=None, sa_type=Encrypted)
     details: str | None = Field(default=None, sa_type=Encrypted)
-    pii_salt: str | None = Field(default=None, max_length=32)
+    pii_salt: str | None = Field(default=None, sa_type=Encrypted)
 
 
 class SearchTerm(SQLModel, table=True):
@@ -179,7 +179,7 @@ class Breach(BreachBase, table=True):
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = personal.columns("breaches")
 
     id: int | None = Field(default=None, primary_key=True)
-    pii_salt: str | None = Field(default=None, max_length=32)
+    pii_salt: str | None = Field(default=None, sa_type=Encrypted)
     summary: str | None = Field(default=None, sa_type=Encrypted)
     data_categories: str | None = Field(default=None, sa_type=Encrypted)
     subject_categories: str | None = Field(default=None, sa_type=Encrypted)

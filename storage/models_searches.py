@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage import personal
@@ -62,7 +62,7 @@ class Disclosure(SQLModel, table=True):
     ticket_ref: str = Field(max_length=16, index=True)
     items: int
     withheld: int = 0
-    exemption: str | None = Field(default=None, sa_type=Text)
+    exemption: str | None = Field(default=None, sa_type=Encrypted)
     redactions: str | None = Field(default=None, sa_type=Encrypted)
     recorded_by: str = Field(max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)

@@ -63,6 +63,29 @@ ALL: tuple[PersonalField, ...] = (
 )
 
 
+# Encrypted at rest too, though not personal data in the export's sense: each ticket's digest
+# salt (in clear beside the audit digests it would let anyone test guesses of a name against
+# them) and the exemptions relied on (typed text, which may name a third party; the register
+# exports them, and only the privacy team sees them).
+SEALED: tuple[tuple[str, str], ...] = (
+    ("requests", "pii_salt"),
+    ("breaches", "pii_salt"),
+    ("requests", "refusal_exemption"),
+    ("disclosures", "exemption"),
+)
+
+
+def encrypted(table: str) -> tuple[str, ...]:
+    """Every column of ``table`` stored as a token: its personal columns and sealed ones."""
+    return columns(table) + tuple(c for t, c in SEALED if t == table)
+
+
+def encrypted_tables() -> dict[str, tuple[str, ...]]:
+    """``{table: its encrypted columns}`` for every table that has any."""
+    tables = dict.fromkeys([f.table for f in ALL] + [t for t, _ in SEALED])
+    return {table: encrypted(table) for table in tables}
+
+
 def columns(table: str) -> tuple[str, ...]:
     """The personal columns of ``table``, in declaration order."""
     return tuple(f.column for f in ALL if f.table == table)

@@ -39,10 +39,7 @@ class RotationReport:
 
 
 def _tables() -> dict[str, tuple[str, ...]]:
-    found: dict[str, tuple[str, ...]] = {}
-    for item in personal.ALL:
-        found[item.table] = (*found.get(item.table, ()), item.column)
-    return found
+    return personal.encrypted_tables()
 
 
 async def rotate(

@@ -200,7 +200,23 @@ async def test_postgresql_and_sqlite_columns_hold_tokens_not_values(
     await driver.ok(STAFF, f'/dsar new access name="{NAME}" email={EMAIL} details="{DETAILS}"')
     await driver.ok(PRIVACY, f'/dsar note DSAR-0001 "{NOTE}"')
     await driver.ok(STAFF, f'/breach new aware=2025-11-24T08:00 summary="{SUMMARY}"')
-    request_columns = "SELECT requester_name, requester_email, details FROM requests"
+    await driver.ok(STAFF, '/dsar new access name="Ann Other" email=ann@example.org')
+    await driver.ok(
+        PRIVACY,
+        '/dsar close DSAR-0002 outcome=refused reason="repeat" basis=exemption '
+        'exemption="Sch 2 para 16: third party Harold Bishop"',
+    )
+    async with engine.connect() as conn:
+        # The digest salt is sealed too: in clear, it would let anyone holding the file test
+        # guesses of a name against the audit digests beside it (the hostile review's finding).
+        salts = list((await conn.execute(text("SELECT pii_salt FROM requests"))).scalars())
+        salts += list((await conn.execute(text("SELECT pii_salt FROM breaches"))).scalars())
+        exemption = (
+            await conn.execute(text("SELECT refusal_exemption FROM requests WHERE id = 2"))
+        ).scalar_one()
+    assert len(salts) == 3 and all(s.startswith("gAAAAA") for s in salts)
+    assert exemption.startswith("gAAAAA") and "Harold" not in exemption
+    request_columns = "SELECT requester_name, requester_email, details FROM requests WHERE id = 1"
     async with engine.connect() as conn:
         raw = [
             *(await conn.execute(text(request_columns))).one(),

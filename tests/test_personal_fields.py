@@ -165,3 +165,15 @@ async def test_error_replies_name_the_field_not_the_value(driver: Driver) -> Non
         said = (await driver.say(STAFF, line)).reply.render_text()
         lowered = said.lower()
         assert "jane" not in lowered and "doe" not in lowered, said
+
+
+def test_every_personal_and_sealed_column_is_encrypted_at_rest() -> None:
+    from sqlmodel import SQLModel
+
+    from storage import models, models_searches  # noqa: F401  (the tables)
+    from storage.crypto import Encrypted
+
+    tables = SQLModel.metadata.tables
+    for table, columns in personal.encrypted_tables().items():
+        for column in columns:
+            assert isinstance(tables[table].c[column].type, Encrypted), f"{table}.{column}"

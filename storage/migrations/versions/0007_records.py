@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 import storage.models
-from storage import blind_index, personal
+from storage import blind_index
 from storage.crypto import DataKeys
 
 revision: str = "0007"
@@ -38,6 +38,9 @@ KEY_CHECK_TEXT = "privacy-desk"
 def upgrade() -> None:
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("duplicate_of", sa.String(length=16), nullable=True))
+        batch.alter_column("pii_salt", type_=sa.Text(), existing_type=sa.String(length=32))
+    with op.batch_alter_table("breaches") as batch:
+        batch.alter_column("pii_salt", type_=sa.Text(), existing_type=sa.String(length=32))
     op.create_table(
         "search_terms",
         sa.Column("term", sa.String(length=40), nullable=False),
@@ -87,22 +90,33 @@ def downgrade() -> None:
     connection.execute(sa.text("DELETE FROM desk_facts WHERE key = :key"), {"key": KEY_CHECK})
     op.drop_table("ticket_links")
     op.drop_table("search_terms")
+    with op.batch_alter_table("breaches") as batch:
+        batch.alter_column("pii_salt", type_=sa.String(length=32), existing_type=sa.Text())
     with op.batch_alter_table("requests") as batch:
         batch.drop_column("duplicate_of")
+        batch.alter_column("pii_salt", type_=sa.String(length=32), existing_type=sa.Text())
 
 
-# The tables that held personal data when this migration was written; later migrations add
-# tables whose personal columns are encrypted from the start (0009: search_tasks, disclosures).
-TABLES_AT_0007 = ("requests", "breaches", "notes", "outbox")
+# What this migration encrypts, as the schema stood at 0007: the personal columns of the day
+# (``storage.personal``) and the sealed ones (the digest salt, the exemption relied on). Written
+# out, not read from ``storage.personal``, so later additions to that list cannot change what
+# an old migration does; later tables are encrypted from the start.
+ENCRYPTED_AT_0007: dict[str, tuple[str, ...]] = {
+    "requests": (
+        "requester_name", "requester_email", "details", "extension_reason", "outcome_reason",
+        "late_reason", "fee_reason", "pii_salt", "refusal_exemption",
+    ),
+    "breaches": (
+        "summary", "data_categories", "subject_categories", "consequences", "measures",
+        "not_reportable_reason", "delay_reason", "pii_salt",
+    ),
+    "notes": ("text",),
+    "outbox": ("payload",),
+}  # fmt: skip
 
 
 def _tables() -> dict[str, tuple[str, ...]]:
-    found: dict[str, tuple[str, ...]] = {}
-    for field in personal.ALL:
-        if field.table not in TABLES_AT_0007:
-            continue
-        found[field.table] = (*found.get(field.table, ()), field.column)
-    return found
+    return ENCRYPTED_AT_0007
 
 
 def _has_personal_rows(connection: sa.Connection) -> bool:
