@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -66,23 +67,27 @@ async def rotate(
                     break
                 updates = []
                 for row in rows:
-                    changed: dict[str, str] = {}
+                    changed: dict[str, tuple[str, str]] = {}
                     for name, token in zip(columns, row[1:], strict=True):
                         if token is None:
                             continue
                         if keys.under_newest(token):
                             report.already += 1
                         else:
-                            changed[name] = keys.rotate(token)
+                            changed[name] = (token, _rotated(keys, token, table, row[0]))
                     if changed:
                         report.rotated += len(changed)
                         updates.append((row[0], changed))
                 for row_id, changed in updates:
-                    assignments = ", ".join(f"{name} = :{name}" for name in changed)
-                    await session.execute(
-                        text(f"UPDATE {table} SET {assignments} WHERE id = :id"),
-                        {"id": row_id, **changed},
-                    )
+                    for name, (old, new) in changed.items():
+                        # Only if it still holds the token read: a value the desk wrote since
+                        # is already under the newest key, and must not be put back.
+                        await session.execute(
+                            text(
+                                f"UPDATE {table} SET {name} = :new WHERE id = :id AND {name} = :old"
+                            ),
+                            {"id": row_id, "new": new, "old": old},
+                        )
                 last = rows[-1][0]
                 report.rows += len(rows)
                 report.tables[table] = report.tables.get(table, 0) + len(rows)
@@ -92,7 +97,12 @@ async def rotate(
     last = 0
     while True:
         async with transaction(sessions) as session:
-            rows_query = select(Request).where(col(Request.id) > last).order_by(col(Request.id))
+            rows_query = (  # locked, so an edit cannot slip between reading and reindexing
+                select(Request)
+                .where(col(Request.id) > last)
+                .order_by(col(Request.id))
+                .with_for_update()
+            )
             found = list((await session.execute(rows_query.limit(batch))).scalars())
             if not found:
                 break
@@ -105,3 +115,14 @@ async def rotate(
             progress(done, total)
     await keycheck.renew(engine)
     return report
+
+
+def _rotated(keys: crypto.DataKeys, token: str, table: str, row_id: int) -> str:
+    try:
+        return keys.rotate(token)
+    except InvalidToken as exc:
+        raise InvalidToken(
+            f"{table} row {row_id} holds a value none of the data keys can read: it was written "
+            "behind the desk's back or with a key no longer listed (run `privacy-desk audit "
+            "verify`)"
+        ) from exc

@@ -5,10 +5,15 @@ passing after each."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import stat
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -233,3 +238,75 @@ async def test_postgresql_and_sqlite_columns_hold_tokens_not_values(
     assert terms and all(len(t) == 40 and "quintero" not in t for t in terms)
     keys = DataKeys((TEST_KEY,))
     assert keys.decrypt(raw[0]) == NAME
+
+
+class _EditsWhileRotating(DataKeys):
+    """Keys whose first ``rotate`` lets another replica correct DSAR-0001 and commit, between
+    rotation's read of the row and its write (on PostgreSQL nothing stops that)."""
+
+    edit: Callable[[], None] | None = None
+
+    def rotate(self, token: str) -> str:
+        edit, type(self).edit = type(self).edit, None
+        if edit is not None:
+            edit()
+        return super().rotate(token)
+
+
+async def test_rotation_never_undoes_an_edit_committed_while_it_runs(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite takes the write lock at BEGIN: no edit can land mid-batch")
+    from handlers.desk import Desk
+    from handlers.outbox import Sender
+    from handlers.policy import Policy
+    from storage import rotation
+    from storage.db import create_engine, session_factory
+    from tests.conftest import FakeClock, reset_postgres
+
+    old = DataKeys((OLD_TEST_KEY,))
+    clock = FakeClock(datetime(2025, 11, 24, 9, 30, tzinfo=UTC))
+    policy = Policy(privacy_team=frozenset({PRIVACY}))
+
+    def desk_on(keys: DataKeys) -> tuple[Desk, Any]:
+        engine = create_engine(db_url, keys=keys)
+        sessions = session_factory(engine)
+        sender = Sender(sessions=sessions, clock=clock, notifiers={})
+        return Desk(sessions=sessions, clock=clock, policy=policy, sender=sender), engine
+
+    first, first_engine = desk_on(old)
+    await reset_postgres(first_engine)
+    await first.run_text(
+        actor=first.actor(PRIVACY), text='/dsar new access name="Zoe Typo" email=typo@example.org'
+    )
+    await first_engine.dispose()
+
+    def correct() -> None:  # another replica, already on (NEW, OLD), in a thread of its own
+        async def run() -> None:
+            desk, engine = desk_on(DataKeys((TEST_KEY, OLD_TEST_KEY)))
+            line = '/dsar edit DSAR-0001 name="Zoe Corrected" email=corrected@example.org'
+            outcome = await desk.run_text(actor=desk.actor(PRIVACY), text=line)
+            assert outcome.reply.tone != "error", outcome.reply.render_text()
+            await engine.dispose()
+
+        worker = threading.Thread(target=lambda: asyncio.run(run()))
+        worker.start()
+        worker.join(30)
+
+    _EditsWhileRotating.edit = correct
+    rotating = create_engine(db_url, keys=_EditsWhileRotating((TEST_KEY, OLD_TEST_KEY)))
+    try:
+        await rotation.rotate(rotating)
+        async with session_factory(rotating)() as session:
+            from handlers import audit
+            from storage import repositories as repo
+
+            req = await repo.request_by_ref(session=session, ref="DSAR-0001")
+            assert req is not None
+            assert (req.requester_name, req.requester_email) == (
+                "Zoe Corrected", "corrected@example.org",
+            )  # fmt: skip
+            assert [r.ref for r in await repo.find_requests(session=session, text="corrected",
+                                                             limit=5)] == ["DSAR-0001"]  # fmt: skip
+            assert (await audit.verify(session=session)).ok
+    finally:
+        await rotating.dispose()
