@@ -98,13 +98,19 @@ COMMANDS: dict[str, Help] = {
         ),
     ),
     "export": Help(
-        summary="write the DSAR log or the breach register as CSV",
+        summary="write the DSAR log or the breach register as CSV or Excel",
         description=(
-            "One row a ticket, dates in ISO form for spreadsheets. Requester details and breach "
-            "narratives are left out unless --include-personal is given. A file written with "
+            "One row a ticket. CSV (one register, --kind) has dates in ISO form; --format xlsx "
+            "writes an Excel workbook with both registers as sheets (or the one --kind names): "
+            "dates as dates, times in UTC, overdue rows in red, the header row frozen. Requester "
+            "details and breach narratives are left out unless --include-personal is given. "
+            "Cells a spreadsheet would run as a formula are kept as text. A file written with "
             "--output is readable by you only."
         ),
-        example="privacy-desk export --kind requests --output dsar-log.csv",
+        example=(
+            "privacy-desk export --kind requests --output dsar-log.csv\n"
+            "privacy-desk export --format xlsx --output registers.xlsx"
+        ),
     ),
     "triage": Help(
         summary="suggest what a letter or email is asking for",
