@@ -309,7 +309,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from bot import cli_export, cli_keys, cli_letters
+    from bot import cli_backup, cli_export, cli_keys, cli_letters
     from bot.cli_parser import build
 
     return build(
@@ -325,6 +325,12 @@ def parser() -> argparse.ArgumentParser:
         more=(
             lambda sub, db: cli_letters.add_parser(sub, db, _settings),
             cli_keys.add_commands,
+            lambda sub, db: cli_backup.add_commands(
+                sub,
+                db,
+                backup=lambda args: cli_backup.cmd_backup(args, _settings),
+                restore=lambda args: cli_backup.cmd_restore(args, _settings, cmd_audit),
+            ),
         ),
     )
 

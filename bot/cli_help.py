@@ -134,4 +134,23 @@ COMMANDS: dict[str, Help] = {
         ),
         example="privacy-desk audit verify --db privacy-desk.db",
     ),
+    "backup": Help(
+        summary="copy the SQLite database while the desk runs",
+        description=(
+            "Writes a consistent copy of the embedded SQLite database with SQLite's online "
+            "backup API, safe while the desk is serving, and checks it. The data key is not in "
+            "the backup: keep PRIVACY_DESK_DATA_KEYS or the key file beside the database safe, "
+            "apart from the backups. For PostgreSQL use pg_dump."
+        ),
+        example="privacy-desk backup /backups/desk-$(date +%F).db",
+    ),
+    "restore": Help(
+        summary="restore the SQLite database from a backup, then verify it",
+        description=(
+            "Copies a backup made by privacy-desk backup into the database (one that does not "
+            "exist yet, or an existing one with --force: stop the desk first), checks the file "
+            "and runs audit verify on it, with the keys configured for that database."
+        ),
+        example="privacy-desk restore /backups/desk-2026-12-01.db --db restored.db",
+    ),
 }
