@@ -5,12 +5,15 @@ PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: console test bench install
+.PHONY: console test bench install lock
 
-$(STAMP): pyproject.toml
+# Installs the locked versions (requirements/dev.txt, made by scripts/lock.sh from the ranges in
+# pyproject.toml), then the project itself without re-resolving its dependencies.
+$(STAMP): pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -r requirements/dev.txt
+	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,3 +26,6 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	VENV=$(VENV) bash scripts/bench.sh
+
+lock: $(STAMP)
+	VENV=$(VENV) bash scripts/lock.sh

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import slack_guard
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
 from bot.teams import TeamsAgent
@@ -94,7 +95,10 @@ def build_web(
     """One aiohttp application: health endpoints, and Slack and Teams when configured. An
     endpoint whose platform is off answers 503 with the reason, not a bare 404, so whoever
     points Slack or Teams at it learns what to set."""
-    app = base_app(core.sessions)
+    metrics = Metrics()
+    core.desk.observe = metrics.observe_command
+    core.observe_lag = metrics.observe_lag
+    app = base_app(core.sessions, metrics=metrics, clock=core.clock)
     for path, reason in platforms_off(settings).items():
         app.router.add_post(path, _unavailable(reason))
     if teams is not None:

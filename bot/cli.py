@@ -13,9 +13,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from storage.enums import ExportKind, Role
+from storage.enums import Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -239,59 +239,6 @@ def _request_deadline(args: argparse.Namespace) -> tuple[dict[str, str | None], 
     return result, human
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    import csv
-
-    from bot.keys import open_engine
-    from handlers import export
-    from storage import keycheck
-    from storage.db import session_factory, transaction
-
-    settings = _settings(args.db)
-    kind = ExportKind(args.kind)
-
-    async def collect() -> list[dict[str, str]]:
-        engine = open_engine(settings)
-        try:
-            await keycheck.check(engine)
-            async with transaction(session_factory(engine)) as session:
-                return list(
-                    await export.rows(session=session, kind=kind, personal=args.include_personal)
-                )
-        finally:
-            await engine.dispose()
-
-    import asyncio
-
-    found = asyncio.run(collect())
-    out = _private_output(args.output) if args.output else sys.stdout
-    try:
-        writer = csv.DictWriter(
-            out, fieldnames=export.columns(kind, personal=args.include_personal)
-        )
-        writer.writeheader()
-        writer.writerows(found)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.output:
-        noun = "request" if kind == ExportKind.REQUESTS else "breach"
-        many = "requests" if kind == ExportKind.REQUESTS else "breaches"
-        written = f"{len(found)} {noun if len(found) == 1 else many} written"
-        print(f"{written} to {args.output}", file=sys.stderr)
-    return 0
-
-
-def _private_output(path: str) -> TextIO:
-    """``path`` opened for writing, readable by its owner only (0600), even if it existed
-    before with a wider mode: an export can hold the register's personal data."""
-    import os
-
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    return open(fd, "w", newline="", encoding="utf-8")
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     from bot.keys import open_engine
     from handlers import audit
@@ -362,7 +309,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from bot import cli_keys, cli_letters
+    from bot import cli_backup, cli_export, cli_keys, cli_letters
     from bot.cli_parser import build
 
     return build(
@@ -371,13 +318,19 @@ def parser() -> argparse.ArgumentParser:
             "serve": cmd_serve,
             "migrate": cmd_migrate,
             "deadline": cmd_deadline,
-            "export": cmd_export,
+            "export": lambda args: cli_export.cmd_export(args, _settings),
             "triage": cmd_triage,
             "verify": cmd_audit,
         },
         more=(
             lambda sub, db: cli_letters.add_parser(sub, db, _settings),
             cli_keys.add_commands,
+            lambda sub, db: cli_backup.add_commands(
+                sub,
+                db,
+                backup=lambda args: cli_backup.cmd_backup(args, _settings),
+                restore=lambda args: cli_backup.cmd_restore(args, _settings, cmd_audit),
+            ),
         ),
     )
 

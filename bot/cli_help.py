@@ -98,13 +98,19 @@ COMMANDS: dict[str, Help] = {
         ),
     ),
     "export": Help(
-        summary="write the DSAR log or the breach register as CSV",
+        summary="write the DSAR log or the breach register as CSV or Excel",
         description=(
-            "One row a ticket, dates in ISO form for spreadsheets. Requester details and breach "
-            "narratives are left out unless --include-personal is given. A file written with "
+            "One row a ticket. CSV (one register, --kind) has dates in ISO form; --format xlsx "
+            "writes an Excel workbook with both registers as sheets (or the one --kind names): "
+            "dates as dates, times in UTC, overdue rows in red, the header row frozen. Requester "
+            "details and breach narratives are left out unless --include-personal is given. "
+            "Cells a spreadsheet would run as a formula are kept as text. A file written with "
             "--output is readable by you only."
         ),
-        example="privacy-desk export --kind requests --output dsar-log.csv",
+        example=(
+            "privacy-desk export --kind requests --output dsar-log.csv\n"
+            "privacy-desk export --format xlsx --output registers.xlsx"
+        ),
     ),
     "triage": Help(
         summary="suggest what a letter or email is asking for",
@@ -174,5 +180,24 @@ COMMANDS: dict[str, Help] = {
             "carries on. When it has finished, remove the old key."
         ),
         example='PRIVACY_DESK_DATA_KEYS="$NEW,$OLD" privacy-desk rotate-keys',
+    ),
+    "backup": Help(
+        summary="copy the SQLite database while the desk runs",
+        description=(
+            "Writes a consistent copy of the embedded SQLite database with SQLite's online "
+            "backup API, safe while the desk is serving, and checks it. The data key is not in "
+            "the backup: keep PRIVACY_DESK_DATA_KEYS or the key file beside the database safe, "
+            "apart from the backups. For PostgreSQL use pg_dump."
+        ),
+        example="privacy-desk backup /backups/desk-$(date +%F).db",
+    ),
+    "restore": Help(
+        summary="restore the SQLite database from a backup, then verify it",
+        description=(
+            "Copies a backup made by privacy-desk backup into the database (one that does not "
+            "exist yet, or an existing one with --force: stop the desk first), checks the file "
+            "and runs audit verify on it, with the keys configured for that database."
+        ),
+        example="privacy-desk restore /backups/desk-2026-12-01.db --db restored.db",
     ),
 }

@@ -138,10 +138,17 @@ def build(
     export.add_argument(
         "--kind",
         choices=[k.value for k in ExportKind],
-        required=True,
-        help="requests: the DSAR log; breaches: the breach register",
+        help=(
+            "requests: the DSAR log; breaches: the breach register (needed for csv; xlsx "
+            "writes both sheets unless one is named)"
+        ),
     )
-    export.add_argument("--format", choices=["csv"], default="csv", help="csv (the only one)")
+    export.add_argument(
+        "--format",
+        choices=["csv", "xlsx"],
+        default="csv",
+        help="csv (default), or xlsx: an Excel workbook with formatted sheets (needs --output)",
+    )
     export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     export.add_argument(
         "--include-personal",

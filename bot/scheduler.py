@@ -6,6 +6,8 @@ each replica may run the same schedule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -25,6 +27,7 @@ def build_scheduler(
     clock: Clock,
     policy: Policy,
     sender: Sender | None,
+    observe_lag: Callable[[float], None] | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -32,7 +35,13 @@ def build_scheduler(
         jobs.sweep,
         IntervalTrigger(seconds=settings.sweep_seconds),
         id="sweep",
-        kwargs={"sessions": sessions, "clock": clock, "policy": policy, "sender": sender},
+        kwargs={
+            "sessions": sessions,
+            "clock": clock,
+            "policy": policy,
+            "sender": sender,
+            "observe_lag": observe_lag,
+        },
         **common,
     )
     scheduler.add_job(

@@ -9,13 +9,17 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import Metrics
 from handlers.outbox import FAILING_AFTER
+from handlers.ports import Clock, SystemClock
 from storage import repositories as repo
 from storage.db import describe_error, transaction
 
 log = logging.getLogger(__name__)
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+METRICS = web.AppKey("metrics", Metrics)
+CLOCK = web.AppKey("clock", Clock)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -47,22 +51,28 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok", "outbox": counts})
 
 
-async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text format: outbox depth and failures."""
+async def scrape(request: web.Request) -> web.Response:
+    """Prometheus exposition (``bot.metrics``): latency, outbox, nudges, tickets, process."""
+    found = request.app[METRICS]
     async with transaction(request.app[SESSIONS]) as session:
-        counts = await repo.outbox_counts(session=session, failing_after=FAILING_AFTER)
-    lines = [
-        "# HELP privacy_desk_outbox_messages Outgoing messages by state.",
-        "# TYPE privacy_desk_outbox_messages gauge",
-        *(f'privacy_desk_outbox_messages{{state="{k}"}} {v}' for k, v in sorted(counts.items())),
-    ]
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+        await found.refresh(session=session, now=request.app[CLOCK].now())
+    return found.exposition()
 
 
-def base_app(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+def base_app(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    metrics: Metrics | None = None,
+    clock: Clock | None = None,
+) -> web.Application:
+    """Health, readiness and metrics. ``metrics`` (default a new ``Metrics``) also times
+    every request the application serves."""
+    found = metrics or Metrics()
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[found.middleware()])
     app[SESSIONS] = sessions
+    app[METRICS] = found
+    app[CLOCK] = clock or SystemClock()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", scrape)
     return app

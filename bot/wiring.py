@@ -78,11 +78,17 @@ class Application:
     sessions: Sessions
     sender: Sender
     desk: Desk
+    # Told each sent nudge's lag in seconds (the server's metrics); None on the console.
+    observe_lag: Callable[[float], None] | None = None
 
     async def sweep(self) -> tuple[int, int]:
         """Queue the nudges that are due and deliver the outbox: (queued, sent)."""
         return await jobs.sweep(
-            sessions=self.sessions, clock=self.clock, policy=self.policy, sender=self.sender
+            sessions=self.sessions,
+            clock=self.clock,
+            policy=self.policy,
+            sender=self.sender,
+            observe_lag=self.observe_lag,
         )
 
     def scheduler(self) -> AsyncIOScheduler:
@@ -95,6 +101,7 @@ class Application:
             clock=self.clock,
             policy=self.policy,
             sender=self.sender,
+            observe_lag=self.observe_lag,
         )
 
     async def close(self) -> None:

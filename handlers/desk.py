@@ -8,6 +8,7 @@ posts, direct messages and the ticket's reminder schedule are written in that sa
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -140,6 +141,10 @@ def _with_errors(
     return replace(outcome, form=request)
 
 
+# Told (command name, result, seconds) after each command: the server's latency metrics.
+CommandObserver = Callable[[str, str, float], None]
+
+
 class Desk:
     """Runs commands for one deployment: its database, clock, policy and notifier."""
 
@@ -157,6 +162,7 @@ class Desk:
         self.policy = policy
         self.sender = sender
         self.deliver_now = deliver_now
+        self.observe: CommandObserver | None = None
 
     def actor(self, user: ChatUser, *, role: Role | None = None) -> Actor:
         """The acting person, with their configured role unless one is given (the console)."""
@@ -266,6 +272,20 @@ class Desk:
         retry of the same delivery changes nothing. ``receipt_to`` also sends the reply to that
         person as a direct message, durably (for forms, which have nowhere to reply in place).
         """
+        started = time.perf_counter()  # a duration, not "now": the clock is not involved
+        outcome = await self._run(actor, command, delivery_key, receipt_to)
+        if self.observe is not None:
+            result = "refused" if outcome.reply.tone == Tone.ERROR else "ok"
+            self.observe(type(command).__name__, result, time.perf_counter() - started)
+        return outcome
+
+    async def _run(
+        self,
+        actor: Actor,
+        command: c.Command,
+        delivery_key: str | None,
+        receipt_to: ChatUser | None,
+    ) -> Outcome:
         ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
         try:
             outcome = await self._execute(ctx, command, delivery_key, receipt_to)

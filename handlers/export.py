@@ -8,13 +8,20 @@ included), and the personal columns are appended from that list.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import export_searches as searches
 from handlers import rules
-from handlers.deadlines import EXTENSION_MONTHS, clarification_pauses, counted_pause_days
+from handlers.deadlines import (
+    EXTENSION_MONTHS,
+    clarification_pauses,
+    counted_pause_days,
+    local_day,
+)
 from handlers.deadlines import Pause as Span
 from storage import personal as pii
 from storage import repositories as repo
@@ -75,12 +82,19 @@ BREACH_COLUMNS = (
     "closed_at",
     "regime",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with any of these as a formula (CSV injection): Excel and
+# LibreOffice take = + - @, Excel's DDE also | and %, and a leading tab or CR hides the rest.
+FORMULA_START = ("=", "+", "-", "@", "|", "%", "\t", "\r")
 BREACH_PERSONAL = tuple(f.export_name for f in pii.BREACH_FIELDS)
 
 
 def _personal(ticket: Request | Breach, fields: tuple[pii.PersonalField, ...]) -> dict[str, object]:
     return {f.export_name: getattr(ticket, f.column) for f in fields}
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet run this text as a formula?"""
+    return text.startswith(FORMULA_START)
 
 
 def _cell(value: object) -> str:
@@ -91,15 +105,19 @@ def _cell(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)
-    # A spreadsheet would run a cell starting with these as a formula (CSV injection).
-    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_START) else text
-
-
-def _cells(values: dict[str, object]) -> dict[str, str]:
-    return {key: _cell(value) for key, value in values.items()}
+    return "'" + text if isinstance(value, str) and formula_like(text) else text
 
 
 def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[str, str]:
+    return {key: _cell(value) for key, value in request_values(req, pauses, personal).items()}
+
+
+def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
+    return {key: _cell(value) for key, value in breach_values(breach, personal).items()}
+
+
+def request_values(req: Request, pauses: list[Pause], personal: bool) -> dict[str, object]:
+    """One request's export columns as typed values (dates, numbers, booleans, text)."""
     closed = req.closed_on
     on_time = None if closed is None else rules.is_on_time(req)
     counted = (
@@ -153,10 +171,11 @@ def request_row(req: Request, pauses: list[Pause], *, personal: bool) -> dict[st
     }
     if personal:
         values |= _personal(req, pii.REQUEST_FIELDS)
-    return {key: _cell(value) for key, value in values.items()}
+    return values
 
 
-def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
+def breach_values(breach: Breach, personal: bool) -> dict[str, object]:
+    """One breach's register columns as typed values."""
     if breach.ico_notified_at is not None:
         decision: str | None = "notified"
     elif breach.not_reportable_reason is not None:
@@ -183,7 +202,7 @@ def breach_row(breach: Breach, *, personal: bool) -> dict[str, str]:
     }
     if personal:
         values |= _personal(breach, pii.BREACH_FIELDS)
-    return {key: _cell(value) for key, value in values.items()}
+    return values
 
 
 def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
@@ -198,29 +217,63 @@ def columns(kind: ExportKind, *, personal: bool) -> tuple[str, ...]:
 async def rows(
     *, session: AsyncSession, kind: ExportKind, personal: bool
 ) -> Iterator[dict[str, str]]:
+    """The CSV rows: every value as text, formula-like text neutralised."""
+    found = await records(session=session, kind=kind, personal=personal, now=None)
+    return iter([text_row(r) for r in found])
+
+
+def text_row(record: Record) -> dict[str, str]:
+    """A record as CSV text: every value a string, formula-like text neutralised."""
+    return {key: _cell(value) for key, value in record.values.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One exported ticket: its typed column values, and whether it is overdue now."""
+
+    values: dict[str, object]
+    overdue: bool
+
+
+async def records(
+    *,
+    session: AsyncSession,
+    kind: ExportKind,
+    personal: bool,
+    now: datetime | None,
+    tz: ZoneInfo | None = None,
+) -> list[Record]:
+    """Every ticket of ``kind`` with typed values; ``overdue`` is judged at ``now`` (a request
+    open past its deadline on that day in ``tz``, a breach undecided past its 72 hours; never
+    when ``now`` is None)."""
     if kind == ExportKind.REQUESTS:
         pauses = await repo.pauses_by_request(session=session)
-        requests = await repo.all_requests(session=session)
         tasks = await tasks_repo.tasks_by_ref(session=session)
         disclosed = await tasks_repo.disclosures_by_ref(session=session)
-        return iter(
-            [
-                request_row(r, pauses.get(r.id or 0, []), personal=personal)
-                | _cells(
-                    searches.log_values(
-                        tasks.get(r.ref, []), disclosed.get(r.ref, []), personal=personal
-                    )
-                )
-                for r in requests
-            ]
-        )
+        today = None if now is None else local_day(now, tz or ZoneInfo("UTC"))
+        return [
+            Record(
+                values=request_values(r, pauses.get(r.id or 0, []), personal)
+                | searches.log_values(
+                    tasks.get(r.ref, []), disclosed.get(r.ref, []), personal=personal
+                ),
+                overdue=today is not None and rules.is_overdue(r, today=today),
+            )
+            for r in await repo.all_requests(session=session)
+        ]
     if kind == ExportKind.SEARCHES:
         by_ref = {r.ref: r for r in await repo.all_requests(session=session)}
-        return iter(
-            [
-                _cells(searches.task_values(t, by_ref.get(t.ticket_ref), personal=personal))
-                for t in await tasks_repo.all_tasks(session=session)
-            ]
+        return [
+            Record(
+                values=searches.task_values(t, by_ref.get(t.ticket_ref), personal=personal),
+                overdue=False,
+            )
+            for t in await tasks_repo.all_tasks(session=session)
+        ]
+    return [
+        Record(
+            values=breach_values(b, personal),
+            overdue=now is not None and rules.breach_undecided(b) and b.ico_due < now,
         )
-    breaches = await repo.all_breaches(session=session)
-    return iter([breach_row(b, personal=personal) for b in breaches])
+        for b in await repo.all_breaches(session=session)
+    ]

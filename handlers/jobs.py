@@ -7,6 +7,7 @@ any number of replicas may run them and a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,10 +27,16 @@ async def sweep(
     clock: Clock,
     policy: Policy,
     sender: Sender | None,
+    observe_lag: Callable[[float], None] | None = None,
 ) -> tuple[int, int]:
-    """Queue the nudges that are due, then deliver what the outbox holds. (queued, sent)"""
+    """Queue the nudges that are due, then deliver what the outbox holds. (queued, sent)
+    ``observe_lag`` is told each queued nudge's lag in seconds, after the commit."""
+    lags: list[float] = []
     async with transaction(sessions) as session:
-        queued = await reminders.sweep(session=session, policy=policy, now=clock.now())
+        queued = await reminders.sweep(session=session, policy=policy, now=clock.now(), lags=lags)
+    if observe_lag is not None:
+        for lag in lags:
+            observe_lag(lag)
     sent = await sender.run_once() if sender is not None else 0
     if queued or sent:
         log.info("sweep: %s nudge(s) queued, %s message(s) sent", queued, sent)

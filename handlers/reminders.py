@@ -194,8 +194,10 @@ async def sweep(
     policy: Policy,
     now: datetime,
     limit: int = 500,
+    lags: list[float] | None = None,
 ) -> int:
-    """Send what is due (into the outbox); returns how many nudges were queued.
+    """Send what is due (into the outbox); returns how many nudges were queued. ``lags``, if
+    given, receives each sent nudge's lag in seconds (from falling due to being queued).
 
     The ticket row is the unit of work: a replica takes each ticket's lock (skipping tickets
     another replica holds), then handles all of that ticket's due reminders together, so two
@@ -204,12 +206,14 @@ async def sweep(
     queued = 0
     with session.no_autoflush:  # write everything once at commit, not before every query
         for ref in await repo.due_reminder_refs(session=session, now=now, limit=limit):
-            queued += await _sweep_ticket(session, ref, policy, now)
+            queued += await _sweep_ticket(session, ref, policy, now, lags)
     await session.flush()
     return queued
 
 
-async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: datetime) -> int:
+async def _sweep_ticket(
+    session: AsyncSession, ref: str, policy: Policy, now: datetime, lags: list[float] | None
+) -> int:
     """One ticket's due reminders: the most urgent is sent, the rest superseded."""
     ticket = await repo.lock_ticket(session=session, ref=ref)
     if ticket is None:
@@ -232,6 +236,8 @@ async def _sweep_ticket(session: AsyncSession, ref: str, policy: Policy, now: da
     session.add(chosen)
     if chosen.state == ReminderState.CANCELLED:
         return queued
+    if lags is not None:
+        lags.append(max(0.0, (now - chosen.fire_at).total_seconds()))
     queued += await _notify(session, ticket, chosen, policy, now)
     if chosen.kind in REPEATING:
         following = next_occurrence(

@@ -107,3 +107,10 @@ def test_teams_package_refuses_a_bad_app_id_or_a_url_in_one_line(
     assert result.returncode == 2
     assert result.stderr.startswith(f"package.py: {reason}") and result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_compose_passes_the_data_key_production_needs() -> None:
+    compose: dict[str, Any] = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())
+    for service in ("migrate", "desk"):
+        env = compose["services"][service]["environment"]
+        assert env["PRIVACY_DESK_DATA_KEYS"].startswith("${PRIVACY_DESK_DATA_KEYS:?")

@@ -16,6 +16,12 @@ from storage.repositories.facts import (
     open_requests_for_update,
     set_desk_fact,
 )
+from storage.repositories.gauges import (
+    OutboxPending,
+    oldest_due_reminder,
+    outbox_pending,
+    ticket_counts,
+)
 from storage.repositories.outbox import (
     add_outbox_once,
     claim_outbox,
@@ -68,6 +74,7 @@ from storage.repositories.tickets import (
 __all__ = [
     "PENDING",
     "REFERENCE_COUNTERS",
+    "OutboxPending",
     "add",
     "add_link",
     "add_outbox_once",
@@ -98,10 +105,12 @@ __all__ = [
     "lock_ticket",
     "next_number",
     "notes_for",
+    "oldest_due_reminder",
     "open_requests_by_type_state",
     "open_requests_for_update",
     "outbox_by_id",
     "outbox_counts",
+    "outbox_pending",
     "pauses_by_request",
     "pauses_for",
     "possible_duplicates",
@@ -112,5 +121,6 @@ __all__ = [
     "set_desk_fact",
     "settle_inbound",
     "thread_parent_id",
+    "ticket_counts",
     "ticket_refs",
 ]
