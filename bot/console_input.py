@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from bot.console_history import redact
+from bot.console_history import redact, scrub_file
 from handlers.deadlines import UK_CALENDARS
 from handlers.usage import USAGE, actions_of
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
@@ -110,6 +110,8 @@ class TerminalLines:
                 super().store_string(redact(string))
 
         self._word_completer = WordCompleter
+        if history is not None:
+            scrub_file(history)  # private, and nothing an earlier release kept in clear
         kept = RedactedFileHistory(str(history)) if history is not None else InMemoryHistory()
         self.commands: PromptSession[str] = PromptSession(
             history=kept,

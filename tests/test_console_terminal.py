@@ -124,3 +124,30 @@ def test_the_history_file_keeps_commands_but_no_personal_values(
     assert "/dsar note DSAR-0001 …" in history and "/dsar find …" in history
     for value in ("Quintero", "quintero", "zq@example.org", "footage", "Zoë"):
         assert value not in history
+
+
+def test_an_earlier_history_file_is_made_private_and_redacted(tmp_path: Path) -> None:
+    history = tmp_path / "d.db.history"
+    history.write_text(
+        "\n# 2026-11-30 10:00:00.000000\n"
+        '+/dsar new access name="Old Release Person" email=old@example.org\n'
+        "\n# 2026-11-30 10:01:00.000000\n+/dsar new access @Zoe Quinnell 07700900123\n",
+        encoding="utf-8",
+    )
+    history.chmod(0o644)
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "NO_COLOR": "1"}
+    child = pexpect.spawn(
+        str(PRIVACY_DESK), ["console", "--db", str(tmp_path / "d.db")], cwd=str(tmp_path),
+        env=env, encoding="utf-8", timeout=20, dimensions=(40, 200),
+    )  # fmt: skip
+    try:
+        child.expect("privacy-desk>")
+        child.send(CTRL_D)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert history.stat().st_mode & 0o777 == 0o600
+    kept = history.read_text(encoding="utf-8")
+    assert "+/dsar new access name=… email=…" in kept
+    for value in ("Old Release", "old@example.org", "Quinnell", "07700900123"):
+        assert value not in kept
