@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
@@ -297,6 +298,13 @@ class Desk:
         except Refusal as exc:
             log.info("refused %s from %s", type(command).__name__, actor.user)
             return Outcome(reply=error_reply(str(exc), usage_of(command)), error_field=exc.field)
+        except InvalidToken:  # one value no key opens: say so, and let the desk carry on
+            log.error("%s: a stored value cannot be decrypted", type(command).__name__)
+            reason = (
+                "a stored value cannot be read with the data keys given (written behind the "
+                "desk's back, or with a key no longer listed): run privacy-desk audit verify"
+            )
+            return Outcome(reply=error_reply(reason, usage_of(command)))
         log.info(
             "%s by %s%s",
             type(command).__name__,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import stat
 import threading
 from collections.abc import Callable
@@ -310,3 +311,17 @@ async def test_rotation_never_undoes_an_edit_committed_while_it_runs(db_url: str
             assert (await audit.verify(session=session)).ok
     finally:
         await rotating.dispose()
+
+
+def test_one_unreadable_value_is_a_refusal_not_the_end_of_the_console(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    assert run_cli("console", "--db", str(db), stdin=STORY).returncode == 0
+    with sqlite3.connect(db) as conn:  # written behind the desk's back, in clear
+        conn.execute("UPDATE requests SET requester_name = 'Mallory' WHERE ref = 'DSAR-0001'")
+    done = run_cli("console", "--db", str(db), stdin="/dsar list\n/dsar help\n")
+    assert "a stored value cannot be read with the data keys given" in done.stdout
+    assert "/dsar new" in done.stdout.split("/dsar help", 1)[1]  # the next command still ran
+    assert "Traceback" not in done.stdout + done.stderr
+    verified = run_cli("audit", "verify", "--db", str(db))
+    assert verified.returncode == 1
+    assert "DSAR-0001 has been changed outside" in verified.stdout + verified.stderr
