@@ -10,6 +10,7 @@ any UK postcode in the details. Each of these is turned into words here and into
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ FULL_NAME = "fullname"
 POSTCODE = "postcode"
 
 MAX_TOKEN = 32  # a longer "word" is indexed by its first 32 letters
+MIN_PREFIX = 2  # "jo" finds John; a single letter finds nothing on its own
+PAD_TO = 32
 MAX_TOKENS = 8
 _SPLIT = re.compile(r"[^\w]+|_")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
@@ -64,14 +67,20 @@ def terms_for(keys: DataKeys, who: Identity) -> set[str]:
     if who.email and who.email.strip():
         terms.add(keys.term(EMAIL, normalise_email(who.email)))
     words = name_words(who.name or "")
-    for word in words:
-        for end in range(1, len(word) + 1):
+    for word in words:  # prefixes from two letters (a one-letter word, an initial, whole)
+        for end in range(min(MIN_PREFIX, len(word)), len(word) + 1):
             terms.add(keys.term(NAME_PREFIX, word[:end]))
     if words:
         terms.add(keys.term(FULL_NAME, " ".join(words)))
     for code in postcodes(who.details or ""):
         terms.add(keys.term(POSTCODE, code))
-    return terms
+    return terms | _padding(len(terms))
+
+
+def _padding(count: int) -> set[str]:
+    """Random digests up to the next multiple of ``PAD_TO``: how many digests a request has
+    then says little about how long its name is. They match no search (160 random bits)."""
+    return {secrets.token_hex(20) for _ in range(-count % PAD_TO or 0)}
 
 
 def query_groups(keys: DataKeys, text: str) -> list[list[str]]:
@@ -82,7 +91,10 @@ def query_groups(keys: DataKeys, text: str) -> list[list[str]]:
     text = text.strip()
     if "@" in text:
         return [keys.terms(EMAIL, normalise_email(text))]
-    return [keys.terms(NAME_PREFIX, word) for word in name_words(text)]
+    words = name_words(text)
+    longer = [w for w in words if len(w) >= MIN_PREFIX]
+    # An initial among other words ("j smith") is left out, as prefixes start at two letters.
+    return [keys.terms(NAME_PREFIX, word) for word in (longer or words)]
 
 
 def duplicate_groups(keys: DataKeys, who: Identity) -> list[list[list[str]]]:

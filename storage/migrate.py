@@ -48,14 +48,18 @@ def upgrade(url: str, *, keys: DataKeys | None, revision: str = "head") -> None:
 
 
 def compact(url: str) -> None:
-    """Rewrite an SQLite file and empty its WAL, so values that were replaced (plain text just
-    encrypted, tokens just rotated) survive in neither. Other databases: nothing to do."""
+    """Rewrite the database so values that were replaced (plain text just encrypted, tokens
+    just rotated) survive nowhere in its files: SQLite is vacuumed and its WAL emptied;
+    PostgreSQL's tables that hold tokens get ``VACUUM FULL`` (a brief exclusive lock each)."""
     from sqlalchemy.engine import make_url
 
     from storage.db import is_sqlite
 
     database = make_url(url).database
-    if not is_sqlite(url) or database in (None, "", ":memory:"):
+    if not is_sqlite(url):
+        asyncio.run(_vacuum_postgres(url))
+        return
+    if database in (None, "", ":memory:"):
         return
     import sqlite3
 
@@ -66,6 +70,22 @@ def compact(url: str) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
+
+
+async def _vacuum_postgres(url: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from storage import personal
+
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for table in personal.encrypted_tables():
+                found = await connection.execute(text("SELECT to_regclass(:t)"), {"t": table})
+                if found.scalar_one() is not None:
+                    await connection.execute(text(f"VACUUM FULL {table}"))
+    finally:
+        await engine.dispose()
 
 
 async def upgrade_async(url: str, *, keys: DataKeys | None, revision: str = "head") -> None:

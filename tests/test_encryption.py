@@ -325,3 +325,22 @@ def test_one_unreadable_value_is_a_refusal_not_the_end_of_the_console(tmp_path: 
     verified = run_cli("audit", "verify", "--db", str(db))
     assert verified.returncode == 1
     assert "DSAR-0001 has been changed outside" in verified.stdout + verified.stderr
+
+
+async def test_compacting_postgresql_rewrites_the_tables_that_hold_tokens(
+    db_url: str, engine: AsyncEngine
+) -> None:
+    """After an upgrade or a rotation the old row versions must go from the table files:
+    ``VACUUM FULL`` writes each table anew (a new file node), leaving no dead versions."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite is vacuumed as a file (see the raw-bytes tests)")
+    from storage.migrate import compact
+
+    query = text("SELECT pg_relation_filenode('requests'), pg_relation_filenode('outbox')")
+    async with engine.connect() as conn:
+        before = tuple((await conn.execute(query)).one())
+    await engine.dispose()
+    await asyncio.to_thread(compact, db_url)
+    async with engine.connect() as conn:
+        after = tuple((await conn.execute(query)).one())
+    assert all(a != b for a, b in zip(after, before, strict=True))
