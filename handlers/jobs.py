@@ -16,6 +16,7 @@ from handlers.deadlines import local_day
 from handlers.outbox import Sender, enqueue_summary
 from handlers.policy import Policy
 from handlers.ports import Clock
+from storage import housekeeping
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ async def retention_job(
         scrubbed = await retention.scrub_messages(
             session=session, keep_days=outbox_keep_days, now=now
         )
+    if erased or scrubbed:
+        await housekeeping.checkpoint(sessions)  # the erased values go from the WAL too
     if erased:
         log.info("retention: erased personal data of %s closed ticket(s)", len(erased))
     if scrubbed:

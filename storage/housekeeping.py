@@ -4,9 +4,10 @@ of inbound delivery keys. (Kept apart from ``repositories``, which is already ov
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from storage import personal
@@ -55,3 +56,19 @@ async def expire_inbound(*, session: AsyncSession, before: datetime) -> int:
     """Forget delivery keys older than ``before``: platforms retry within minutes, not days."""
     result = await session.execute(delete(InboundDelivery).where(col(InboundDelivery.at) < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def checkpoint(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """On SQLite, copy the WAL into the database and empty it, so erased values are not left
+    in older WAL frames until the next automatic checkpoint. Whether it completed (a reader
+    still on an old snapshot blocks it; the next run tries again). Other databases: True."""
+    engine: AsyncEngine | None = sessions.kw.get("bind")
+    if engine is None or engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:  # outside any transaction: none is begun
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = await cursor.fetchone()
+        await cursor.close()
+    return busy is None or busy[0] == 0

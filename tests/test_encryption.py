@@ -344,3 +344,21 @@ async def test_compacting_postgresql_rewrites_the_tables_that_hold_tokens(
     async with engine.connect() as conn:
         after = tuple((await conn.execute(query)).one())
     assert all(a != b for a, b in zip(after, before, strict=True))
+
+
+async def test_retention_leaves_no_token_of_what_it_erased_in_the_file_or_wal(
+    db_url: str, driver: Driver, sessions: Any, clock: Any, policy: Any
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a file and its WAL are SQLite's")
+    from handlers import jobs
+
+    await driver.ok(STAFF, f'/dsar new access name="{NAME}" email={EMAIL}')
+    await driver.ok(PRIVACY, "/dsar close DSAR-0001 outcome=withdrawn")
+    db = Path(db_url.removeprefix("sqlite+aiosqlite:///"))
+    with sqlite3.connect(db) as conn:
+        [token] = conn.execute("SELECT requester_name FROM requests").fetchone()
+    assert token.encode() in raw_bytes(db)
+    clock.advance(days=7 * 366)
+    assert await jobs.retention_job(sessions=sessions, clock=clock, policy=policy, years=6) == 1
+    assert token.encode() not in raw_bytes(db)  # neither in the file nor in an old WAL frame
