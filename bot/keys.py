@@ -10,6 +10,7 @@ only, and says so once. A database in memory gets a key that lives as long as th
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from storage.crypto import BadKey, DataKeys, new_key
 from storage.db import create_engine, is_sqlite
 
 KEY_FILE_SUFFIX = ".key"
+log = logging.getLogger(__name__)
 
 
 class KeysUnavailable(RuntimeError):
@@ -98,6 +100,11 @@ def _database_kind(database: Path) -> _Database:
 
 def _from_file(path: Path, *, database: Path) -> LoadedKeys:
     created: Path | None = None
+    if path.resolve() == database.resolve():
+        raise KeysUnavailable(
+            f"{database} ends in {KEY_FILE_SUFFIX}, the name of its own key file: "
+            "give the database another name (privacy-desk.db)"
+        )
     kind = _database_kind(database) if not path.exists() else None
     if kind == _Database.ENCRYPTED:
         raise KeysUnavailable(
@@ -117,6 +124,8 @@ def _from_file(path: Path, *, database: Path) -> LoadedKeys:
             with os.fdopen(fd, "w", encoding="ascii") as handle:
                 handle.write(new_key() + "\n")
             created = path
+    if path.stat().st_mode & 0o077:
+        log.warning("the key file %s can be read by other accounts: chmod 600 it", path)
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:

@@ -362,3 +362,17 @@ async def test_retention_leaves_no_token_of_what_it_erased_in_the_file_or_wal(
     clock.advance(days=7 * 366)
     assert await jobs.retention_job(sessions=sessions, clock=clock, policy=policy, years=6) == 1
     assert token.encode() not in raw_bytes(db)  # neither in the file nor in an old WAL frame
+
+
+def test_a_database_named_like_its_key_file_is_refused_and_a_shared_key_file_warned(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_")}
+    code, _, err = cli("console", "--db", str(tmp_path / "desk.key"), env=env, stdin="")
+    assert code == 2 and "the name of its own key file" in err
+    assert not (tmp_path / "desk.key").exists()
+    db = tmp_path / "desk.db"
+    assert cli("console", "--db", str(db), env=env, stdin="/dsar list\n")[0] == 0
+    (tmp_path / "desk.key").chmod(0o644)
+    code, _, err = cli("console", "--db", str(db), env=env, stdin="/dsar list\n")
+    assert code == 0 and "can be read by other accounts: chmod 600 it" in err
