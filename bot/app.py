@@ -18,11 +18,10 @@ from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import slack_guard
+from bot import slack_guard, slack_socket
 from bot.config import Settings
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
@@ -192,15 +191,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await engine.dispose()
 
 
-async def start_socket_mode(settings: Settings, core: Application) -> AsyncSocketModeHandler | None:
+async def start_socket_mode(
+    settings: Settings, core: Application
+) -> slack_socket.GuardedSocketModeHandler | None:
     """Socket Mode for organisations without a public URL (``SLACK_APP_TOKEN`` set)."""
     if settings.slack_app_token is None or settings.slack_bot_token is None:
         return None
-    handler = AsyncSocketModeHandler(
-        slack_bolt_app(settings, core), settings.slack_app_token.get_secret_value()
+    return await slack_socket.connect(
+        slack_bolt_app(settings, core), app_token=settings.slack_app_token.get_secret_value()
     )
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    return handler
 
 
 @dataclass

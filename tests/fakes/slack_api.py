@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes.loopback import serve
+from tests.fakes.slack_socket import FakeSocketMode
 
 
 @dataclass
@@ -46,6 +47,7 @@ class FakeSlack:
     # channel id -> messages posted there, as conversations.history returns them
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     base_url: str = ""
+    socket: FakeSocketMode = field(default_factory=FakeSocketMode)  # Socket Mode's websocket
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
     _ts: int = 0
@@ -115,6 +117,8 @@ class FakeSlack:
             body |= {"permalink": "https://example.slack.com/archives/C1/p1700000000000100"}
         elif method == "auth.test":
             body |= {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"}
+        elif method == "apps.connections.open":
+            body |= {"url": self.base_url.replace("http://", "ws://").replace("/api/", "/socket")}
         elif method in ("views.open", "views.publish"):
             body |= {"view": {"id": f"V{self._ts}"}}
         return web.json_response(body)
@@ -163,10 +167,12 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/socket", self.socket.handle)
         self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}/api/"
 
     async def stop(self) -> None:
         self._released.set()
+        await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
