@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Many workspaces (bolt's OAuth flow) instead of one SLACK_BOT_TOKEN: see bot.slack_oauth.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None  # when the app has several redirect URLs
     slack_team_ids: CsvList = []
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
@@ -185,6 +189,15 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"SUMMARY_CRON {value!r} is not a crontab line: {exc}") from exc
         return value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Installed in many workspaces through OAuth (tokens in the database)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_oauth
 
     @property
     def teams_enabled(self) -> bool:

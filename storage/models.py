@@ -299,3 +299,7 @@ class ConversationRef(SQLModel, table=True):
     tenant: str | None = Field(default=None, max_length=64)
     reference: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# slack-sdk's installation and OAuth state tables, on this metadata (see storage.slack_installs).
+from storage import slack_installs as slack_installs  # noqa: E402

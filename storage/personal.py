@@ -69,6 +69,17 @@ def is_personal(table: str, column: str) -> bool:
 # Every field name that means personal data, wherever it appears (log redaction uses these).
 NAMES: frozenset[str] = frozenset({f.column for f in ALL} | {f.export_name for f in ALL})
 
+_SLACK_SECRETS = {  # storage.slack_installs.SECRET_COLUMNS (this module imports nothing)
+    "slack_installations": (
+        "bot_token",
+        "bot_refresh_token",
+        "user_token",
+        "user_refresh_token",
+        "incoming_webhook_url",
+    ),
+    "slack_bots": ("bot_token", "bot_refresh_token"),
+}
+
 # Text columns proven not to hold personal data, and the proof. Anything else that is text and
 # not listed above is a test failure.
 NOT_PERSONAL: dict[tuple[str, str], str] = {
@@ -83,4 +94,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     # A judgment call, to revisit: the register must name the exemption relied on, and what is
     # typed is a statute reference ("DPA 2018 Sch 2 para 16") — but it is not validated yet.
     ("requests", "refusal_exemption"): "the DPA 2018 exemption relied on, a statute reference",
+    # Slack's installation store (storage.slack_installs): credentials, not personal data, and
+    # secrets, so they are Encrypted like personal data (and rotated with the keys).
+    **{
+        (table, column): "a Slack token or webhook URL: a secret, stored encrypted"
+        for table, columns in _SLACK_SECRETS.items()
+        for column in columns
+    },
 }

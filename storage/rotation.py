@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from storage import crypto, keycheck, personal
+from storage import crypto, keycheck, personal, slack_installs
 from storage import repositories as repo
 from storage.db import session_factory, transaction
 from storage.models import Request
@@ -42,7 +42,7 @@ def _tables() -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     for item in personal.ALL:
         found[item.table] = (*found.get(item.table, ()), item.column)
-    return found
+    return found | slack_installs.SECRET_COLUMNS  # Slack tokens: secrets, not personal
 
 
 async def rotate(

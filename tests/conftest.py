@@ -54,6 +54,9 @@ TABLES = (
     "desk_facts",
     "search_terms",
     "ticket_links",
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")
