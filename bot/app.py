@@ -25,6 +25,7 @@ from bot import slack_guard, slack_oauth, slack_socket
 from bot.config import Settings
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
+from bot.slack_pace import ChannelPace
 from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
@@ -152,6 +153,7 @@ def platform_notifiers(
     tokens: slack_oauth.InstalledTokens | None = None,
 ) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
+    pace = ChannelPace(interval=settings.slack_channel_interval)
     if teams is not None:
         found["teams"] = TeamsNotifier(
             adapter=teams.adapter,
@@ -163,10 +165,10 @@ def platform_notifiers(
         client = web_client(
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
-        found["slack"] = SlackNotifier(client, policy.timezone)
+        found["slack"] = SlackNotifier(client, policy.timezone, pace=pace)
     elif tokens is not None:
         client = web_client(token=None, base_url=settings.slack_api_url)
-        found["slack"] = SlackNotifier(client, policy.timezone, tokens=tokens)
+        found["slack"] = SlackNotifier(client, policy.timezone, tokens=tokens, pace=pace)
     return found
 
 

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_redirect_uri: str | None = None  # when the app has several redirect URLs
+    # Seconds between posts to one Slack channel (Slack allows about one a second); 0: none.
+    slack_channel_interval: float = Field(default=1.0, ge=0, le=10)
     slack_team_ids: CsvList = []
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
+from bot.slack_pace import ChannelPace
 from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,17 @@ class SlackNotifier:
     platform = "slack"
 
     def __init__(
-        self, client: AsyncWebClient, tz: ZoneInfo, *, tokens: TokenSource | None = None
+        self,
+        client: AsyncWebClient,
+        tz: ZoneInfo,
+        *,
+        tokens: TokenSource | None = None,
+        pace: ChannelPace | None = None,
     ) -> None:
         self.client = client
         self.tz = tz
         self.tokens = tokens  # None: the client's own token (one workspace)
+        self.pace = pace or ChannelPace(interval=0)  # serve passes SLACK_CHANNEL_INTERVAL
 
     async def _auth(self) -> dict[str, Any]:
         """``token=`` for this call when tokens come from installations; an uninstalled or
@@ -99,6 +106,7 @@ class SlackNotifier:
             text, blocks = render.reply(content)
         thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
         auth = await self._auth()
+        await self.pace.wait(delivery.target)
         try:
             response = await self.client.chat_postMessage(
                 **auth,
@@ -114,7 +122,23 @@ class SlackNotifier:
             raise _delivery_error(exc) from exc
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
+        if isinstance(content, ChannelPost) and thread and not content.is_opening:
+            await self._refresh_opening(delivery.target, thread, content, auth)
         return str(response.get("ts") or "")
+
+    async def _refresh_opening(
+        self, channel: str, ts: str, post: ChannelPost, auth: dict[str, Any]
+    ) -> None:
+        """Rewrite the ticket's opening post with its current state and deadline. The reply
+        is already in the thread, so a failure here is logged, never retried (a retry would
+        post the reply twice); the next change brings the opening post up to date."""
+        text, blocks = render.current_post(post, self.tz)  # chat.update: not a new post
+        try:
+            await self.client.chat_update(**auth, channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("chat.update of %s failed: %s", post.ref, exc.response.get("error"))
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("chat.update of %s failed: %s", post.ref, type(exc).__name__)
 
     async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
         """The ``ts`` of the message carrying ``delivery.key``, if Slack has it."""
