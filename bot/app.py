@@ -16,8 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
-from microsoft_agents.hosting.core.authorization import AuthTypes
+from microsoft_agents.hosting.core import TurnContext
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -241,19 +240,9 @@ def teams_binding(settings: Settings, *, connections: Any = None) -> TeamsBindin
         if settings.teams_app_id is None:
             connections = StaticConnections("")
         else:
-            from microsoft_agents.authentication.msal import MsalConnectionManager
+            from bot.teams_msal import msal_connections
 
-            password = settings.teams_app_password
-            config = AgentAuthConfiguration(
-                auth_type=AuthTypes(settings.teams_auth_type.value),
-                client_id=settings.teams_app_id,
-                tenant_id=settings.teams_app_tenant_id,
-                client_secret=password.get_secret_value() if password else None,
-                cert_pfx_file=settings.teams_certificate_file,
-            )
-            connections = MsalConnectionManager(
-                connections_configurations={"SERVICE_CONNECTION": config}
-            )
+            connections = msal_connections(settings)
     adapter = CloudAdapter(connection_manager=connections)
     adapter.on_turn_error = on_teams_turn_error
     return TeamsBinding(adapter=adapter)

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     teams_app_tenant_id: str | None = None  # single-tenant registrations
     teams_auth_type: TeamsAuthType = TeamsAuthType.CLIENT_SECRET
     teams_certificate_file: str | None = None  # PFX, with teams_auth_type=certificate
+    teams_certificate_password: SecretStr | None = None  # the PFX's password, if it has one
+    # Entra ID authority for the bot's token (default https://login.microsoftonline.com/<tenant>)
+    teams_authority: str | None = None
     teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
     # Prefixes an activity's serviceUrl must start with (checked in production; in
     # development the token's serviceurl claim is still checked).
