@@ -40,6 +40,11 @@ def test_slack_manifest_matches_the_app() -> None:
     assert len({NEW_REQUEST, NEW_BREACH, TICKET_FORM}) == 3
 
 
+def test_slack_manifest_is_org_ready() -> None:
+    manifest: dict[str, Any] = yaml.safe_load((ROOT / "deploy/slack-manifest.yaml").read_text())
+    assert manifest["settings"]["org_deploy_enabled"] is True
+
+
 def test_compose_keeps_secrets_out_of_the_file() -> None:
     text = (ROOT / "deploy/compose.yaml").read_text()
     compose: dict[str, Any] = yaml.safe_load(text)

@@ -196,3 +196,17 @@ def test_our_tables_are_slack_sdks_with_tokens_encrypted() -> None:
     from storage import personal
 
     assert personal._SLACK_SECRETS == ours.SECRET_COLUMNS  # classified as secrets, not personal
+
+
+async def test_an_enterprise_grid_org_id_admits_its_workspaces(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    """SLACK_TEAM_IDS may name an org (E…): every workspace of that org is allowed, others not
+    (tests/test_deploy.py: the manifest lets an org admin deploy the app org-wide)."""
+    async with slack_server(engine, db_url, slack_team_ids=["E0001"]) as slack:
+        status, ack = await slack.command(f"new {NEW}", team="T0999", enterprise_id="E0001")
+        assert status == 200 and "DSAR-0001 logged" in ack["text"]
+        status, _ = await slack.command(f"new {NEW}", team="T0998", enterprise_id="E0002")
+        assert status == 403
+        status, _ = await slack.command(f"new {NEW}", team="T0997")
+        assert status == 403
