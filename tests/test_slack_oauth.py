@@ -145,7 +145,8 @@ async def test_uninstall_stops_sending_and_keeps_the_records(
         async with slack.core.sessions() as session:  # the ticket is untouched
             assert [r.ref for r in await repo.all_requests(session=session)] == ["DSAR-0001"]
 
-        # Reinstalled: the waiting post goes out with the new token once its retry is due.
+        # Reinstalled: the workspace is served again (the waiting post goes out when its
+        # retry falls due, up to NOT_INSTALLED_RETRY later; this test does not wait for it).
         slack.fake.grants["code-2"] = (TEAM, None)
         assert (await install(slack, "code-2"))[0] == 200
         _, ack = await slack.command(f"new {NEW}", trigger="trig-after")
