@@ -16,17 +16,16 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
-from microsoft_agents.hosting.core.authorization import AuthTypes
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from microsoft_agents.hosting.core import TurnContext
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import slack_guard
+from bot import slack_guard, slack_oauth, slack_socket
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
+from bot.slack_pace import ChannelPace
 from bot.teams import TeamsAgent
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
@@ -57,20 +56,23 @@ def build_server(
     """``build_application`` with the Slack and Teams notifiers the settings configure, and one
     aiohttp app for their endpoints. Messages are delivered by the server's sender loop."""
     teams = teams_binding(settings, connections=teams_connections)
+    tokens = slack_oauth.installed_tokens(settings)
 
     def notifiers(policy: Policy, sessions: Sessions) -> dict[str, Notifier]:
-        return platform_notifiers(settings, policy, teams=teams, sessions=sessions)
+        return platform_notifiers(settings, policy, teams=teams, sessions=sessions, tokens=tokens)
 
     application = build_application(
         settings, clock=clock, engine=engine, notifiers=notifiers, deliver_now=False
     )
+    if tokens is not None:
+        tokens.bind(application.engine)
     return Server(application=application, web=build_web(settings, application, teams=teams))
 
 
 def platforms_off(settings: Settings) -> dict[str, str]:
     """Each platform endpoint that is off, with the reason (the setting that would turn it on)."""
     off: dict[str, str] = {}
-    if settings.slack_bot_token is None:
+    if not settings.slack_enabled:
         off["/slack/events"] = "Slack: off — PRIVACY_DESK_SLACK_BOT_TOKEN not set"
     elif settings.slack_app_token is not None:
         off["/slack/events"] = (
@@ -103,7 +105,7 @@ def build_web(
         app.router.add_post(path, _unavailable(reason))
     if teams is not None:
         mount_teams(app, settings, core, teams)
-    if settings.slack_bot_token is not None and settings.slack_app_token is None:
+    if settings.slack_enabled and settings.slack_app_token is None:
         if settings.slack_signing_secret is None:
             raise RuntimeError("Slack needs PRIVACY_DESK_SLACK_SIGNING_SECRET to verify requests")
         bolt = slack_bolt_app(settings, core)
@@ -113,21 +115,35 @@ def build_web(
             return await slack_guard.handle(request, bolt=bolt, secret=secret)
 
         app.router.add_post("/slack/events", slack_events)
+        if bolt.oauth_flow is not None:
+            slack_oauth.mount(app, bolt.oauth_flow)
     return app
 
 
 def slack_bolt_app(settings: Settings, core: Application) -> AsyncApp:
-    assert settings.slack_bot_token is not None
-    token = settings.slack_bot_token.get_secret_value()
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
+    client = web_client(token=None, base_url=settings.slack_api_url)  # bolt adds the token
+    allow = frozenset(settings.slack_team_ids)
+    flow = None
+    if settings.slack_bot_token is None:  # many workspaces: tokens from the installations
+        assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+        flow = slack_oauth.oauth_flow(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            engine=core.engine,
+            client=client,
+            allow=allow,
+            redirect_uri=settings.slack_redirect_uri,
+        )
     return build_slack_app(
         desk=core.desk,
-        client=web_client(token=None, base_url=settings.slack_api_url),  # bolt adds the token
-        token=token,
+        client=client,
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        oauth_flow=flow,
         signing_secret=secret,
-        team_ids=frozenset(settings.slack_team_ids),
+        team_ids=allow,
     )
 
 
@@ -137,8 +153,10 @@ def platform_notifiers(
     *,
     teams: TeamsBinding | None,
     sessions: Sessions,
+    tokens: slack_oauth.InstalledTokens | None = None,
 ) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
+    pace = ChannelPace(interval=settings.slack_channel_interval)
     if teams is not None:
         found["teams"] = TeamsNotifier(
             adapter=teams.adapter,
@@ -150,7 +168,10 @@ def platform_notifiers(
         client = web_client(
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
-        found["slack"] = SlackNotifier(client, policy.timezone)
+        found["slack"] = SlackNotifier(client, policy.timezone, pace=pace)
+    elif tokens is not None:
+        client = web_client(token=None, base_url=settings.slack_api_url)
+        found["slack"] = SlackNotifier(client, policy.timezone, tokens=tokens, pace=pace)
     return found
 
 
@@ -196,15 +217,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await engine.dispose()
 
 
-async def start_socket_mode(settings: Settings, core: Application) -> AsyncSocketModeHandler | None:
+async def start_socket_mode(
+    settings: Settings, core: Application
+) -> slack_socket.GuardedSocketModeHandler | None:
     """Socket Mode for organisations without a public URL (``SLACK_APP_TOKEN`` set)."""
-    if settings.slack_app_token is None or settings.slack_bot_token is None:
+    if settings.slack_app_token is None or not settings.slack_enabled:
         return None
-    handler = AsyncSocketModeHandler(
-        slack_bolt_app(settings, core), settings.slack_app_token.get_secret_value()
+    return await slack_socket.connect(
+        slack_bolt_app(settings, core), app_token=settings.slack_app_token.get_secret_value()
     )
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    return handler
 
 
 @dataclass
@@ -223,19 +244,9 @@ def teams_binding(settings: Settings, *, connections: Any = None) -> TeamsBindin
         if settings.teams_app_id is None:
             connections = StaticConnections("")
         else:
-            from microsoft_agents.authentication.msal import MsalConnectionManager
+            from bot.teams_msal import msal_connections
 
-            password = settings.teams_app_password
-            config = AgentAuthConfiguration(
-                auth_type=AuthTypes(settings.teams_auth_type.value),
-                client_id=settings.teams_app_id,
-                tenant_id=settings.teams_app_tenant_id,
-                client_secret=password.get_secret_value() if password else None,
-                cert_pfx_file=settings.teams_certificate_file,
-            )
-            connections = MsalConnectionManager(
-                connections_configurations={"SERVICE_CONNECTION": config}
-            )
+            connections = msal_connections(settings)
     adapter = CloudAdapter(connection_manager=connections)
     adapter.on_turn_error = on_teams_turn_error
     return TeamsBinding(adapter=adapter)

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Many workspaces (bolt's OAuth flow) instead of one SLACK_BOT_TOKEN: see bot.slack_oauth.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None  # when the app has several redirect URLs
+    # Seconds between posts to one Slack channel (Slack allows about one a second); 0: none.
+    slack_channel_interval: float = Field(default=1.0, ge=0, le=10)
     slack_team_ids: CsvList = []
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
@@ -89,6 +95,9 @@ class Settings(BaseSettings):
     teams_app_tenant_id: str | None = None  # single-tenant registrations
     teams_auth_type: TeamsAuthType = TeamsAuthType.CLIENT_SECRET
     teams_certificate_file: str | None = None  # PFX, with teams_auth_type=certificate
+    teams_certificate_password: SecretStr | None = None  # the PFX's password, if it has one
+    # Entra ID authority for the bot's token (default https://login.microsoftonline.com/<tenant>)
+    teams_authority: str | None = None
     teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
     # Prefixes an activity's serviceUrl must start with (checked in production; in
     # development the token's serviceurl claim is still checked).
@@ -197,6 +206,15 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"SUMMARY_CRON {value!r} is not a crontab line: {exc}") from exc
         return value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Installed in many workspaces through OAuth (tokens in the database)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_oauth
 
     @property
     def teams_enabled(self) -> bool:

@@ -96,13 +96,20 @@ def production_problems(settings: Settings) -> list[str]:
     found: list[str | None] = []
     if settings.teams_allow_anonymous:
         found.append("TEAMS_ALLOW_ANONYMOUS is for development only, not production")
-    slack = settings.slack_bot_token is not None or settings.slack_app_token is not None
+    slack = settings.slack_enabled or settings.slack_app_token is not None
     if slack:
-        found.append(
-            _secret_problem(
-                "SLACK_BOT_TOKEN", settings.slack_bot_token, minimum=MIN_TOKEN, prefix="xoxb-"
+        if settings.slack_bot_token is None and settings.slack_oauth:  # many workspaces
+            found.append(
+                _secret_problem(
+                    "SLACK_CLIENT_SECRET", settings.slack_client_secret, minimum=MIN_TOKEN
+                )
             )
-        )
+        else:
+            found.append(
+                _secret_problem(
+                    "SLACK_BOT_TOKEN", settings.slack_bot_token, minimum=MIN_TOKEN, prefix="xoxb-"
+                )
+            )
         found.append(
             _secret_problem(
                 "SLACK_SIGNING_SECRET", settings.slack_signing_secret, minimum=MIN_SIGNING_SECRET

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -252,13 +253,15 @@ def _key(kind: str, body: dict[str, Any]) -> str | None:
 
 
 def team_guard(allowed: frozenset[str]) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Refuse workspaces outside ``SLACK_TEAM_IDS`` (runs after signature verification)."""
+    """Refuse workspaces outside ``SLACK_TEAM_IDS`` (runs after signature verification). An
+    Enterprise Grid org's id there allows every workspace of the org."""
 
     async def guard(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
         team = body.get("team_id") or (body.get("team") or {}).get("id")
-        if allowed and team not in allowed:
+        enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+        if allowed and team not in allowed and enterprise not in allowed:
             log.warning("refused a request from a workspace that is not allowed")
             return BoltResponse(status=403, body="this workspace is not allowed")
         await next()
@@ -271,21 +274,35 @@ def build_slack_app(
     *,
     desk: Desk,
     client: AsyncWebClient,
-    token: str,
+    token: str | None,
     signing_secret: str,
     team_ids: frozenset[str] = frozenset(),
+    oauth_flow: AsyncOAuthFlow | None = None,
 ) -> AsyncApp:
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        # One workspace, one bot token: no auth.test round trip on the ack path.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+    """The listeners on one bolt app: with one ``token`` (one workspace), or with an
+    ``oauth_flow`` whose installation store holds a token per workspace (bot.slack_oauth)."""
+    if oauth_flow is not None:
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            oauth_flow=oauth_flow,
+            process_before_response=True,
+            ignoring_self_events_enabled=False,
+        )
+        app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
+    else:
 
-    app = AsyncApp(
-        signing_secret=signing_secret,
-        client=client,
-        authorize=authorize,
-        process_before_response=True,
-        ignoring_self_events_enabled=False,
-    )
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            # One workspace, one bot token: no auth.test round trip on the ack path.
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            authorize=authorize,
+            process_before_response=True,
+            ignoring_self_events_enabled=False,
+        )
     adapter = SlackAdapter(desk)
     app.middleware(team_guard(team_ids))
     app.command("/dsar")(adapter.on_command)

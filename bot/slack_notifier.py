@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientError
@@ -23,11 +23,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
+from bot.slack_pace import ChannelPace
 from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
 
 log = logging.getLogger(__name__)
 
 METADATA_TYPE = "privacy_desk_outbox"
+NOT_INSTALLED_RETRY = 300.0  # seconds between looks for a (re)installation
 HISTORY_PAGES = 5  # how far back to look (200 messages a page) for an in-doubt message
 
 # Errors that will not go away by trying again: fix the configuration, then requeue.
@@ -57,12 +59,42 @@ def web_client(*, token: str | None, base_url: str, timeout: int = 10) -> AsyncW
     return AsyncWebClient(token=token, base_url=url, timeout=timeout, retry_handlers=[])
 
 
+class TokenSource(Protocol):
+    """Where a multi-workspace install finds the bot token to send with (None: uninstalled)."""
+
+    async def token(self) -> str | None: ...
+
+
 class SlackNotifier:
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tz: ZoneInfo,
+        *,
+        tokens: TokenSource | None = None,
+        pace: ChannelPace | None = None,
+    ) -> None:
         self.client = client
         self.tz = tz
+        self.tokens = tokens  # None: the client's own token (one workspace)
+        self.pace = pace or ChannelPace(interval=0)  # serve passes SLACK_CHANNEL_INTERVAL
+
+    async def _auth(self) -> dict[str, Any]:
+        """``token=`` for this call when tokens come from installations; an uninstalled or
+        revoked app sends nothing (the message waits, and is sent after a reinstall)."""
+        if self.tokens is None:
+            return {}
+        try:
+            token = await self.tokens.token()
+        except SlackApiError as exc:  # the refresh was refused
+            raise _delivery_error(exc) from exc
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}") from exc
+        if token is None:
+            raise DeliveryError("not_installed", retry_after=NOT_INSTALLED_RETRY)
+        return {"token": token}
 
     async def send(self, delivery: Delivery) -> str:
         content = delivery.content
@@ -73,8 +105,11 @@ class SlackNotifier:
         else:
             text, blocks = render.reply(content)
         thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
+        auth = await self._auth()
+        await self.pace.wait(delivery.target)
         try:
             response = await self.client.chat_postMessage(
+                **auth,
                 channel=delivery.target,
                 text=text,
                 blocks=blocks,
@@ -87,29 +122,46 @@ class SlackNotifier:
             raise _delivery_error(exc) from exc
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
+        if isinstance(content, ChannelPost) and thread and not content.is_opening:
+            await self._refresh_opening(delivery.target, thread, content, auth)
         return str(response.get("ts") or "")
+
+    async def _refresh_opening(
+        self, channel: str, ts: str, post: ChannelPost, auth: dict[str, Any]
+    ) -> None:
+        """Rewrite the ticket's opening post with its current state and deadline. The reply
+        is already in the thread, so a failure here is logged, never retried (a retry would
+        post the reply twice); the next change brings the opening post up to date."""
+        text, blocks = render.current_post(post, self.tz)  # chat.update: not a new post
+        try:
+            await self.client.chat_update(**auth, channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("chat.update of %s failed: %s", post.ref, exc.response.get("error"))
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("chat.update of %s failed: %s", post.ref, type(exc).__name__)
 
     async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
         """The ``ts`` of the message carrying ``delivery.key``, if Slack has it."""
         if delivery.key is None:
             return None
         oldest = f"{since.timestamp() - 60:.6f}"  # clocks differ; a minute's margin
+        auth = await self._auth()
         try:
             channel = delivery.target
             if delivery.kind == DeliveryKind.DIRECT:
-                opened = await self.client.conversations_open(users=delivery.target)
+                opened = await self.client.conversations_open(users=delivery.target, **auth)
                 channel = str((opened.get("channel") or {}).get("id") or delivery.target)
             cursor: str | None = None
             for _ in range(HISTORY_PAGES):
                 if delivery.kind == DeliveryKind.REPLY and delivery.thread:
                     page = await self.client.conversations_replies(
-                        channel=channel, ts=delivery.thread, oldest=oldest, limit=200,
+                        **auth, channel=channel, ts=delivery.thread, oldest=oldest, limit=200,
                         include_all_metadata=True, cursor=cursor,
                     )  # fmt: skip
                 else:
                     page = await self.client.conversations_history(
-                        channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
-                        cursor=cursor,
+                        **auth, channel=channel, oldest=oldest, limit=200,
+                        include_all_metadata=True, cursor=cursor,
                     )  # fmt: skip
                 for message in page.get("messages") or []:
                     if _carries(message, delivery.key):

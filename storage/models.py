@@ -304,3 +304,6 @@ class ConversationRef(SQLModel, table=True):
 # The tables of a reasonable search (issue 17) live in their own module; importing it here
 # registers them wherever the models are loaded.
 from storage import models_searches as models_searches  # noqa: E402
+
+# slack-sdk's installation and OAuth state tables, on this metadata (see storage.slack_installs).
+from storage import slack_installs as slack_installs  # noqa: E402

@@ -67,11 +67,24 @@ ALL: tuple[PersonalField, ...] = (
 # salt (in clear beside the audit digests it would let anyone test guesses of a name against
 # them) and the exemptions relied on (typed text, which may name a third party; the register
 # exports them, and only the privacy team sees them).
+_SLACK_SECRETS = {  # storage.slack_installs.SECRET_COLUMNS (this module imports nothing)
+    "slack_installations": (
+        "bot_token",
+        "bot_refresh_token",
+        "user_token",
+        "user_refresh_token",
+        "incoming_webhook_url",
+    ),
+    "slack_bots": ("bot_token", "bot_refresh_token"),
+}
+
 SEALED: tuple[tuple[str, str], ...] = (
     ("requests", "pii_salt"),
     ("breaches", "pii_salt"),
     ("requests", "refusal_exemption"),
     ("disclosures", "exemption"),
+    # Slack's installation store: tokens and webhook URLs, secrets (rotated with the keys).
+    *((table, column) for table, columns in _SLACK_SECRETS.items() for column in columns),
 )
 
 
@@ -115,4 +128,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     # The same judgment call for the disclosure log (issue 17): what is typed names the
     # exemption ("Sch 2 para 16, third-party data"); why it applies goes in redactions=.
     ("disclosures", "exemption"): "the DPA 2018 exemption relied on, a statute reference",
+    # Slack's installation store (storage.slack_installs): credentials, not personal data, and
+    # secrets, so they are Encrypted like personal data (and rotated with the keys).
+    **{
+        (table, column): "a Slack token or webhook URL: a secret, stored encrypted"
+        for table, columns in _SLACK_SECRETS.items()
+        for column in columns
+    },
 }

@@ -57,6 +57,9 @@ TABLES = (
     "disclosures",
     "search_terms",
     "ticket_links",
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")

@@ -267,8 +267,9 @@ def view_state(view: dict[str, Any], values: Mapping[str, str | int]) -> dict[st
                 else element.get("initial_option")
             )
             filled: dict[str, Any] = {"selected_option": chosen}
-        elif kind == "plain_text_input":
-            filled = {"value": given if given is not None else element.get("initial_value")}
+        elif kind in ("plain_text_input", "email_text_input", "number_input"):
+            typed = str(given) if given is not None else element.get("initial_value")
+            filled = {"value": typed}  # Slack sends a number_input's value as text too
         elif kind == "datepicker":
             filled = {"selected_date": given or element.get("initial_date")}
         elif kind == "datetimepicker":
@@ -293,6 +294,7 @@ def settings_for(db_url: str, api_url: str, **overrides: Any) -> Settings:
         "privacy_team": [f"slack:{PRIVACY_ID}"],
         "dpo_users": [f"slack:{DPO_ID}"],
         "compliance_channel": [f"slack:{CHANNEL}"],
+        "slack_channel_interval": 0,  # tests/test_slack_living.py spaces posts on a fake clock
     }
     return Settings(_env_file=None, **(values | overrides))
 

@@ -155,6 +155,7 @@ async def teams_server(
     *,
     clock: Clock | None = None,
     production: bool = False,
+    msal: bool = False,  # the real MSAL connection (tests/test_teams_msal.py), not a fixed token
     **overrides: Any,
 ) -> AsyncIterator[TeamsServer]:
     fake = FakeConnector()
@@ -166,7 +167,7 @@ async def teams_server(
         settings,
         engine=engine,
         clock=clock,
-        teams_connections=StaticConnections("bot-token"),
+        teams_connections=None if msal else StaticConnections("bot-token"),
     )
     runner, port = await serve(server.web)
     try:

@@ -30,7 +30,19 @@ def test_slack_manifest_matches_the_app() -> None:
     shortcuts = {(s["type"], s["callback_id"]) for s in features["shortcuts"]}
     assert shortcuts == {("message", "log_privacy_request"), ("global", NEW_REQUEST_SHORTCUT)}
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    from bot.slack_oauth import BOT_SCOPES, REDIRECT_PATH
+
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)  # what /slack/install asks
+    assert all(url.endswith(REDIRECT_PATH) for url in manifest["oauth_config"]["redirect_urls"])
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
     assert len({NEW_REQUEST, NEW_BREACH, TICKET_FORM}) == 3
+
+
+def test_slack_manifest_is_org_ready() -> None:
+    manifest: dict[str, Any] = yaml.safe_load((ROOT / "deploy/slack-manifest.yaml").read_text())
+    assert manifest["settings"]["org_deploy_enabled"] is True
 
 
 def test_compose_keeps_secrets_out_of_the_file() -> None:

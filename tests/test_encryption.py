@@ -186,7 +186,7 @@ def test_rotate_keys_re_encrypts_everything_resumably_and_audit_still_passes(
     both = env_without_keys(db) | {"PRIVACY_DESK_DATA_KEYS": f"{TEST_KEY},{OLD_TEST_KEY}"}
     code, out, err = cli("rotate-keys", "--batch", "2", env=both)
     assert code == 0, err
-    assert "re-encrypted under the newest key, 0 already were" in out
+    assert int(out.split()[0]) > 0 and "re-encrypted under the newest key" in out
     assert "rows 100%" in err  # the progress bar reached the end
     again = cli("rotate-keys", env=both)
     assert again[0] == 0 and again[1].startswith("0 value(s) re-encrypted")  # nothing left to do

@@ -48,7 +48,7 @@ def _env(db_url: str, api_url: str, port: int, **extra: str) -> dict[str, str]:
         "PRIVACY_DESK_SLACK_TEAM_IDS": TEAM, "PRIVACY_DESK_DPO_USERS": f"slack:{DPO_ID}",
         "PRIVACY_DESK_COMPLIANCE_CHANNEL": f"slack:{CHANNEL}", "PRIVACY_DESK_PORT": str(port),
         "PRIVACY_DESK_SWEEP_SECONDS": "1", "PRIVACY_DESK_OUTBOX_LEASE_SECONDS": "2",
-        "PRIVACY_DESK_DATA_KEYS": TEST_KEY,
+        "PRIVACY_DESK_DATA_KEYS": TEST_KEY, "PRIVACY_DESK_SLACK_CHANNEL_INTERVAL": "0",
         **{f"PRIVACY_DESK_{k}": v for k, v in extra.items()},
     }  # fmt: skip
     return env

@@ -7,6 +7,7 @@ channel, ``<https://evil|bank>`` is a disguised link), so it is escaped exactly 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +66,23 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
     text = f"{post.ref}: {_escape(post.change or '')} ({state}, {deadline})"
     return text, [
         _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{state}* · {deadline}")
+    ]
+
+
+def current_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
+    """The opening post of a ticket as it reads now (``chat.update`` after each change): the
+    same reference, type, state and deadline as every compliance post, and the last change."""
+    deadline, state = deadline_text(post, tz), state_words(post.state)
+    last = f" · last: {_escape(post.change)}" if post.change else ""
+    text = f"{post.ref}: {post.ticket_type}, {state}, {deadline}"
+    _, opening = channel_post(replace(post, change=None), tz)
+    return text, [
+        _section(f"*{post.ref}* · `{post.ticket_type}`"),
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"state *{state}* · {deadline}{last}"}],
+        },
+        *opening[2:],  # the same buttons as when it opened
     ]
 
 

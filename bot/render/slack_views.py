@@ -44,6 +44,14 @@ def _element(field: forms.Field, initial: str | None) -> dict[str, Any]:
         return {"type": "datetimepicker"}
     if field.kind == FieldKind.PERSON:
         return {"type": "users_select"}
+    if field.kind == FieldKind.EMAIL:  # Slack checks the address's shape before submitting
+        return {"type": "email_text_input", **({"initial_value": initial} if initial else {})}
+    if field.kind == FieldKind.NUMBER:  # whole numbers, 0 or more
+        number: dict[str, Any] = {"type": "number_input", "is_decimal_allowed": False}
+        number["min_value"] = "0"
+        if initial and initial.isdigit():
+            number["initial_value"] = initial
+        return number
     limit = min(field.max_length, MAX_INPUT)
     element = {"type": "plain_text_input", "multiline": field.multiline, "max_length": limit}
     if initial:

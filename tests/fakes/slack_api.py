@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes.loopback import serve
+from tests.fakes.slack_socket import FakeSocketMode
 
 
 @dataclass
@@ -49,6 +50,11 @@ class FakeSlack:
     users: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 2
     base_url: str = ""
+    # oauth.v2.access: code -> (team id, enterprise id) of the workspace that approved the app
+    grants: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    token_seconds: list[int] = field(default_factory=list)  # expires_in for the next tokens
+    issued: list[str] = field(default_factory=list)  # bot tokens handed out, in order
+    socket: FakeSocketMode = field(default_factory=FakeSocketMode)  # Socket Mode's websocket
     inflight: int = 0  # requests being held by a delay right now
     _runner: web.AppRunner | None = None
     _ts: int = 0
@@ -123,9 +129,39 @@ class FakeSlack:
             body |= {"members": self.users[start:end], "response_metadata": {"next_cursor": more}}
         elif method == "auth.test":
             body |= {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"}
+        elif method == "oauth.v2.access":
+            body = self._oauth(params)
+        elif method == "apps.connections.open":
+            body |= {"url": self.base_url.replace("http://", "ws://").replace("/api/", "/socket")}
         elif method in ("views.open", "views.publish"):
             body |= {"view": {"id": f"V{self._ts}"}}
         return web.json_response(body)
+
+    def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A code exchange or a refresh, answered with a rotating (expiring) bot token."""
+        refreshing = params.get("grant_type") == "refresh_token"
+        if refreshing:
+            if not str(params.get("refresh_token", "")).startswith("xoxe-1-"):
+                return {"ok": False, "error": "invalid_refresh_token"}
+            answer: dict[str, Any] = {"ok": True}
+        elif params.get("code") in self.grants:
+            team, enterprise = self.grants[str(params["code"])]
+            answer = {
+                "ok": True, "app_id": "A123456", "bot_user_id": "UBOT",
+                "scope": "commands,chat:write", "team": {"id": team, "name": "Example"},
+                "enterprise": {"id": enterprise, "name": "Org"} if enterprise else None,
+                "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+            }  # fmt: skip
+        else:
+            return {"ok": False, "error": "invalid_code"}
+        number = len(self.issued) + 1
+        token = f"xoxe.xoxb-{number}-fake"
+        self.issued.append(token)
+        seconds = self.token_seconds.pop(0) if self.token_seconds else 43200
+        return answer | {
+            "access_token": token, "token_type": "bot", "refresh_token": f"xoxe-1-r{number}",
+            "expires_in": seconds,
+        }  # fmt: skip
 
     @staticmethod
     def _channel(target: str) -> str:
@@ -171,10 +207,12 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/socket", self.socket.handle)
         self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}/api/"
 
     async def stop(self) -> None:
         self._released.set()
+        await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()

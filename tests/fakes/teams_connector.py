@@ -27,6 +27,7 @@ class Sent:
     activity: dict[str, Any]
     reply_to: str | None = None
     method: str = "POST"
+    authorization: str = ""  # the bot's token, as the connector received it
 
 
 @dataclass
@@ -96,6 +97,7 @@ class FakeConnector:
                 activity=body,
                 reply_to=request.match_info.get("activity"),
                 method=request.method,
+                authorization=request.headers.get("Authorization", ""),
             )
         )
         return web.json_response({"id": f"msg-{self._count}"})
