@@ -42,9 +42,14 @@ PRIVATE_FAILED = "That did not work; I've sent you the reason in a personal chat
 
 def tenant_of(activity: dict[str, Any] | Activity) -> str | None:
     data = activity if isinstance(activity, dict) else activity.model_dump(by_alias=True)
-    channel_data = data.get("channelData") or {}
-    tenant = (channel_data.get("tenant") or {}).get("id")
-    return tenant or (data.get("conversation") or {}).get("tenantId")
+    tenant = _field(_field(data.get("channelData"), "tenant"), "id")
+    found = tenant or _field(data.get("conversation"), "tenantId")
+    return found if isinstance(found, str) else None
+
+
+def _field(value: Any, key: str) -> Any:
+    """``value[key]`` when ``value`` is an object, else None (a hostile body may send 1)."""
+    return value.get(key) if isinstance(value, dict) else None
 
 
 def channel_key(activity: Activity) -> str | None:

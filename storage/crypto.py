@@ -66,6 +66,12 @@ def parse_keys(text: str) -> list[str]:
             )
     if len(set(keys)) != len(keys):
         raise BadKey("the same data key is listed twice")
+    signing = [base64.urlsafe_b64decode(k.encode("ascii"))[:16] for k in keys]
+    if len(set(signing)) != len(signing):  # Fernet signs with the first 16 bytes
+        raise BadKey(
+            "two data keys share their first half, so neither protects against the other: "
+            "make keys with `privacy-desk new-key`"
+        )
     return keys
 
 

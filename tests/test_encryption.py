@@ -6,6 +6,7 @@ passing after each."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import sqlite3
@@ -126,6 +127,10 @@ def test_the_wrong_key_is_refused_with_the_reason(tmp_path: Path) -> None:
         ("not-a-key", "data key 1 is not a key"),
         (f"{TEST_KEY},short", "data key 2 is not a key"),
         (f"{TEST_KEY},{TEST_KEY}", "listed twice"),
+        (  # Fernet signs with a key's first half: one shared is no second key at all
+            f"{TEST_KEY},{base64.urlsafe_b64encode(b'privacy-desk tests, an older key').decode()}",
+            "share their first half",
+        ),
     ],
 )
 def test_a_bad_key_setting_is_one_line_without_the_key(

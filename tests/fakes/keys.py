@@ -8,6 +8,8 @@ import base64
 
 from storage.crypto import DataKeys
 
+# Fernet signs with a key's first 16 bytes: the two test keys must differ there, or a token
+# made with one passes the other's signature check and decrypts to noise.
 TEST_KEY = base64.urlsafe_b64encode(b"privacy-desk tests only, no use!").decode("ascii")
-OLD_TEST_KEY = base64.urlsafe_b64encode(b"privacy-desk tests, an older key").decode("ascii")
+OLD_TEST_KEY = base64.urlsafe_b64encode(b"an older key for privacy-desk tx").decode("ascii")
 TEST_KEYS = DataKeys((TEST_KEY,))
