@@ -500,3 +500,30 @@ async def test_failing_threshold(
     await sender.run_once()
     failing = 1 if attempts_before + 1 >= FAILING_AFTER else 0
     assert await counts(sessions) == {"pending": 1, "failing": failing, "failed": 0}
+
+
+async def test_a_message_no_key_opens_is_failed_and_the_others_still_go(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """One row written behind the desk's back (or with a key since dropped) must not stop every
+    nudge: it is failed for good, with the reason, and the rest are delivered."""
+    from sqlalchemy import text
+
+    notifier = FlakyNotifier(clock)
+    sender = Sender(sessions=sessions, clock=clock, notifiers={"slack": notifier})
+    for words in ("first", "second", "third"):
+        await queue_dm(sessions, clock, words, to=f"U{words}")
+    async with transaction(sessions) as session:
+        await session.execute(text("UPDATE outbox SET payload = 'not a token' WHERE id = 2"))
+    assert await sender.run_once() == 2
+    assert sorted(text_of(d) for d in notifier.delivered) == ["first", "third"]
+    async with sessions() as session:
+        states = (
+            await session.execute(text("SELECT id, state, last_error FROM outbox ORDER BY id"))
+        ).all()
+    assert [tuple(s) for s in states] == [
+        (1, "sent", None),
+        (2, "failed", "unreadable: no data key opens this message"),
+        (3, "sent", None),
+    ]
+    assert await sender.run_once() == 0  # and it is not tried again

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from cryptography.fernet import InvalidToken
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,11 +77,38 @@ async def claim_outbox(
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
-    rows = list((await session.execute(query)).scalars())
+    try:
+        rows = list((await session.execute(query)).scalars())
+    except InvalidToken:  # one message no key opens must not hold up all the others
+        rows = await _readable(session, query)
     for row in rows:
         row.lease_until, row.leased_by = lease_until, worker
         session.add(row)
     await session.flush()
+    return rows
+
+
+UNREADABLE = "unreadable: no data key opens this message"
+
+
+async def _readable(session: AsyncSession, query: Any) -> list[OutboxMessage]:
+    """The claimable messages one by one; each that cannot be decrypted is failed for good
+    (it could never be sent: written behind the desk's back, or with a key since dropped)."""
+    ids = [row_id for (row_id,) in await session.execute(query.with_only_columns(OutboxMessage.id))]
+    rows: list[OutboxMessage] = []
+    for row_id in ids:
+        try:
+            found = await session.get(OutboxMessage, row_id)
+        except InvalidToken:
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id)
+                .values(state=OutboxState.FAILED, last_error=UNREADABLE, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            continue
+        if found is not None:
+            rows.append(found)
     return rows
 
 
