@@ -39,17 +39,13 @@ class RotationReport:
     tables: dict[str, int] = field(default_factory=dict)
 
 
-def _tables() -> dict[str, tuple[str, ...]]:
-    return personal.encrypted_tables()
-
-
 async def rotate(
     engine: AsyncEngine, *, batch: int = BATCH, progress: Progress | None = None
 ) -> RotationReport:
     keys = crypto.keys_of(engine)
     sessions = session_factory(engine)
     report = RotationReport()
-    tables = _tables()
+    tables = personal.encrypted_tables()
     async with transaction(sessions) as session:
         total = 0
         for table in tables:

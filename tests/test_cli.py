@@ -19,11 +19,12 @@ PRIVACY_DESK = Path(sys.executable).with_name("privacy-desk")
 
 
 def run_cli(
-    *args: str, stdin: str = "", cwd: Path | None = None
+    *args: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``privacy-desk ARGS`` in a subprocess; ``env`` replaces the environment when given."""
     return subprocess.run(
         [str(PRIVACY_DESK), *args], input=stdin, capture_output=True, text=True, cwd=cwd,
-        timeout=120, check=False,
+        env=env, timeout=120, check=False,
     )  # fmt: skip
 
 

@@ -58,13 +58,7 @@ def env_without_keys(db: Path) -> dict[str, str]:
 
 
 def cli(*args: str, env: dict[str, str], stdin: str = "") -> tuple[int, str, str]:
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("privacy-desk")), *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    done = run_cli(*args, stdin=stdin, env=env)
     return done.returncode, done.stdout, done.stderr
 
 
