@@ -62,7 +62,12 @@ def build_server(
         return platform_notifiers(settings, policy, teams=teams, sessions=sessions, tokens=tokens)
 
     application = build_application(
-        settings, clock=clock, engine=engine, notifiers=notifiers, deliver_now=False
+        settings,
+        clock=clock,
+        engine=engine,
+        notifiers=notifiers,
+        deliver_now=False,
+        max_write_wait=settings.write_wait_seconds,
     )
     if tokens is not None:
         tokens.bind(application.engine)
@@ -99,6 +104,7 @@ def build_web(
     points Slack or Teams at it learns what to set."""
     metrics = Metrics()
     core.desk.observe = metrics.observe_command
+    metrics.watch_writer(core.desk.writer)
     core.observe_lag = metrics.observe_lag
     app = base_app(core.sessions, metrics=metrics, clock=core.clock)
     for path, reason in platforms_off(settings).items():

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     sweep_seconds: int = Field(default=30, ge=1, le=3600)
     # How long a replica may hold an outgoing message before another may take it over.
     outbox_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    # How long a command may wait for the database writer before it is refused as not logged
+    # (Slack shows the person an error after 3 s without an acknowledgement).
+    write_wait_seconds: float = Field(default=2.0, gt=0, le=60)
     retention_years: int = Field(default=6, ge=1, le=100)
     late_action_days: int = Field(default=7, ge=0, le=365)
     pecr_provider: bool = False

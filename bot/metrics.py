@@ -9,7 +9,7 @@ due nudges, tickets by state) are read at each scrape.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 
 from aiohttp import web
@@ -21,6 +21,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.outbox import FAILING_AFTER
 from storage import repositories as repo
 from storage.enums import BreachState, RequestState
+from storage.group_commit import GroupCommit
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # A nudge is swept every SWEEP_SECONDS (30): lag beyond a few minutes means no replica ran.
@@ -99,6 +101,10 @@ class Metrics:
         for kind, state in TICKET_STATES:
             self.tickets.labels(kind, state)
 
+    def watch_writer(self, writer: GroupCommit) -> None:
+        """Export the group commit's figures (read from it at each scrape)."""
+        self.registry.register(_WriterCollector(writer))
+
     def observe_command(self, command: str, result: str, seconds: float) -> None:
         self.commands.labels(command, result).observe(seconds)
 
@@ -149,3 +155,37 @@ class Metrics:
                 )
 
         return timed
+
+
+class _WriterCollector:
+    """The group commit's counters: commands written alone or in batches, refused, retried."""
+
+    def __init__(self, writer: GroupCommit) -> None:
+        self.writer = writer
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.writer.stats
+        writes = CounterMetricFamily(
+            "privacy_desk_writes",
+            "Commands given to the writer: written alone or in a batch, refused because the "
+            "queue was full or they waited too long, retried on a dropped connection.",
+            labels=["how"],
+        )
+        for how, value in (
+            ("alone", stats.alone),
+            ("batched", stats.batched),
+            ("refused_full", stats.refused_full),
+            ("refused_waited", stats.expired),
+            ("retried", stats.retried),
+        ):
+            writes.add_metric([how], value)
+        yield writes
+        yield CounterMetricFamily(
+            "privacy_desk_write_batches", "Transactions that wrote several commands.", stats.batches
+        )
+        yield GaugeMetricFamily(
+            "privacy_desk_write_batch_largest", "The most commands one COMMIT wrote.", stats.largest
+        )
+        yield GaugeMetricFamily(
+            "privacy_desk_write_queue", "Commands waiting for the writer now.", self.writer.waiting
+        )

@@ -116,11 +116,14 @@ def build_application(
     policy: Policy | None = None,
     notifiers: Notifiers | None = None,
     deliver_now: bool = True,
+    max_write_wait: float | None = None,
 ) -> Application:
     """The core for ``settings``. ``engine`` defaults to a new one for the configured database
     (not migrated: see ``prepare_database``), ``policy`` to ``settings.policy()``, ``clock`` to
     the system clock. ``deliver_now`` sends a command's messages as it returns; a server sets
-    it False and leaves delivery to its sender loop."""
+    it False and leaves delivery to its sender loop; it also bounds how long a command may wait
+    for the writer (``max_write_wait``, seconds) so that a person is told in time that it was
+    not logged."""
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url, keys=data_keys(settings))
     policy = policy or settings.policy()
@@ -133,7 +136,12 @@ def build_application(
         retry=RetryPolicy(lease_seconds=settings.outbox_lease_seconds),
     )
     desk = Desk(
-        sessions=sessions, clock=clock, policy=policy, sender=sender, deliver_now=deliver_now
+        sessions=sessions,
+        clock=clock,
+        policy=policy,
+        sender=sender,
+        deliver_now=deliver_now,
+        max_write_wait=max_write_wait,
     )
     return Application(
         settings=settings,

@@ -1,8 +1,10 @@
 """The front door of the core: text or a typed command in, an ``Outcome`` out.
 
-One command is one transaction. A refusal rolls it back, so bad input changes nothing. Channel
-posts, direct messages and the ticket's reminder schedule are written in that same transaction
-(the outbox); after the commit the ``Sender`` is asked to deliver them.
+One command is one unit of work. A refusal rolls it back, so bad input changes nothing. Channel
+posts, direct messages and the ticket's reminder schedule are written with it (the outbox);
+after the commit the ``Sender`` is asked to deliver them. Commands that change tickets go
+through the process's group commit (``storage.group_commit``): alone, a command is its own
+transaction; under load, the commands waiting share one COMMIT, each in a savepoint of its own.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from handlers.ports import (
 from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import Role, SearchAnswer
+from storage.group_commit import GroupCommit, WriterBusy, alone
 from storage.refs import TicketRef
 
 log = logging.getLogger(__name__)
@@ -157,8 +160,12 @@ class Desk:
         policy: Policy,
         sender: Sender | None = None,
         deliver_now: bool = True,
+        max_write_wait: float | None = None,
     ) -> None:
+        """``max_write_wait``: seconds a command may wait for the writer before it is refused
+        as not logged (a platform's acknowledgement window); None waits as long as it takes."""
         self.sessions = sessions
+        self.writer = GroupCommit(sessions, max_wait=max_write_wait)
         self.clock = clock
         self.policy = policy
         self.sender = sender
@@ -305,6 +312,13 @@ class Desk:
                 "desk's back, or with a key no longer listed): run privacy-desk audit verify"
             )
             return Outcome(reply=error_reply(reason, usage_of(command)))
+        except WriterBusy as exc:
+            log.warning("%s not applied: %s", type(command).__name__, exc)
+            reason = (
+                "Not logged: the desk is too busy to record this right now, so nothing changed. "
+                "Please send it again in a minute."
+            )
+            return Outcome(reply=error_reply(reason, usage_of(command)))
         log.info(
             "%s by %s%s",
             type(command).__name__,
@@ -358,7 +372,8 @@ class Desk:
         use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")
-        async with transaction(self.sessions) as session:
+
+        async def work(session: AsyncSession) -> Outcome:
             if key is not None:
                 first = await repo.claim_inbound(session=session, key=key, at=ctx.now)
                 if first is not None:
@@ -373,6 +388,10 @@ class Desk:
             if key is not None:
                 await repo.settle_inbound(session=session, key=key, ref=outcome.reply.ref)
             return outcome
+
+        if type(command) in MUTATIONS:
+            return await self.writer.run(work)
+        return await alone(self.sessions, work)
 
 
 def _as_text(value: Value) -> str:

@@ -39,6 +39,13 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
     SQLite's default deferred transactions let two writers both read and then fail to upgrade
     their lock; taking the write lock at BEGIN makes writers queue (up to the busy timeout)
     instead, which is what reference numbering and the audit chain rely on.
+
+    On SQLite the pool holds one connection: every transaction of the process queues for it on
+    the event loop (no thread blocked, no busy-handler sleeps), and the group commit
+    (``storage.group_commit``) puts the waiting commands into one transaction. The busy timeout
+    stays for other processes writing the same file (a CLI command while the bot serves). On
+    PostgreSQL the pool does not ping before each checkout (a round trip every transaction); a
+    write on a connection the server dropped is tried once more instead.
     """
     if is_sqlite(url):
         create_private_file(make_url(url).database)
@@ -47,6 +54,9 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
             echo=echo,
             hide_parameters=True,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -67,7 +77,7 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return crypto.attach(engine, keys)
-    engine = create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, echo=echo, hide_parameters=True)
     return crypto.attach(engine, keys)
 
 
