@@ -160,9 +160,8 @@ async def record(
         prev_hash=head.hash,
         hash=digest,
     )
-    await repo.add(session=session, row=event, flush=False)
-    head.seq, head.hash = seq, digest
-    session.add(head)
+    await repo.insert_row(session=session, row=event)
+    await repo.advance_audit_head(session=session, seq=seq, hash=digest)
     return event
 
 
@@ -191,9 +190,8 @@ async def record_register(
         prev_hash=head.hash,
         hash=digest,
     )
-    await repo.add(session=session, row=event, flush=False)
-    head.seq, head.hash = seq, digest
-    session.add(head)
+    await repo.insert_row(session=session, row=event)
+    await repo.advance_audit_head(session=session, seq=seq, hash=digest)
     return event
 
 

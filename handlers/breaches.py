@@ -55,7 +55,7 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         measures=cmd.measures,
         pecr=ctx.policy.pecr_provider if cmd.pecr is None else cmd.pecr,
     )
-    await repo.add(session=session, row=breach, flush=False)
+    await repo.insert_row(session=session, row=breach)  # Core: no unit of work for a new row
     await record_change(
         ctx,
         session,

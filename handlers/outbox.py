@@ -97,13 +97,11 @@ def _row(
     )
 
 
-async def enqueue_post(
-    *, session: AsyncSession, policy: Policy, post: ChannelPost, now: datetime
-) -> None:
+def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[OutboxMessage]:
     """A ticket's post on every compliance channel: the opening post, or a reply in its thread."""
     kind = DeliveryKind.POST if post.is_opening else DeliveryKind.REPLY
-    for channel in policy.compliance_channels:
-        row = _row(
+    return [
+        _row(
             platform=channel.platform,
             target=channel.external_id,
             kind=kind,
@@ -111,13 +109,12 @@ async def enqueue_post(
             thread_key=post.ref,
             now=now,
         )
-        await repo.add(session=session, row=row, flush=False)
+        for channel in policy.compliance_channels
+    ]
 
 
-async def enqueue_direct(
-    *, session: AsyncSession, platform: str, user: str, reply: Reply, now: datetime
-) -> None:
-    row = _row(
+def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> OutboxMessage:
+    return _row(
         platform=platform,
         target=user,
         kind=DeliveryKind.DIRECT,
@@ -125,22 +122,36 @@ async def enqueue_direct(
         thread_key=None,
         now=now,
     )
-    await repo.add(session=session, row=row, flush=False)
+
+
+async def enqueue_post(
+    *, session: AsyncSession, policy: Policy, post: ChannelPost, now: datetime
+) -> None:
+    await repo.insert_rows(session=session, rows=_post_rows(policy, post, now))
+
+
+async def enqueue_direct(
+    *, session: AsyncSession, platform: str, user: str, reply: Reply, now: datetime
+) -> None:
+    row = _direct_row(platform=platform, user=user, reply=reply, now=now)
+    await repo.insert_rows(session=session, rows=[row])
 
 
 async def enqueue_outcome(
     *, session: AsyncSession, policy: Policy, outcome: Outcome, now: datetime
 ) -> None:
-    for post in outcome.posts:
-        await enqueue_post(session=session, policy=policy, post=post, now=now)
-    for message in outcome.direct:
-        await enqueue_direct(
-            session=session,
+    """Every post and direct message of ``outcome``, in one statement."""
+    rows = [row for post in outcome.posts for row in _post_rows(policy, post, now)]
+    rows += [
+        _direct_row(
             platform=message.to.platform,
             user=message.to.external_id,
             reply=message.reply,
             now=now,
         )
+        for message in outcome.direct
+    ]
+    await repo.insert_rows(session=session, rows=rows)
 
 
 async def enqueue_summary(

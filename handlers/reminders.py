@@ -109,6 +109,7 @@ async def reschedule(
         done = await repo.reminders_for(session=session, ref=ticket.ref)
     done_keys = {(r.kind, r.fire_at) for r in done}
     done_kinds = {r.kind for r in done if r.state == ReminderState.SENT}
+    rows: list[Reminder] = []
     for kind, when in plan:
         when = when.astimezone(now.tzinfo)
         if when <= now and kind in done_kinds:
@@ -117,8 +118,8 @@ async def reschedule(
             # keep repeating
             when = next_occurrence(kind, when=when, now=now, offsets=offsets, tz=policy.timezone)
         if (kind, when) not in done_keys:
-            row = Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when)
-            await repo.add(session=session, row=row, flush=False)
+            rows.append(Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when))
+    await repo.insert_rows(session=session, rows=rows)
 
 
 def period(kind: str, offsets: ReminderOffsets) -> timedelta:

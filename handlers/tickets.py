@@ -45,8 +45,8 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         pii_salt=secrets.token_hex(16),
     )
     recompute(req, [], ctx)
-    await repo.add(session=session, row=req, flush=False)
-    await repo.index_request(session=session, req=req)
+    await repo.insert_row(session=session, row=req)  # Core: no unit of work for a new row
+    await repo.index_request(session=session, req=req, new=True)
     duplicate_line, duplicate_dms = finding.duplicate_notice(
         ctx, req.ref, await finding.duplicates_of(ctx, session, req)
     )

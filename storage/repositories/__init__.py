@@ -36,6 +36,7 @@ from storage.repositories.reminders import (
     lock_ticket,
     reminders_for,
 )
+from storage.repositories.rows import insert_row, insert_rows
 from storage.repositories.search import (
     add_link,
     find_requests,
@@ -47,7 +48,9 @@ from storage.repositories.search import (
 from storage.repositories.tickets import (
     PENDING,
     REFERENCE_COUNTERS,
+    Head,
     add,
+    advance_audit_head,
     all_breaches,
     all_notes,
     all_requests,
@@ -74,10 +77,12 @@ from storage.repositories.tickets import (
 __all__ = [
     "PENDING",
     "REFERENCE_COUNTERS",
+    "Head",
     "OutboxPending",
     "add",
     "add_link",
     "add_outbox_once",
+    "advance_audit_head",
     "all_breaches",
     "all_notes",
     "all_requests",
@@ -96,6 +101,8 @@ __all__ = [
     "events_for",
     "find_requests",
     "index_request",
+    "insert_row",
+    "insert_rows",
     "iter_events",
     "link_between",
     "links_for",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -18,6 +18,7 @@ from storage import blind_index
 from storage.crypto import DataKeys, dialect_keys
 from storage.enums import RequestState
 from storage.models import Request, SearchTerm, TicketLink
+from storage.repositories.rows import table_of
 
 
 def session_keys(session: AsyncSession) -> DataKeys:
@@ -30,15 +31,19 @@ def identity_of(req: Request) -> blind_index.Identity:
     )
 
 
-async def index_request(*, session: AsyncSession, req: Request) -> None:
+async def index_request(*, session: AsyncSession, req: Request, new: bool = False) -> None:
     """Store the digests ``req`` is found by (replacing any it had): call after every change
-    to its name, email or details, and after erasing them (it then has none)."""
-    await session.execute(delete(SearchTerm).where(col(SearchTerm.ticket_ref) == req.ref))
+    to its name, email or details, and after erasing them (it then has none). ``new``: the
+    request is being opened, so it has none to replace."""
+    table = table_of(SearchTerm)
+    if not new:
+        await session.execute(delete(table).where(table.c.ticket_ref == req.ref))
     if req.erased_at is not None:
         return
     terms = blind_index.terms_for(session_keys(session), identity_of(req))
-    session.add_all(SearchTerm(term=term, ticket_ref=req.ref) for term in sorted(terms))
-    await session.flush()
+    rows = [{"term": term, "ticket_ref": req.ref} for term in sorted(terms)]
+    if rows:
+        await session.execute(insert(table), rows)
 
 
 async def _refs_matching(session: AsyncSession, groups: Sequence[Sequence[str]]) -> set[str]:

@@ -4,6 +4,7 @@ lists and counts the views and the summary read, and what retention erases."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from storage.models import (
     Pause,
     Request,
 )
+from storage.repositories.rows import table_of
 
 REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # The state the partial indexes are built on, as a literal in the SQL: a bound parameter would
@@ -47,15 +49,33 @@ async def next_number(*, session: AsyncSession, name: str) -> int:
     return int(value)
 
 
-async def lock_audit_head(*, session: AsyncSession) -> AuditHead:
-    """The chain head, locked until the transaction ends (a no-op lock on SQLite's IMMEDIATE)."""
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The chain head as read under its lock: the last event's number and hash."""
+
+    seq: int
+    hash: str
+
+
+async def lock_audit_head(*, session: AsyncSession) -> Head:
+    """The chain head, locked until the transaction ends (a no-op lock on SQLite's IMMEDIATE).
+
+    Read as columns, not as an ORM object: several commands of one group commit append in one
+    session, and an identity-mapped head would hand the second the first one's stale copy."""
+    table = table_of(AuditHead)
     result = await session.execute(
-        select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()
+        select(table.c.seq, table.c.hash).where(table.c.id == 1).with_for_update()
     )
-    head = result.scalar_one_or_none()
-    if head is None:
+    row = result.one_or_none()
+    if row is None:
         raise LookupError("the audit chain head is missing: run `privacy-desk migrate`")
-    return head
+    return Head(seq=int(row[0]), hash=str(row[1]))
+
+
+async def advance_audit_head(*, session: AsyncSession, seq: int, hash: str) -> None:
+    """Move the head to the event just appended (under the lock ``lock_audit_head`` took)."""
+    table = table_of(AuditHead)
+    await session.execute(update(table).where(table.c.id == 1).values(seq=seq, hash=hash))
 
 
 async def audit_head(*, session: AsyncSession) -> AuditHead | None:
