@@ -129,6 +129,32 @@ async def current_digest(
     return state_digest(ticket, pauses=pauses, notes=notes)
 
 
+def chained(
+    head: repo.Head, *, ref: str, actor: str, action: str, at: datetime, facts: dict[str, Any]
+) -> Event:
+    """The event after ``head`` (not yet stored): its data is ``facts``, canonical."""
+    seq = head.seq + 1
+    data = canonical(facts)
+    digest = event_hash(
+        seq=seq, ref=ref, at=at, actor=actor, action=action, data=data, prev=head.hash
+    )
+    return Event(
+        seq=seq,
+        ticket_ref=ref,
+        at=at,
+        actor=actor,
+        action=action,
+        data=data,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+
+
+def covered(facts: dict[str, Any] | None, digest: str) -> dict[str, Any]:
+    """An event's facts with the ticket's state digest and the digest's version."""
+    return {**(facts or {}), "state_digest": digest, "dv": DIGEST_VERSION}
+
+
 async def record(
     *,
     session: AsyncSession,
@@ -141,27 +167,13 @@ async def record(
 ) -> Event:
     """Append one event for ``ticket`` to the chain, under the head's lock. ``new``: the
     ticket is being opened, so it has no pauses or notes to read for its digest."""
+    digest = await current_digest(session=session, ticket=ticket, new=new)
     head = await repo.lock_audit_head(session=session)
-    seq = head.seq + 1
-    facts = dict(facts or {})
-    facts["state_digest"] = await current_digest(session=session, ticket=ticket, new=new)
-    facts["dv"] = DIGEST_VERSION
-    data = canonical(facts)
-    digest = event_hash(
-        seq=seq, ref=ticket.ref, at=at, actor=actor, action=action, data=data, prev=head.hash
-    )
-    event = Event(
-        seq=seq,
-        ticket_ref=ticket.ref,
-        at=at,
-        actor=actor,
-        action=action,
-        data=data,
-        prev_hash=head.hash,
-        hash=digest,
+    event = chained(
+        head, ref=ticket.ref, actor=actor, action=action, at=at, facts=covered(facts, digest)
     )
     await repo.insert_row(session=session, row=event)
-    await repo.advance_audit_head(session=session, seq=seq, hash=digest)
+    await repo.advance_audit_head(session=session, seq=event.seq, hash=event.hash)
     return event
 
 
@@ -175,23 +187,16 @@ async def record_register(
 ) -> Event:
     """Append one event about the systems register (names and platform ids, nothing else)."""
     head = await repo.lock_audit_head(session=session)
-    seq = head.seq + 1
-    data = canonical({**facts, "dv": DIGEST_VERSION})
-    digest = event_hash(
-        seq=seq, ref=REGISTER, at=at, actor=actor, action=action, data=data, prev=head.hash
-    )
-    event = Event(
-        seq=seq,
-        ticket_ref=REGISTER,
-        at=at,
+    event = chained(
+        head,
+        ref=REGISTER,
         actor=actor,
         action=action,
-        data=data,
-        prev_hash=head.hash,
-        hash=digest,
+        at=at,
+        facts={**facts, "dv": DIGEST_VERSION},
     )
     await repo.insert_row(session=session, row=event)
-    await repo.advance_audit_head(session=session, seq=seq, hash=digest)
+    await repo.advance_audit_head(session=session, seq=event.seq, hash=event.hash)
     return event
 
 

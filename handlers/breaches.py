@@ -16,10 +16,11 @@ from storage import repositories as repo
 from storage.enums import BreachState as S
 from storage.enums import Risk
 from storage.models import Breach
-from storage.refs import TicketKind, TicketRef
 
 
-async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> Outcome:
+def prepare_breach(ctx: Context, cmd: c.NewBreach) -> Breach:
+    """The breach ``cmd`` opens, before it has a reference (its checks need no database, so a
+    refused one writes nothing): ``handlers.opening`` numbers and stores it."""
     try:
         aware = resolve_local(cmd.aware, ctx.policy.timezone)
     except DeadlineError as exc:
@@ -36,9 +37,8 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         raise Refusal(
             "occurred= is after the organisation became aware of the breach", field="occurred"
         )
-    number = await repo.next_number(session=session, name="BREACH")
-    breach = Breach(
-        ref=str(TicketRef(TicketKind.BREACH, number)),
+    return Breach(
+        ref="",
         state=S.OPEN,
         aware_at=aware,
         ico_due=breach_ico_due(aware),
@@ -55,15 +55,15 @@ async def open_breach(ctx: Context, session: AsyncSession, cmd: c.NewBreach) -> 
         measures=cmd.measures,
         pecr=ctx.policy.pecr_provider if cmd.pecr is None else cmd.pecr,
     )
-    await repo.insert_row(session=session, row=breach)  # Core: no unit of work for a new row
-    await record_change(
-        ctx,
-        session,
-        breach,
-        action="opened",
-        facts={"aware": aware, "ico_due": breach.ico_due, "pecr": breach.pecr},
-        new=True,
-    )
+
+
+def opening_facts(breach: Breach) -> dict[str, object]:
+    """What the "opened" event of a breach records."""
+    return {"aware": breach.aware_at, "ico_due": breach.ico_due, "pecr": breach.pecr}
+
+
+def opened_breach(ctx: Context, breach: Breach) -> Outcome:
+    """The receipt, the compliance post and the DPO's alert for a breach just stored."""
     tz = ctx.policy.timezone
     headline = f"{breach.ref} logged: tell the ICO by {replies.fmt_moment(breach.ico_due, tz)}"
     reply = replies.breach_reply(

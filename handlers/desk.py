@@ -38,6 +38,7 @@ from handlers.arguments import Value
 from handlers.commands import CommandError, action_command, parse, parse_form, usage_for
 from handlers.context import Context, Refusal
 from handlers.letters import use_cases as letters
+from handlers.opening import OPENER, Duplicate, Opening
 from handlers.outbox import Sender, enqueue_direct, enqueue_outcome
 from handlers.policy import Policy
 from handlers.ports import (
@@ -61,7 +62,6 @@ log = logging.getLogger(__name__)
 UseCase = Callable[[Context, AsyncSession, Any], Awaitable[Outcome]]
 
 MUTATIONS: dict[type[c.Command], UseCase] = {
-    c.NewRequest: tickets.open_request,
     c.Verify: tickets.verify,
     c.AskId: tickets.ask_id,
     c.StopProcessing: request_outcomes.processing_stopped,
@@ -76,7 +76,6 @@ MUTATIONS: dict[type[c.Command], UseCase] = {
     c.DraftLetter: letters.draft_letter,
     c.MarkSent: letters.mark_sent,
     c.Link: finding.link,
-    c.NewBreach: breaches.open_breach,
     c.Assess: breaches.assess,
     c.ReportToIco: breaches.report_to_ico,
     c.NotReportable: breaches.not_reportable,
@@ -103,14 +102,6 @@ READS: dict[type[c.Command], UseCase] = {
     sc.ListSystems: systems.list_systems,
     c.Summary: lambda ctx, session, _cmd: summary.summary_command(ctx, session),
 }
-
-
-class Duplicate(Exception):
-    """A platform delivered the same request twice; ``ref`` is what the first one produced."""
-
-    def __init__(self, ref: str) -> None:
-        super().__init__(ref)
-        self.ref = ref
 
 
 def error_reply(reason: str, usage: str) -> Reply:
@@ -369,16 +360,25 @@ class Desk:
             reason = "this needs the form: give the fields as arguments here"
             reply = error_reply(reason, usage_of(command))
             return Outcome(reply=reply, form=forms.FormRequest(form=form, ref=ref))
+        if isinstance(command, c.NewRequest | c.NewBreach):  # many to a statement: opening
+            opening = Opening(ctx=ctx, command=command, key=key, receipt_to=receipt_to)
+            outcome: Outcome = await self.writer.run_item(OPENER, opening)
+            return outcome
         use_case = MUTATIONS.get(type(command)) or READS.get(type(command))
         if use_case is None:  # pragma: no cover - every command type is mapped
             raise Refusal(f"{type(command).__name__} is not supported")
 
         async def work(session: AsyncSession) -> Outcome:
-            if key is not None:
-                first = await repo.claim_inbound(session=session, key=key, at=ctx.now)
-                if first is not None:
-                    raise Duplicate(first)
-            outcome = await use_case(ctx, session, command)
+            # The delivery key is recorded last, with the reference, in one statement; a repeat
+            # is found there (or, if the repeat is refused, by looking) and rolled back.
+            try:
+                outcome = await use_case(ctx, session, command)
+            except Refusal:
+                if key is not None:
+                    first = await repo.delivered(session=session, key=key)
+                    if first is not None:
+                        raise Duplicate(first) from None
+                raise
             if receipt_to is not None and outcome.reply.personal:
                 outcome = replace(
                     outcome,
@@ -386,7 +386,11 @@ class Desk:
                 )
             await enqueue_outcome(session=session, policy=ctx.policy, outcome=outcome, now=ctx.now)
             if key is not None:
-                await repo.settle_inbound(session=session, key=key, ref=outcome.reply.ref)
+                first = await repo.record_inbound(
+                    session=session, key=key, ref=outcome.reply.ref, at=ctx.now
+                )
+                if first is not None:
+                    raise Duplicate(first)
             return outcome
 
         if type(command) in MUTATIONS:

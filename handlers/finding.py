@@ -7,8 +7,6 @@ privacy team is told, by direct message, which references to compare — referen
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import command_types as c
@@ -41,13 +39,6 @@ async def find(ctx: Context, session: AsyncSession, cmd: c.Find) -> Outcome:
 def find_line(req: Request, ctx: Context) -> str:
     name = "[erased]" if req.erased_at is not None else (req.requester_name or "—")
     return f"{replies.request_line(req, ctx.today)}  {name}"
-
-
-async def duplicates_of(ctx: Context, session: AsyncSession, req: Request) -> list[str]:
-    """References of open or recent requests that may be the same person as ``req``."""
-    since = ctx.today - timedelta(days=RECENT_DAYS)
-    found = await repo.possible_duplicates(session=session, req=req, since=since)
-    return [other.ref for other in found]
 
 
 def duplicate_notice(

@@ -137,10 +137,8 @@ async def enqueue_direct(
     await repo.insert_rows(session=session, rows=[row])
 
 
-async def enqueue_outcome(
-    *, session: AsyncSession, policy: Policy, outcome: Outcome, now: datetime
-) -> None:
-    """Every post and direct message of ``outcome``, in one statement."""
+def outcome_rows(policy: Policy, outcome: Outcome, now: datetime) -> list[OutboxMessage]:
+    """The outbox rows for every post and direct message of ``outcome``."""
     rows = [row for post in outcome.posts for row in _post_rows(policy, post, now)]
     rows += [
         _direct_row(
@@ -151,7 +149,14 @@ async def enqueue_outcome(
         )
         for message in outcome.direct
     ]
-    await repo.insert_rows(session=session, rows=rows)
+    return rows
+
+
+async def enqueue_outcome(
+    *, session: AsyncSession, policy: Policy, outcome: Outcome, now: datetime
+) -> None:
+    """Every post and direct message of ``outcome``, in one statement."""
+    await repo.insert_rows(session=session, rows=outcome_rows(policy, outcome, now))
 
 
 async def enqueue_summary(

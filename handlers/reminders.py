@@ -8,6 +8,7 @@ transaction, and books the next occurrence of the repeating ones (overdue; breac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -97,16 +98,23 @@ async def reschedule(
     A nudge already sent is not booked again; a past-due one of a kind not yet sent is booked
     (it fires at the next sweep, where a burst collapses to the most urgent).
     """
+    done: list[Reminder] = []
+    if not new:  # a ticket being opened has no reminders yet
+        await repo.drop_pending_reminders(session=session, ref=ticket.ref)
+        done = await repo.reminders_for(session=session, ref=ticket.ref)
+    await repo.insert_rows(session=session, rows=planned(ticket, policy, now, done=done))
+
+
+def planned(
+    ticket: Request | Breach, policy: Policy, now: datetime, *, done: Sequence[Reminder] = ()
+) -> list[Reminder]:
+    """The reminders to book for ``ticket`` now, given those it already had (``done``)."""
     offsets = policy.reminders
     plan = (
         request_schedule(ticket, offsets, policy.timezone)
         if isinstance(ticket, Request)
         else breach_schedule(ticket, offsets)
     )
-    done: list[Reminder] = []
-    if not new:  # a ticket being opened has no reminders yet
-        await repo.drop_pending_reminders(session=session, ref=ticket.ref)
-        done = await repo.reminders_for(session=session, ref=ticket.ref)
     done_keys = {(r.kind, r.fire_at) for r in done}
     done_kinds = {r.kind for r in done if r.state == ReminderState.SENT}
     rows: list[Reminder] = []
@@ -119,7 +127,7 @@ async def reschedule(
             when = next_occurrence(kind, when=when, now=now, offsets=offsets, tz=policy.timezone)
         if (kind, when) not in done_keys:
             rows.append(Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when))
-    await repo.insert_rows(session=session, rows=rows)
+    return rows
 
 
 def period(kind: str, offsets: ReminderOffsets) -> timedelta:

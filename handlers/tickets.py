@@ -22,16 +22,17 @@ from storage import repositories as repo
 from storage.enums import RequestState as S
 from storage.enums import RequestType
 from storage.models import Pause, Request
-from storage.refs import TicketKind, TicketRef
 
 ACTIVE = (S.RECEIVED, S.IN_PROGRESS)
 
 
-async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -> Outcome:
+def prepare_request(ctx: Context, cmd: c.NewRequest) -> Request:
+    """The request ``cmd`` opens, with its deadlines, before it has a reference (its checks
+    need no database, so a refused one writes nothing): ``handlers.opening`` numbers and
+    stores it."""
     received = ctx.day_or_today(cmd.received, "received=")
-    number = await repo.next_number(session=session, name="DSAR")
     req = Request(
-        ref=str(TicketRef(TicketKind.REQUEST, number)),
+        ref="",
         type=cmd.type,
         state=S.RECEIVED,
         via=cmd.via,
@@ -45,19 +46,18 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         pii_salt=secrets.token_hex(16),
     )
     recompute(req, [], ctx)
-    await repo.insert_row(session=session, row=req)  # Core: no unit of work for a new row
-    await repo.index_request(session=session, req=req, new=True)
-    duplicate_line, duplicate_dms = finding.duplicate_notice(
-        ctx, req.ref, await finding.duplicates_of(ctx, session, req)
-    )
-    await record_change(
-        ctx,
-        session,
-        req,
-        action="opened",
-        facts={"type": req.type, "via": req.via, "received": req.received, "due": req.due},
-        new=True,
-    )
+    return req
+
+
+def opening_facts(req: Request) -> dict[str, object]:
+    """What the "opened" event of a request records."""
+    return {"type": req.type, "via": req.via, "received": req.received, "due": req.due}
+
+
+def opened_request(ctx: Context, req: Request, duplicates: list[str]) -> Outcome:
+    """The receipt, the compliance post and the direct messages for a request just stored;
+    ``duplicates``: references of open or recent requests that may be the same person."""
+    duplicate_line, duplicate_dms = finding.duplicate_notice(ctx, req.ref, duplicates)
     headline = f"{req.ref} logged: {req.type} request"
     if rules.is_overdue(req, today=ctx.today):
         headline += " — already overdue"

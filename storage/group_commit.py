@@ -1,16 +1,19 @@
 """Group commit: the writes of one process go through one queue, many commands to a COMMIT.
 
-A command's write is a ``Work``: an async function of a session that returns a value or raises
-(a refusal, a repeated delivery). ``GroupCommit.run`` applies it and returns what it returned,
-once it is durable.
+A command's write is either a ``Work`` (an async function of a session that returns a value or
+raises: a refusal, a repeated delivery) or an item of a ``Batch`` kind, whose ``apply`` writes
+many items with one statement per table (opening tickets: ``handlers.opening``). ``run`` and
+``run_item`` return what the write produced, once it is durable.
 
-- Alone (nothing else waiting or being written), the work runs at once in a transaction of its
-  own, in the caller's task: no hand-off, no savepoint, as before group commit.
+- Alone (nothing else waiting or being written), a command runs at once in a transaction of its
+  own, in the caller's task: no hand-off, no savepoint.
 - While a transaction is being written, later commands queue. When it ends, one drain task takes
-  up to ``max_batch`` of them into one transaction, each inside a SAVEPOINT: a command that
-  raises is rolled back to its savepoint and gets its own exception, and never takes the others
-  down. One COMMIT makes the batch durable; then each caller gets its answer. If the batch as a
-  whole fails (the COMMIT, a dropped connection), each of its commands is retried alone.
+  up to ``max_batch`` of them into one transaction: each ``Work`` inside a SAVEPOINT of its own
+  (one that raises is rolled back to it and gets its own exception, never taking the others
+  down), and the items of each ``Batch`` kind in one ``apply`` inside one savepoint (if it
+  raises, its items are retried alone after the commit). One COMMIT makes the batch durable;
+  then each caller gets its answer. If the batch as a whole fails (the COMMIT, a dropped
+  connection), each of its commands is retried alone.
 - The queue is bounded twice: ``max_queue`` commands waiting (more are refused at once) and
   ``max_wait`` seconds in the queue (a command still waiting then is refused, not applied). Both
   raise ``WriterBusy``, so a platform with an acknowledgement window can tell the person that
@@ -26,9 +29,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,12 +51,37 @@ class WriterBusy(Exception):
     """The command was not applied: the write queue is full or it waited past its limit."""
 
 
+class Batch(Protocol):
+    """A kind of command written many at a time. ``apply`` returns, for each item in order,
+    its value or the exception it is refused with; an item refused must have written nothing
+    (its checks come before the shared statements). If ``apply`` raises, nothing it wrote
+    stays and each item is tried again alone."""
+
+    async def apply(self, session: AsyncSession, items: Sequence[Any]) -> list[Any]: ...
+
+
 @dataclass(eq=False, slots=True)
-class _Job(Generic[T]):
-    work: Work[T]
-    future: asyncio.Future[T]
+class _Job:
+    future: asyncio.Future[Any]
     queued_at: float
-    attempts: int = field(default=0)
+    work: Work[Any] | None = None
+    kind: Batch | None = None
+    item: Any = None
+
+    def alone(self) -> Work[Any]:
+        """This command as a transaction's whole work (its refusal raised, to roll back)."""
+        if self.work is not None:
+            return self.work
+        kind, item = self.kind, self.item
+        assert kind is not None
+
+        async def one(session: AsyncSession) -> Any:
+            (result,) = await kind.apply(session, [item])
+            if isinstance(result, Exception):
+                raise result
+            return result
+
+        return one
 
 
 @dataclass(slots=True)
@@ -67,6 +95,7 @@ class Stats:
     expired: int = 0
     refused_full: int = 0
     retried: int = 0
+    waited_s: float = 0.0  # seconds the batched commands spent queued, in all
 
 
 class GroupCommit:
@@ -83,7 +112,7 @@ class GroupCommit:
         self.max_queue = max_queue
         self.max_wait = max_wait
         self.stats = Stats()
-        self._queue: deque[_Job[Any]] = deque()
+        self._queue: deque[_Job] = deque()
         self._busy = False
         self._drain_task: asyncio.Task[None] | None = None
 
@@ -99,19 +128,31 @@ class GroupCommit:
 
     async def run(self, work: Work[T]) -> T:
         """Apply ``work`` and return its value once committed (or raise what it raised)."""
+        result: T = await self._submit(work=work)
+        return result
+
+    async def run_item(self, kind: Batch, item: Any) -> Any:
+        """Apply one item of ``kind`` (with any others waiting) and return its value once
+        committed, or raise the exception it was refused with."""
+        return await self._submit(kind=kind, item=item)
+
+    async def _submit(
+        self, *, work: Work[Any] | None = None, kind: Batch | None = None, item: Any = None
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        job = _Job(future=loop.create_future(), queued_at=loop.time(), work=work, kind=kind)
+        job.item = item
         if not self._busy and not self._queue:
             self._busy = True
             self.stats.alone += 1
             try:
-                return await alone(self.sessions, work, self.stats)
+                return await alone(self.sessions, job.alone(), self.stats)
             finally:
                 self._busy = False
                 self._start_drain()
         if len(self._queue) >= self.max_queue:
             self.stats.refused_full += 1
             raise WriterBusy(f"{len(self._queue)} commands are already waiting to be written")
-        loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(work=work, future=loop.create_future(), queued_at=loop.time())
         self._queue.append(job)
         self._start_drain()
         # The write goes on if the caller gives up: it may already be in the transaction.
@@ -124,7 +165,7 @@ class GroupCommit:
         self._drain_task = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        batch: list[_Job[Any]] = []
+        batch: list[_Job] = []
         try:
             while self._queue:
                 batch = self._take()
@@ -139,10 +180,10 @@ class GroupCommit:
             self._busy = False
             self._drain_task = None
 
-    def _take(self) -> list[_Job[Any]]:
+    def _take(self) -> list[_Job]:
         """Up to ``max_batch`` queued commands; those that waited too long are refused."""
         now = asyncio.get_running_loop().time()
-        batch: list[_Job[Any]] = []
+        batch: list[_Job] = []
         while self._queue and len(batch) < self.max_batch:
             job = self._queue.popleft()
             if job.future.done():
@@ -152,24 +193,27 @@ class GroupCommit:
                 waited = now - job.queued_at
                 _settle(job, exc=WriterBusy(f"waited {waited:.1f} s to be written"))
                 continue
+            self.stats.waited_s += now - job.queued_at
             batch.append(job)
         return batch
 
-    async def _commit(self, batch: list[_Job[Any]]) -> None:
+    async def _commit(self, batch: list[_Job]) -> None:
         if len(batch) == 1:
-            (job,) = batch
-            try:
-                _settle(job, value=await alone(self.sessions, job.work, self.stats))
-            except Exception as exc:
-                _settle(job, exc=exc)
+            await self._each_alone(batch)
             return
         self.stats.batches += 1
         self.stats.batched += len(batch)
         self.stats.largest = max(self.stats.largest, len(batch))
-        answers: list[tuple[_Job[Any], Any, Exception | None]] = []
+        answers: list[tuple[_Job, Any, Exception | None]] = []
+        again: list[_Job] = []  # items of a kind whose apply failed: each alone, afterwards
+        kinds: dict[int, tuple[Batch, list[_Job]]] = {}
         try:
             async with transaction(self.sessions) as session:
                 for job in batch:
+                    if job.work is None:
+                        assert job.kind is not None
+                        kinds.setdefault(id(job.kind), (job.kind, []))[1].append(job)
+                        continue
                     try:
                         async with session.begin_nested():
                             value = await job.work(session)
@@ -181,19 +225,38 @@ class GroupCommit:
                         answers.append((job, None, exc))
                     else:
                         answers.append((job, value, None))
+                for kind, jobs in kinds.values():
+                    try:
+                        async with session.begin_nested():
+                            results = await kind.apply(session, [job.item for job in jobs])
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated:
+                            raise
+                        again += jobs
+                    except Exception as exc:
+                        log.warning("%d writes of one kind failed together (%s)", len(jobs), exc)
+                        again += jobs
+                    else:
+                        for job, result in zip(jobs, results, strict=True):
+                            error = result if isinstance(result, Exception) else None
+                            answers.append((job, None if error else result, error))
         except Exception as exc:
             log.warning("a batch of %d writes failed (%s): retrying each alone", len(batch), exc)
-            for job in batch:
-                try:
-                    _settle(job, value=await alone(self.sessions, job.work, self.stats))
-                except Exception as inner:
-                    _settle(job, exc=inner)
+            await self._each_alone(batch)
             return
         for job, value, error in answers:
             if error is None:
                 _settle(job, value=value)
             else:
                 _settle(job, exc=error)
+        await self._each_alone(again)
+
+    async def _each_alone(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            try:
+                _settle(job, value=await alone(self.sessions, job.alone(), self.stats))
+            except Exception as exc:
+                _settle(job, exc=exc)
 
 
 async def alone(
@@ -214,7 +277,7 @@ async def alone(
         return await work(session)
 
 
-def _settle(job: _Job[Any], *, value: Any = None, exc: BaseException | None = None) -> None:
+def _settle(job: _Job, *, value: Any = None, exc: BaseException | None = None) -> None:
     if job.future.done():
         return
     if exc is not None:

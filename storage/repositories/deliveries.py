@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from storage.models import (
     ConversationRef,
@@ -19,31 +19,64 @@ from storage.models import (
 # --- inbound deliveries ------------------------------------------------------------------------
 
 
-async def claim_inbound(*, session: AsyncSession, key: str, at: datetime) -> str | None:
-    """Record a delivery key in the caller's transaction.
+async def record_inbound(
+    *, session: AsyncSession, key: str, ref: str | None, at: datetime
+) -> str | None:
+    """Record a delivery key, and the reference it produced, at the end of the caller's
+    transaction (one statement).
 
-    Returns None when this is the first delivery; otherwise the reference the first delivery
-    produced (or ``""``). On PostgreSQL a concurrent duplicate waits for the first to commit.
+    Returns None when this is the first delivery; otherwise what the first one produced (its
+    reference, or ``""``), and the caller rolls back. On PostgreSQL a concurrent duplicate waits
+    here for the first to commit.
     """
     table = InboundDelivery.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(table)
-        .values(key=key, ref=None, at=at)
+        .values(key=key, ref=ref, at=at)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(table.c.key)
     )
     if (await session.execute(statement)).scalar_one_or_none() is not None:
         return None
-    existing = await session.get(InboundDelivery, key)
-    return (existing.ref or "") if existing is not None else ""
+    return await delivered(session=session, key=key) or ""
 
 
-async def settle_inbound(*, session: AsyncSession, key: str, ref: str | None) -> None:
-    await session.execute(
-        update(InboundDelivery).where(col(InboundDelivery.key) == key).values(ref=ref)
+async def delivered_many(*, session: AsyncSession, keys: Sequence[str]) -> dict[str, str]:
+    """Of ``keys``, those already delivered, with what each produced (``""``: no reference)."""
+    if not keys:
+        return {}
+    table = InboundDelivery.__table__  # type: ignore[attr-defined]
+    query = select(table.c.key, table.c.ref).where(table.c.key.in_(list(keys)))
+    return {key: ref or "" for key, ref in (await session.execute(query)).all()}
+
+
+async def record_inbound_many(
+    *, session: AsyncSession, rows: Sequence[tuple[str, str | None]], at: datetime
+) -> set[str]:
+    """Delivery keys with the references they produced, in one statement; returns the keys
+    stored (one missing was delivered concurrently: on PostgreSQL its first delivery committed
+    while this one waited)."""
+    if not rows:
+        return set()
+    table = InboundDelivery.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values([{"key": key, "ref": ref, "at": at} for key, ref in rows])
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.key)
     )
+    return set((await session.execute(statement)).scalars())
+
+
+async def delivered(*, session: AsyncSession, key: str) -> str | None:
+    """What the delivery ``key`` produced (``""``: no reference), or None if it is new."""
+    table = InboundDelivery.__table__  # type: ignore[attr-defined]
+    row = (await session.execute(select(table.c.ref).where(table.c.key == key))).one_or_none()
+    return None if row is None else (row[0] or "")
 
 
 # --- conversation references (proactive messaging) -----------------------------------------------

@@ -9,9 +9,10 @@ still pending in it (a ticket is inserted here before its terms, reminders and e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -37,16 +38,22 @@ async def insert_rows(*, session: AsyncSession, rows: Sequence[SQLModel]) -> Non
     """Rows of one model in one statement (executemany: one call for the driver)."""
     if not rows:
         return
-    table = table_of(type(rows[0]))
-    await session.execute(insert(table), [values_of(row) for row in rows])
+    await session.execute(_insert(table_of(type(rows[0]))), [values_of(row) for row in rows])
 
 
 async def insert_row(*, session: AsyncSession, row: SQLModel) -> None:
     """One row; its generated ``id`` (if it has one) is set on ``row``."""
     table = table_of(type(row))
-    statement = insert(table).values(values_of(row))
-    if "id" in table.c and getattr(row, "id", None) is None:
-        result = await session.execute(statement.returning(table.c.id))
+    values = values_of(row)
+    if "id" in table.c and "id" not in values:
+        result = await session.execute(_insert(table, returning_id=True), values)
         row.id = int(result.scalar_one())
         return
-    await session.execute(statement)
+    await session.execute(_insert(table), values)
+
+
+@cache
+def _insert(table: Table, *, returning_id: bool = False) -> Insert:
+    """One statement object per table, its values bound at execution (built and compiled once)."""
+    statement = insert(table)
+    return statement.returning(table.c.id) if returning_id else statement

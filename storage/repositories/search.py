@@ -7,7 +7,7 @@ they return.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import delete, insert, or_
@@ -72,26 +72,37 @@ async def find_requests(*, session: AsyncSession, text: str, limit: int) -> list
     return list((await session.execute(query.limit(limit))).scalars())
 
 
-async def possible_duplicates(*, session: AsyncSession, req: Request, since: date) -> list[Request]:
-    """Other requests open now, or received or closed on or after ``since``, that share the
-    email of ``req``, or its whole name and a postcode in its details."""
-    refs: set[str] = set()
-    for way in blind_index.duplicate_groups(session_keys(session), identity_of(req)):
-        refs |= await _refs_matching(session, way)
-    refs.discard(req.ref)
+async def refs_by_digest(*, session: AsyncSession, digests: Collection[str]) -> dict[str, set[str]]:
+    """For each of ``digests`` that any request is stored under, those requests' references."""
+    found: dict[str, set[str]] = {}
+    if not digests:
+        return found
+    table = table_of(SearchTerm)
+    query = select(table.c.term, table.c.ticket_ref).where(table.c.term.in_(sorted(digests)))
+    for term, ref in (await session.execute(query)).all():
+        found.setdefault(term, set()).add(ref)
+    return found
+
+
+async def recent_requests(
+    *, session: AsyncSession, refs: Collection[str], since: date
+) -> list[str]:
+    """Of ``refs``, the requests open now or received or closed on or after ``since``, in the
+    order they were logged: who counts as a possible duplicate (``handlers.opening``)."""
     if not refs:
         return []
+    table = table_of(Request)
     query = (
-        select(Request)
-        .where(col(Request.ref).in_(sorted(refs)))
+        select(table.c.ref)
+        .where(table.c.ref.in_(sorted(refs)))
         .where(
             or_(
-                col(Request.state) != RequestState.CLOSED.value,
-                col(Request.received) >= since,
-                col(Request.closed_on) >= since,
+                table.c.state != RequestState.CLOSED.value,
+                table.c.received >= since,
+                table.c.closed_on >= since,
             )
         )
-        .order_by(col(Request.id))
+        .order_by(table.c.id)
     )
     return list((await session.execute(query)).scalars())
 

@@ -31,22 +31,25 @@ REFERENCE_COUNTERS = ("DSAR", "BREACH")
 PENDING: ColumnElement[str] = literal_column(f"'{OutboxState.PENDING.value}'")
 
 
-async def next_number(*, session: AsyncSession, name: str) -> int:
-    """Bump and return a counter inside the caller's transaction.
+async def take_numbers(*, session: AsyncSession, name: str, count: int = 1) -> int:
+    """Take ``count`` consecutive numbers of a counter inside the caller's transaction and
+    return the first.
 
-    The UPDATE takes the row lock, so concurrent openers queue on it; a rolled-back opener
-    gives its number back, so references neither repeat nor skip.
+    The UPDATE takes the row lock, so concurrent openers queue on it until COMMIT: the opener
+    takes it after its reads, right before its inserts. A rolled-back opener gives its numbers
+    back, so references neither repeat nor skip.
     """
+    table = table_of(Counter)
     result = await session.execute(
-        update(Counter)
-        .where(col(Counter.name) == name)
-        .values(value=col(Counter.value) + 1)
-        .returning(col(Counter.value))
+        update(table)
+        .where(table.c.name == name)
+        .values(value=table.c.value + count)
+        .returning(table.c.value)
     )
     value = result.scalar_one_or_none()
     if value is None:
         raise LookupError(f"counter {name!r} is missing: run `privacy-desk migrate`")
-    return int(value)
+    return int(value) - count + 1
 
 
 @dataclass(frozen=True, slots=True)

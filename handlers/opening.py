@@ -1,0 +1,281 @@
+"""Opening tickets (``/dsar new``, ``/breach new``): all those waiting for the writer in one go.
+
+A new ticket's checks and deadlines need no database, so each command is prepared alone and
+refused alone, before anything is written (``tickets.prepare_request``,
+``breaches.prepare_breach``). The group commit (``storage.group_commit``) then hands every
+prepared command of a transaction to ``Opener.apply``, which writes them all with one statement
+per table, in this order:
+
+1. the delivery keys already seen (a platform's retry is answered "Already done as …");
+2. the search digests of earlier requests that may be the same person (references only);
+3. the reference counters, each bumped once by the number of tickets (the row lock is taken
+   here, after the reads, and held only through the inserts to the COMMIT);
+4. the tickets, their search digests, their "opened" events (the chain worked out in memory
+   under the head's lock), their reminders, their outbox messages, their delivery keys.
+
+A ticket in the same batch counts as an earlier request for the duplicate check of the ones
+after it, exactly as if they had been written one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import audit, breaches, reminders, tickets
+from handlers import command_types as c
+from handlers.context import Context, Refusal
+from handlers.finding import RECENT_DAYS
+from handlers.outbox import outcome_rows
+from handlers.ports import ChatUser, DirectMessage, Outcome
+from storage import blind_index
+from storage import repositories as repo
+from storage.models import Breach, Event, Request, SearchTerm
+from storage.refs import TicketKind, TicketRef
+from storage.repositories.search import identity_of, session_keys
+
+
+class Duplicate(Exception):
+    """A platform delivered the same request twice; ``ref`` is what the first one produced."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
+class ConcurrentDelivery(Exception):
+    """A delivery key was stored by another transaction while this one ran: the batch is
+    rolled back and each command retried alone (where the key is then found)."""
+
+
+@dataclass(slots=True)
+class Opening:
+    """One ``/dsar new`` or ``/breach new`` waiting to be written."""
+
+    ctx: Context
+    command: c.NewRequest | c.NewBreach
+    key: str | None = None  # the platform's delivery key
+    receipt_to: ChatUser | None = None  # also send the reply to this person (forms)
+
+
+@dataclass(slots=True)
+class _Ticket:
+    at: int  # the command's place in the batch
+    opening: Opening
+    row: Request | Breach
+    terms: set[str] = field(default_factory=set)  # a request's stored search digests
+    ways: list[list[list[str]]] = field(default_factory=list)  # how it may match earlier ones
+    earlier: list[str] = field(default_factory=list)  # stored requests it may duplicate
+    alike: list[int] = field(default_factory=list)  # earlier tickets of this batch it may
+
+
+class Opener:
+    """The ``Batch`` kind of ``storage.group_commit`` for new tickets."""
+
+    async def apply(self, session: AsyncSession, items: Sequence[Opening]) -> list[object]:
+        results: list[object] = [None] * len(items)
+        prepared: list[_Ticket] = []
+        for at, opening in enumerate(items):
+            try:
+                prepared.append(_Ticket(at=at, opening=opening, row=_prepare(opening)))
+            except Refusal as exc:
+                results[at] = exc
+        live = await _first_deliveries(session, prepared, results)
+        await _find_alike(session, live)
+        await _number(session, live)
+        outcomes = [_outcome(ticket, live) for ticket in live]
+        await _store(session, live, outcomes)
+        for ticket, outcome in zip(live, outcomes, strict=True):
+            results[ticket.at] = outcome
+        for at, result in enumerate(results):
+            if isinstance(result, _Repeat):  # the same delivery twice in one batch
+                first = results[result.first]
+                ref = first.reply.ref if isinstance(first, Outcome) else None
+                results[at] = Duplicate(ref or "")
+        return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Repeat:
+    first: int
+
+
+def _prepare(opening: Opening) -> Request | Breach:
+    if isinstance(opening.command, c.NewRequest):
+        return tickets.prepare_request(opening.ctx, opening.command)
+    return breaches.prepare_breach(opening.ctx, opening.command)
+
+
+async def _first_deliveries(
+    session: AsyncSession, prepared: list[_Ticket], results: list[object]
+) -> list[_Ticket]:
+    """The tickets to open: those whose delivery key is new (a repeat is answered with what
+    the first delivery produced)."""
+    keys = [t.opening.key for t in prepared if t.opening.key is not None]
+    seen = await repo.delivered_many(session=session, keys=keys)
+    first_at: dict[str, int] = {}
+    live: list[_Ticket] = []
+    for ticket in prepared:
+        key = ticket.opening.key
+        if key is not None and key in seen:
+            results[ticket.at] = Duplicate(seen[key])
+        elif key is not None and key in first_at:
+            results[ticket.at] = _Repeat(first_at[key])
+        else:
+            if key is not None:
+                first_at[key] = ticket.at
+            live.append(ticket)
+    return live
+
+
+async def _find_alike(session: AsyncSession, live: list[_Ticket]) -> None:
+    """For each request, the open or recent requests that may be the same person: stored ones
+    (one query for the digests of the whole batch, one for the candidates' state), and earlier
+    ones of this batch."""
+    requests = [t for t in live if isinstance(t.row, Request)]
+    if not requests:
+        return
+    keys = session_keys(session)
+    for ticket in requests:
+        assert isinstance(ticket.row, Request)
+        who = identity_of(ticket.row)
+        ticket.terms = blind_index.terms_for(keys, who)
+        ticket.ways = blind_index.duplicate_groups(keys, who)
+    digests = {d for t in requests for way in t.ways for group in way for d in group}
+    stored = await repo.refs_by_digest(session=session, digests=digests)
+    candidates = {t.at: _matching(t.ways, stored.get) for t in requests}
+    today = min(t.opening.ctx.today for t in requests)
+    recent = await repo.recent_requests(
+        session=session,
+        refs=set().union(*candidates.values()),
+        since=today - timedelta(days=RECENT_DAYS),
+    )
+    for i, ticket in enumerate(requests):
+        since = ticket.opening.ctx.today - timedelta(days=RECENT_DAYS)
+        found = candidates[ticket.at]
+        if found and since > today:  # a later day than the query's: check it again
+            found = set(await repo.recent_requests(session=session, refs=found, since=since))
+        ticket.earlier = [ref for ref in recent if ref in found]
+        ticket.alike = [
+            earlier.at for earlier in requests[:i] if _matching(ticket.ways, _stored_in(earlier))
+        ]
+
+
+def _stored_in(earlier: _Ticket) -> Callable[[str], set[str] | None]:
+    """A digest lookup that finds only ``earlier`` (a ticket of this batch)."""
+    mark = {str(earlier.at)}
+    return lambda digest: mark if digest in earlier.terms else None
+
+
+def _matching(ways: list[list[list[str]]], refs_of: Callable[[str], set[str] | None]) -> set[str]:
+    """References having, for some way, at least one digest of every group of it
+    (``refs_of``: the references stored under a digest)."""
+    found: set[str] = set()
+    for way in ways:
+        hit: set[str] | None = None
+        for group in way:
+            refs: set[str] = set()
+            for digest in group:
+                refs |= refs_of(digest) or set()
+            hit = refs if hit is None else hit & refs
+            if not hit:
+                break
+        if hit:
+            found |= hit
+    return found
+
+
+async def _number(session: AsyncSession, live: list[_Ticket]) -> None:
+    """References for the tickets, in batch order: each counter bumped once (the counters in
+    a fixed order, so two replicas never wait on each other crosswise)."""
+    for kind in sorted(TicketKind, key=lambda k: k.value):
+        of_kind = [t for t in live if _kind(t.row) is kind]
+        if not of_kind:
+            continue
+        first = await repo.take_numbers(session=session, name=kind.value, count=len(of_kind))
+        for offset, ticket in enumerate(of_kind):
+            ticket.row.ref = str(TicketRef(kind, first + offset))
+
+
+def _kind(row: Request | Breach) -> TicketKind:
+    return TicketKind.REQUEST if isinstance(row, Request) else TicketKind.BREACH
+
+
+def _outcome(ticket: _Ticket, live: list[_Ticket]) -> Outcome:
+    opening, row = ticket.opening, ticket.row
+    if isinstance(row, Request):
+        by_at = {t.at: t.row.ref for t in live}
+        others = ticket.earlier + [by_at[at] for at in ticket.alike]
+        outcome = tickets.opened_request(opening.ctx, row, others)
+    else:
+        outcome = breaches.opened_breach(opening.ctx, row)
+    if opening.receipt_to is not None and outcome.reply.personal:
+        receipt = DirectMessage(to=opening.receipt_to, reply=outcome.reply)
+        outcome = replace(outcome, direct=(*outcome.direct, receipt))
+    return outcome
+
+
+async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outcome]) -> None:
+    """Every row of the batch, one statement per table, the chain head's lock taken last."""
+    if not live:
+        return
+    requests = [t.row for t in live if isinstance(t.row, Request)]
+    found = [t.row for t in live if isinstance(t.row, Breach)]
+    await repo.insert_rows(session=session, rows=requests)
+    await repo.insert_rows(session=session, rows=found)
+    terms = [
+        SearchTerm(term=term, ticket_ref=t.row.ref)
+        for t in live
+        if isinstance(t.row, Request)
+        for term in sorted(t.terms)
+    ]
+    await repo.insert_rows(session=session, rows=terms)
+    booked = [
+        row
+        for t in live
+        for row in reminders.planned(t.row, t.opening.ctx.policy, t.opening.ctx.now)
+    ]
+    await repo.insert_rows(session=session, rows=booked)
+    messages = [
+        row
+        for t, outcome in zip(live, outcomes, strict=True)
+        for row in outcome_rows(t.opening.ctx.policy, outcome, t.opening.ctx.now)
+    ]
+    await repo.insert_rows(session=session, rows=messages)
+    await _chain(session, live)
+    keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
+    if keyed:
+        stored = await repo.record_inbound_many(
+            session=session, rows=keyed, at=max(t.opening.ctx.now for t in live)
+        )
+        if len(stored) != len(keyed):
+            raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
+
+
+async def _chain(session: AsyncSession, live: list[_Ticket]) -> None:
+    """The "opened" events, chained in memory after the head (locked here, to the COMMIT)."""
+    head = await repo.lock_audit_head(session=session)
+    events: list[Event] = []
+    for ticket in live:
+        row, ctx = ticket.row, ticket.opening.ctx
+        facts = (
+            tickets.opening_facts(row) if isinstance(row, Request) else breaches.opening_facts(row)
+        )
+        event = audit.chained(
+            head,
+            ref=row.ref,
+            actor=ctx.who,
+            action="opened",
+            at=ctx.now,
+            facts=audit.covered(facts, audit.state_digest(row)),
+        )
+        events.append(event)
+        head = repo.Head(seq=event.seq, hash=event.hash)
+    await repo.insert_rows(session=session, rows=events)
+    await repo.advance_audit_head(session=session, seq=head.seq, hash=head.hash)
+
+
+OPENER = Opener()
