@@ -19,8 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.render import teams as cards
 from bot.teams import PLATFORM, card_activity
+from bot.teams_actions import refresh_ids
 from handlers import conversations
-from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
+from handlers.ports import (
+    ChannelPost,
+    ChatUser,
+    Delivery,
+    DeliveryError,
+    DeliveryKind,
+    WeeklySummary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +81,13 @@ class TeamsNotifier:
         app_id: str,
         sessions: async_sessionmaker[AsyncSession],
         tz: ZoneInfo,
+        privacy_team: tuple[ChatUser, ...] = (),
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.sessions = sessions
         self.tz = tz
+        self.privacy_team = privacy_team  # refreshed to their own view of compliance posts
 
     async def send(self, delivery: Delivery) -> str:
         stored = await conversations.lookup(
@@ -98,7 +108,10 @@ class TeamsNotifier:
         if isinstance(content, WeeklySummary):
             card, fallback = cards.summary(content, self.tz), "Weekly privacy summary"
         elif isinstance(content, ChannelPost):
-            card, fallback = cards.channel_post(content, self.tz), f"{content.ref}: {content.state}"
+            # Everyone sees the state; the privacy team's clients refresh it to their buttons.
+            ids = await refresh_ids(sessions=self.sessions, members=self.privacy_team)
+            card = cards.channel_post(content, self.tz, refresh_for=ids)
+            fallback = f"{content.ref}: {content.state}"
         else:
             card, fallback = cards.reply(content), content.text
         sent: list[str] = []

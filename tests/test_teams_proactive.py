@@ -92,9 +92,11 @@ async def test_being_added_to_the_compliance_channel_stores_where_to_post(
         card = card_of(post)
         assert card is not None
         assert card["body"][0]["text"] == "DSAR-0002 opened · erasure"
-        assert submit_actions(card) == [
-            {"privacy_desk": "action", "action": "show", "ref": "DSAR-0002"}
-        ]
+        # Everyone sees the state only; the privacy team's buttons come with a refresh
+        # (tests/test_teams_universal.py). No one on it has met the bot here: no userIds.
+        assert submit_actions(card) == []
+        assert card["refresh"]["action"]["data"] == {"privacy_desk": "refresh", "ref": "DSAR-0002"}
+        assert card["refresh"]["userIds"] == []
         assert not any(word in str(post.activity) for word in PERSONAL)
 
 
