@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientError, ClientResponseError
-from microsoft_agents.activity import ConversationReference
+from microsoft_agents.activity import Activity, ConversationReference
 from microsoft_agents.hosting.core import (
     AccessTokenProviderBase,
     AgentAuthConfiguration,
@@ -105,6 +106,7 @@ class TeamsNotifier:
             thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
             reference.conversation.id = f"{base};messageid={thread}" if thread else base
         content = delivery.content
+        opening: Activity | None = None  # the ticket's opening post, as it reads now
         if isinstance(content, WeeklySummary):
             card, fallback = cards.summary(content, self.tz), "Weekly privacy summary"
         elif isinstance(content, ChannelPost):
@@ -112,6 +114,10 @@ class TeamsNotifier:
             ids = await refresh_ids(sessions=self.sessions, members=self.privacy_team)
             card = cards.channel_post(content, self.tz, refresh_for=ids)
             fallback = f"{content.ref}: {content.state}"
+            if delivery.kind == DeliveryKind.REPLY and delivery.thread and not content.is_opening:
+                now = cards.channel_post(replace(content, change=None), self.tz, refresh_for=ids)
+                opening = card_activity(now, fallback)
+                opening.id = delivery.thread
         else:
             card, fallback = cards.reply(content), content.text
         sent: list[str] = []
@@ -119,6 +125,8 @@ class TeamsNotifier:
         async def callback(turn_context: TurnContext) -> None:
             response = await turn_context.send_activity(card_activity(card, fallback))
             sent.append(str(getattr(response, "id", "") or ""))
+            if opening is not None:
+                await self._refresh_opening(turn_context, opening)
 
         try:
             await self.adapter.continue_conversation(
@@ -136,3 +144,15 @@ class TeamsNotifier:
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from exc
         return sent[0] if sent else ""
+
+    async def _refresh_opening(self, turn_context: TurnContext, opening: Activity) -> None:
+        """Rewrite the ticket's opening post with its current state and deadline (and so
+        refresh the privacy team's view of it). The reply is already in the thread, so a
+        failure here is logged, never retried (a retry would post the reply twice); the next
+        change, or a refresh, brings the post up to date."""
+        try:
+            await turn_context.update_activity(opening)
+        except ClientResponseError as exc:
+            log.warning("updating the opening post %s failed: http_%s", opening.id, exc.status)
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("updating the opening post %s failed: %s", opening.id, type(exc).__name__)

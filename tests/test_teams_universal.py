@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.teams import PRIVATE_FAILED, PRIVATE_NOTE
 from handlers.replies import BREACH_ACTIONS, REQUEST_ACTIONS
+from storage import repositories as repo
 from tests.conftest import FakeClock, database_state
 from tests.teams_harness import (
     APP_ID,
@@ -412,3 +413,46 @@ async def test_an_invoke_that_is_not_an_action_execute_is_a_bad_request(
             assert status == 400, body
             assert (body["statusCode"], body["type"]) == (400, "application/vnd.microsoft.error")
         assert without_refs(await database_state(sessions)) == state
+
+
+async def test_a_change_rewrites_the_opening_post_everyone_sees(
+    engine: AsyncEngine,
+    db_url: str,
+    clock: FakeClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Up-to-date views: after the thread reply, the opening post is updated in place with the
+    current state (which also refreshes the privacy team's view); an update that fails is
+    logged, never retried, so the reply is never posted twice."""
+    async with teams_server(engine, db_url, clock=clock) as teams:
+        base = await opened(teams)
+        [post] = [s for s in sent_to(teams.fake, CHANNEL) if s.conversation == CHANNEL]
+        opening = f"msg-{teams.fake.sent.index(post) + 1}"  # the id the fake answered with
+
+        before = len(teams.fake.sent)
+        assert await teams.say(f"dsar verify {REF} method=document_seen", user=PRIVACY_AAD) == 202
+        await teams.deliver()
+        channel = [s for s in teams.fake.sent[before:] if s.conversation.startswith(CHANNEL)]
+        thread = f"{CHANNEL};messageid={opening}"
+        assert [(s.method, s.conversation) for s in channel] == [("POST", thread), ("PUT", thread)]
+        assert channel[1].reply_to == opening  # PUT …/activities/<the opening post's id>
+        rewritten = card_of(channel[1])
+        assert rewritten is not None
+        assert rewritten["body"][0]["text"] == f"{REF} opened · access"
+        assert card_facts(rewritten)["State"] == "in progress"
+        assert rewritten.get("actions", []) == []  # still state only for everyone
+        assert rewritten["refresh"] == base["refresh"]
+        assert not any(word in str(channel[1].activity) for word in PERSONAL)
+
+        teams.fake.refuse_updates = 1
+        before = len(teams.fake.sent)
+        assert await teams.say(f"dsar clarify {REF}", user=PRIVACY_AAD) == 202
+        await teams.deliver()
+        clock.advance(hours=1)
+        await teams.deliver()
+        channel = [s for s in teams.fake.sent[before:] if s.conversation.startswith(CHANNEL)]
+        assert [s.method for s in channel] == ["POST"]  # the reply, once; the update was lost
+        assert teams.fake.refuse_updates == 0
+        async with sessions() as session:
+            counts = await repo.outbox_counts(session=session, failing_after=3)
+        assert counts == {"pending": 0, "failing": 0, "failed": 0}
