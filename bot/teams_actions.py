@@ -142,8 +142,8 @@ async def on_action(
         )
         return await _answer(agent, user, outcome, in_channel=in_channel)
     if verb == cards.FORM:
-        form = forms.find_form(str(data.get("form", "")), action=str(data.get("action", "")),
-                               ref=ref or None)  # fmt: skip
+        wire, action = str(data.get("form", "")), str(data.get("action", ""))
+        form = forms.find_form(wire, action=action, ref=ref or None)
         if form is None:
             return message_response(OUT_OF_DATE)
         values, typed = cards.read_form(form, data)
@@ -171,7 +171,7 @@ async def _answer(
     told: bool = False,
 ) -> InvokeResponse:
     """The invoke's answer. In a personal chat: the reply's card (or the form) in place of the
-    card pressed. In a channel: never anything personal — the form and any personal reply go
+    card pressed. Anywhere else (a channel): nothing personal — the form and any personal reply go
     to the personal chat (``told``: the core already queued the reply as a receipt), and a
     change redraws the compliance post with its new state."""
     reply = outcome.reply
