@@ -26,7 +26,9 @@ from bot.metrics import Metrics
 from bot.slack import build_slack_app
 from bot.slack_notifier import SlackNotifier, web_client
 from bot.slack_pace import ChannelPace
+from bot.teams import PLATFORM as TEAMS
 from bot.teams import TeamsAgent
+from bot.teams_actions import privacy_members
 from bot.teams_auth import TeamsAuth
 from bot.teams_notifier import StaticConnections, TeamsNotifier
 from bot.web import base_app
@@ -169,6 +171,7 @@ def platform_notifiers(
             app_id=settings.teams_app_id or "",
             sessions=sessions,
             tz=policy.timezone,
+            privacy_team=tuple(privacy_members(policy, TEAMS)),
         )
     if settings.slack_bot_token is not None:
         client = web_client(

@@ -23,7 +23,11 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 
+from bot import teams_actions as universal
 from bot.render import teams as cards
+from bot.teams_actions import ENTRA_ONLY, OUT_OF_DATE
+from bot.teams_actions import PRIVATE_FAILED as PRIVATE_FAILED  # re-exported: what a channel reads
+from bot.teams_actions import PRIVATE_NOTE as PRIVATE_NOTE
 from bot.teams_people import Unresolved, resolve_people
 from handlers import conversations, forms
 from handlers.desk import Desk, error_reply
@@ -36,8 +40,6 @@ from handlers.usage import usage_for
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 COMMAND = re.compile(r"^/?(dsar|breach)\b(.*)$", re.IGNORECASE | re.DOTALL)
-PRIVATE_NOTE = "Done — I've sent the details to you in a personal chat with privacy-desk."
-PRIVATE_FAILED = "That did not work; I've sent you the reason in a personal chat."
 
 
 def tenant_of(activity: dict[str, Any] | Activity) -> str | None:
@@ -68,6 +70,8 @@ def card_activity(card: cards.Card, fallback: str) -> Activity:
 
 
 class TeamsAgent(ActivityHandler):
+    platform = PLATFORM
+
     def __init__(
         self, desk: Desk, *, adapter: ChannelServiceAdapter | None = None, app_id: str = ""
     ) -> None:
@@ -101,7 +105,7 @@ class TeamsAgent(ActivityHandler):
                 now=self.desk.clock.now(),
             )
 
-    def _user(self, activity: Activity) -> ChatUser | None:
+    def user_of(self, activity: Activity) -> ChatUser | None:
         sender = activity.from_property
         if sender is None or not sender.aad_object_id:
             return None
@@ -109,11 +113,9 @@ class TeamsAgent(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         activity = turn_context.activity
-        user = self._user(activity)
+        user = self.user_of(activity)
         if user is None:
-            await turn_context.send_activity(
-                "privacy-desk works with Microsoft Entra accounts only."
-            )
+            await turn_context.send_activity(ENTRA_ONLY)
             return
         if isinstance(activity.value, dict) and activity.value.get(cards.MARK):
             await self._on_card(turn_context, user, activity.value)
@@ -142,9 +144,12 @@ class TeamsAgent(ActivityHandler):
         )
         await self._answer(turn_context, user, outcome)
 
-    async def _answer(self, turn_context: TurnContext, user: ChatUser, outcome: Outcome) -> None:
-        """Show an outcome where it belongs: a form or anything personal only to this person
-        (in a channel the reply went to their personal chat through the outbox)."""
+    async def _answer(
+        self, turn_context: TurnContext, user: ChatUser, outcome: Outcome, *, told: bool = True
+    ) -> None:
+        """Show an outcome where it belongs: a form or anything personal only to this person.
+        In a channel a personal reply goes to their personal chat: through the outbox as a
+        receipt when ``told``, else sent here (a button press carries no receipt)."""
         if outcome.form is not None:
             await self._send_form(turn_context, user, outcome.form, outcome.reply.text)
             return
@@ -154,7 +159,7 @@ class TeamsAgent(ActivityHandler):
             return
         if channel_key(turn_context.activity) is not None and reply.personal:
             failed = reply.tone == Tone.ERROR
-            if failed:
+            if failed or not told:
                 await self.desk.tell(to=user, reply=reply)
             await turn_context.send_activity(PRIVATE_FAILED if failed else PRIVATE_NOTE)
             return
@@ -172,23 +177,28 @@ class TeamsAgent(ActivityHandler):
         """Send a form to this person only (forms may be filled in with personal data): in a
         channel it goes to their personal chat, and is never drawn (or redrawn) in the channel.
         ``replace_id`` updates the card the person submitted instead of sending a new one."""
-        card = card_activity(cards.form_card(request), fallback)
         if channel_key(turn_context.activity) is None:
+            card = card_activity(cards.form_card(request), fallback)
             if replace_id:
                 card.id = replace_id
                 await turn_context.update_activity(card)
             else:
                 await turn_context.send_activity(card)
             return
+        await turn_context.send_activity(await self.form_privately(user, request, fallback))
+
+    async def form_privately(self, user: ChatUser, request: FormRequest, fallback: str) -> str:
+        """Send a form asked for in a channel to the person's personal chat; what to tell them
+        in the channel."""
+        card = card_activity(cards.form_card(request), fallback)
         stored = await conversations.lookup(
             sessions=self.desk.sessions, platform=PLATFORM, key=user.external_id
         )
         if stored is None or self.adapter is None:
-            await turn_context.send_activity(
+            return (
                 "Forms can hold personal data, so I only show them in a personal chat: open a "
                 "chat with privacy-desk and type the command there."
             )
-            return
         reference = ConversationReference.model_validate_json(stored)
 
         async def send_form(context: TurnContext) -> None:
@@ -197,7 +207,7 @@ class TeamsAgent(ActivityHandler):
         await self.adapter.continue_conversation(
             self.app_id, reference.get_continuation_activity(), send_form
         )
-        await turn_context.send_activity("I've sent you the form in a personal chat.")
+        return "I've sent you the form in a personal chat."
 
     async def _on_card(
         self, turn_context: TurnContext, user: ChatUser, value: dict[str, Any]
@@ -213,17 +223,17 @@ class TeamsAgent(ActivityHandler):
                 answer=str(value.get("answer", "")),
                 delivery_key=f"teams:{activity.id}",
             )
-            await self._answer(turn_context, user, outcome)
+            await self._answer(turn_context, user, outcome, told=False)
             return
         if value.get(cards.MARK) == "action":
             outcome = await self.desk.press(
                 actor=actor, action=action, ref=ref or "", delivery_key=f"teams:{activity.id}"
             )
-            await self._answer(turn_context, user, outcome)
+            await self._answer(turn_context, user, outcome, told=False)
             return
         form = forms.find_form(str(value.get("form", "")), action=action, ref=ref)
         if form is None:
-            await turn_context.send_activity("That card is out of date; nothing changed.")
+            await turn_context.send_activity(OUT_OF_DATE)
             return
         values, typed = cards.read_form(form, value)
         in_channel = channel_key(activity) is not None
@@ -252,6 +262,11 @@ class TeamsAgent(ActivityHandler):
             return await self._fetch_task(turn_context)
         if name == "composeExtension/submitAction":
             return await self._submit_action(turn_context)
+        if name == universal.INVOKE_NAME:
+            # Anything but a personal chat is shared: nothing personal is answered in place.
+            conversation = turn_context.activity.conversation
+            shared = conversation is None or conversation.conversation_type != "personal"
+            return await universal.on_action(self, turn_context, in_channel=shared)
         return await super().on_invoke_activity(turn_context)
 
     async def _fetch_task(self, turn_context: TurnContext) -> InvokeResponse:
@@ -260,12 +275,13 @@ class TeamsAgent(ActivityHandler):
         text = message_text(value.get("messagePayload") or {})
         proposal = propose(text)
         request = form_for(proposal, text)
-        return _task(cards.form_card(request, note=explain(proposal)), request.form.title)
+        card = cards.form_card(request, note=explain(proposal), dialog=True)
+        return _task(card, request.form.title)
 
     async def _submit_action(self, turn_context: TurnContext) -> InvokeResponse:
         """The dialog's form submitted: log it, or show it again with the reason on its field."""
         activity = turn_context.activity
-        user = self._user(activity)
+        user = self.user_of(activity)
         value = activity.value if isinstance(activity.value, dict) else {}
         raw = value.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -282,7 +298,7 @@ class TeamsAgent(ActivityHandler):
         )
         if outcome.form is not None:
             again = replace(outcome.form, values=typed)
-            return _task(cards.form_card(again), form.title)
+            return _task(cards.form_card(again, dialog=True), form.title)
         return _task_message(outcome.reply.text)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientError, ClientResponseError
-from microsoft_agents.activity import ConversationReference
+from microsoft_agents.activity import Activity, ConversationReference
 from microsoft_agents.hosting.core import (
     AccessTokenProviderBase,
     AgentAuthConfiguration,
@@ -19,8 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.render import teams as cards
 from bot.teams import PLATFORM, card_activity
+from bot.teams_actions import refresh_ids
 from handlers import conversations
-from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
+from handlers.ports import (
+    ChannelPost,
+    ChatUser,
+    Delivery,
+    DeliveryError,
+    DeliveryKind,
+    WeeklySummary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +82,13 @@ class TeamsNotifier:
         app_id: str,
         sessions: async_sessionmaker[AsyncSession],
         tz: ZoneInfo,
+        privacy_team: tuple[ChatUser, ...] = (),
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.sessions = sessions
         self.tz = tz
+        self.privacy_team = privacy_team  # refreshed to their own view of compliance posts
 
     async def send(self, delivery: Delivery) -> str:
         stored = await conversations.lookup(
@@ -95,10 +106,18 @@ class TeamsNotifier:
             thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
             reference.conversation.id = f"{base};messageid={thread}" if thread else base
         content = delivery.content
+        opening: Activity | None = None  # the ticket's opening post, as it reads now
         if isinstance(content, WeeklySummary):
             card, fallback = cards.summary(content, self.tz), "Weekly privacy summary"
         elif isinstance(content, ChannelPost):
-            card, fallback = cards.channel_post(content, self.tz), f"{content.ref}: {content.state}"
+            # Everyone sees the state; the privacy team's clients refresh it to their buttons.
+            ids = await refresh_ids(sessions=self.sessions, members=self.privacy_team)
+            card = cards.channel_post(content, self.tz, refresh_for=ids)
+            fallback = f"{content.ref}: {content.state}"
+            if delivery.kind == DeliveryKind.REPLY and delivery.thread and not content.is_opening:
+                now = cards.channel_post(replace(content, change=None), self.tz, refresh_for=ids)
+                opening = card_activity(now, fallback)
+                opening.id = delivery.thread
         else:
             card, fallback = cards.reply(content), content.text
         sent: list[str] = []
@@ -106,6 +125,8 @@ class TeamsNotifier:
         async def callback(turn_context: TurnContext) -> None:
             response = await turn_context.send_activity(card_activity(card, fallback))
             sent.append(str(getattr(response, "id", "") or ""))
+            if opening is not None:
+                await self._refresh_opening(turn_context, opening)
 
         try:
             await self.adapter.continue_conversation(
@@ -123,3 +144,15 @@ class TeamsNotifier:
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from exc
         return sent[0] if sent else ""
+
+    async def _refresh_opening(self, turn_context: TurnContext, opening: Activity) -> None:
+        """Rewrite the ticket's opening post with its current state and deadline (and so
+        refresh the privacy team's view of it). The reply is already in the thread, so a
+        failure here is logged, never retried (a retry would post the reply twice); the next
+        change, or a refresh, brings the post up to date."""
+        try:
+            await turn_context.update_activity(opening)
+        except ClientResponseError as exc:
+            log.warning("updating the opening post %s failed: http_%s", opening.id, exc.status)
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("updating the opening post %s failed: %s", opening.id, type(exc).__name__)

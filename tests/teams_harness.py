@@ -104,15 +104,26 @@ class TeamsServer:
             return r.status
 
     async def invoke(
-        self, name: str, value: dict[str, Any], *, user: str = STAFF_AAD
+        self, name: str, value: dict[str, Any], *, user: str = STAFF_AAD, **kwargs: Any
     ) -> tuple[int, Any]:
-        """An ``invoke`` activity (a message-extension command) and the invoke response body."""
-        activity = self.activity(user=user) | {"type": "invoke", "name": name, "value": value}
+        """An ``invoke`` activity (a message-extension command, an Action.Execute) and the
+        invoke response body; ``kwargs`` go to ``activity`` (``channel=``, ``reply_to=``)."""
+        activity = self.activity(user=user, **kwargs)
+        activity |= {"type": "invoke", "name": name, "value": value}
         headers = {"Authorization": f"Bearer {self.fake.token(audience=APP_ID)}"}
         url = f"{self.url}/api/messages"
         async with self.http.post(url, json=activity, headers=headers) as r:
             body = await r.json(content_type=None) if await r.read() else None
             return r.status, body
+
+    async def execute(
+        self, verb: str, data: dict[str, Any], *, trigger: str = "manual", **kwargs: Any
+    ) -> tuple[int, Any]:
+        """An Action.Execute pressed (``trigger="manual"``) or a card's automatic refresh, as
+        the ``adaptiveCard/action`` invoke Teams sends: the data with the inputs merged in."""
+        action = {"type": "Action.Execute", "id": "", "verb": verb, "data": data}
+        value = {"action": action, "trigger": trigger}
+        return await self.invoke("adaptiveCard/action", value, **kwargs)
 
     async def say(self, text: str, **kwargs: Any) -> int:
         return await self.post(self.activity(text=text, **kwargs))
@@ -242,8 +253,26 @@ def card_text(card: dict[str, Any]) -> str:
 
 
 def submit_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``data`` of every Action.Submit on a card."""
-    return [a["data"] for a in card.get("actions", []) if a.get("type") == "Action.Submit"]
+    """The ``data`` every button on a card carries back: an Action.Execute (whose verb is the
+    data's mark and whose Action.Submit fallback carries the same data) or, in a dialog, an
+    Action.Submit."""
+    found = []
+    for action in card.get("actions", []):
+        if action.get("type") == "Action.Execute":
+            assert action["verb"] == action["data"]["privacy_desk"], action
+            assert action["fallback"] == {
+                "type": "Action.Submit",
+                "title": action["title"],
+                "data": action["data"],
+            }, action
+        elif action.get("type") != "Action.Submit":
+            continue
+        found.append(action["data"])
+    return found
+
+
+def action_types(card: dict[str, Any]) -> list[str]:
+    return [str(a.get("type")) for a in card.get("actions", [])]
 
 
 def lifecycle_activity(

@@ -96,6 +96,46 @@ def test_teams_manifest_has_what_teams_requires(tmp_path: Path) -> None:
     assert packaged["validDomains"] == ["desk.example.org"]
 
 
+TEAMS_SCHEMA = ROOT / "tests/data/teams/MicrosoftTeams.schema.v1.30.json"  # MIT: see LICENSE there
+
+
+def test_teams_manifest_is_valid_against_the_published_schema(tmp_path: Path) -> None:
+    """The manifest, and the one package.py writes, against Microsoft's JSON schema for the
+    manifest version it names (the newest GA version, vendored: no network in tests)."""
+    import json
+    import sys
+    import zipfile
+
+    import jsonschema
+
+    schema: dict[str, Any] = json.loads(TEAMS_SCHEMA.read_text())
+    manifest: dict[str, Any] = json.loads((ROOT / "deploy/teams/manifest.json").read_text())
+    version = schema["properties"]["manifestVersion"]["const"]
+    assert manifest["manifestVersion"] == version == "1.30"
+    assert manifest["$schema"] == (
+        f"https://developer.microsoft.com/json-schemas/teams/v{version}/MicrosoftTeams.schema.json"
+    )
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    sys.path.insert(0, str(ROOT / "deploy/teams"))
+    try:
+        import package
+    finally:
+        sys.path.pop(0)
+    out = package.build("12345678-1234-1234-1234-1234567890ab", "desk.example.org", tmp_path / "a")
+    with zipfile.ZipFile(out) as archive:
+        packaged = json.loads(archive.read("manifest.json"))
+    for checked in (manifest, packaged):
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(checked)]
+        assert errors == []
+    # What the bot relies on survives packaging: the message-extension command on messages.
+    [extension] = packaged["composeExtensions"]
+    assert extension["botId"] == packaged["id"]
+    assert [c["id"] for c in extension["commands"]] == ["logPrivacyRequest"]
+    # A manifest the schema refuses is refused (the check can fail).
+    broken = packaged | {"bots": [packaged["bots"][0] | {"scopes": ["everywhere"]}]}
+    assert list(validator.iter_errors(broken))
+
+
 @pytest.mark.parametrize(
     ("args", "reason"),
     [

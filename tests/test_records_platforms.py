@@ -119,7 +119,8 @@ async def test_teams_edit_and_history_answer_in_the_personal_chat(
             "deadline moved from Mon 22 Dec 2025 to Thu 18 Dec 2025"
         ) in card_text(card)
         assert await teams.deliver() == 1  # the compliance thread: type and dates only
-        [post] = sent_to(teams.fake, TEAMS_CHANNEL)[-1:]
+        # The thread reply (then the opening post rewritten in place, a PUT).
+        [post] = [s for s in sent_to(teams.fake, TEAMS_CHANNEL) if s.method == "POST"][-1:]
         assert "corrected (type, name, received)" in str(post.activity)
         assert_no_personal_data([s.activity for s in sent_to(teams.fake, TEAMS_CHANNEL)])
 

@@ -37,8 +37,9 @@ async def test_compliance_post_goes_to_the_channel_proactively(
         await teams.deliver()
         opening_id = f"msg-{teams.fake.sent.index(channel_posts[0]) + 1}"
         thread = f"{CHANNEL};messageid={opening_id}"
-        [reply] = [s for s in teams.fake.sent if s.conversation == thread]
+        [reply, rewrite] = [s for s in teams.fake.sent if s.conversation == thread]
         assert "identity verified" in str(reply.activity)
+        assert (reply.method, rewrite.method, rewrite.reply_to) == ("POST", "PUT", opening_id)
         _ = DPO_AAD
 
 

@@ -92,9 +92,11 @@ async def test_being_added_to_the_compliance_channel_stores_where_to_post(
         card = card_of(post)
         assert card is not None
         assert card["body"][0]["text"] == "DSAR-0002 opened · erasure"
-        assert submit_actions(card) == [
-            {"privacy_desk": "action", "action": "show", "ref": "DSAR-0002"}
-        ]
+        # Everyone sees the state only; the privacy team's buttons come with a refresh
+        # (tests/test_teams_universal.py). No one on it has met the bot here: no userIds.
+        assert submit_actions(card) == []
+        assert card["refresh"]["action"]["data"] == {"privacy_desk": "refresh", "ref": "DSAR-0002"}
+        assert card["refresh"]["userIds"] == []
         assert not any(word in str(post.activity) for word in PERSONAL)
 
 
@@ -127,9 +129,12 @@ async def test_dpo_nudges_reach_the_dpo_personal_chat(
         )
         assert [a["action"] for a in submit_actions(card)][:2] == ["verify", "ask-id"]
         # The first overdue alarm also goes to the ticket's thread in the compliance channel.
-        replies = [s for s in sent_to(teams.fake, CHANNEL) if s.conversation != CHANNEL]
+        in_thread = [s for s in sent_to(teams.fake, CHANNEL) if s.conversation != CHANNEL]
+        replies = [s for s in in_thread if s.method == "POST"]
         assert len(replies) == 1
         assert "DSAR-0001: overdue" in str(replies[0].activity)
+        # ...and the opening post is rewritten in place with the state as it is now.
+        assert [s.method for s in in_thread] == ["POST", "PUT"]
         assert sent == 3  # the opening post, the nudge, the alarm
         assert await outbox_counts(sessions) == {"pending": 0, "failing": 0, "failed": 0}
 

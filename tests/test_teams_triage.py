@@ -62,6 +62,9 @@ async def test_a_message_becomes_a_filled_in_request_form_then_a_ticket(
         assert input_value(card, "email") == "margaret.ellison@example.org"
         texts = [b.get("text", "") for b in card["body"] if b.get("type") == "TextBlock"]
         assert any(t.startswith("Looks like a request: access") for t in texts)
+        # A dialog submits with Action.Submit only (composeExtension/submitAction), not a
+        # Universal Action like the cards in a chat.
+        assert [a["type"] for a in card["actions"]] == ["Action.Submit"]
 
         submitted = card["actions"][0]["data"] | {
             i: input_value(card, i) for i in input_ids(card) if input_value(card, i)

@@ -1,4 +1,12 @@
-"""Adaptive Cards (schema 1.5) for the neutral messages and the Teams forms: pure builders."""
+"""Adaptive Cards (schema 1.5) for the neutral messages and the Teams forms: pure builders.
+
+Buttons are Universal Actions (``Action.Execute``: a verb and its data, answered by the bot's
+``adaptiveCard/action`` invoke), each with an ``Action.Submit`` fallback for clients without
+them. The one exception is a message-extension dialog, whose form Teams submits only with
+``Action.Submit`` (``composeExtension/submitAction``). A compliance post carries a ``refresh``
+for the privacy team's user-specific view; what that view holds is decided by the server from
+who is asking, never by the card.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,10 @@ from handlers.wording import state_words
 
 Card = dict[str, Any]
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-MARK = "privacy_desk"  # every Action.Submit carries {"privacy_desk": "action" | "form", ...}
+MARK = "privacy_desk"  # every action's data carries {"privacy_desk": <its verb>, ...}
+ACTION, FORM, SEARCH, REFRESH = "action", "form", "search", "refresh"  # the verbs
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"  # an invoke answered with text
+MAX_REFRESH_USERS = 60  # Teams refreshes a user-specific view for at most 60 people
 SUBMIT_KEYS = (
     MARK,
     "form",
@@ -53,8 +64,19 @@ def _submit(title: str, data: dict[str, str]) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": title, "data": data}
 
 
+def _execute(title: str, data: dict[str, str]) -> dict[str, Any]:
+    """A Universal Action: the verb is the data's mark; older clients submit the same data."""
+    return {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": data[MARK],
+        "data": data,
+        "fallback": _submit(title, data),
+    }
+
+
 def ticket_actions(ref: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [_submit(forms.label(a), {MARK: "action", "action": a, "ref": ref}) for a in actions]
+    return [_execute(forms.label(a), {MARK: ACTION, "action": a, "ref": ref}) for a in actions]
 
 
 def reply(message: Reply) -> Card:
@@ -76,13 +98,23 @@ def reply(message: Reply) -> Card:
 def search_actions(task: int) -> list[dict[str, Any]]:
     """A system owner's answer buttons on a search task (``forms.SEARCH_ANSWERS``)."""
     return [
-        _submit(a.label, {MARK: "search", "answer": a.name, "task": str(task)})
+        _execute(a.label, {MARK: SEARCH, "answer": a.name, "task": str(task)})
         for a in forms.SEARCH_ANSWERS
     ]
 
 
-def channel_post(post: ChannelPost, tz: ZoneInfo) -> Card:
-    """A compliance post: reference, type, state, deadline — there is nothing else to leak."""
+def channel_post(
+    post: ChannelPost,
+    tz: ZoneInfo,
+    *,
+    refresh_for: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+) -> Card:
+    """A compliance post: reference, type, state, deadline — there is nothing else to leak.
+
+    An opening post carries a ``refresh`` whose ``userIds`` (the privacy team's Teams ids, at
+    most 60) get their own view automatically; everyone may refresh by hand. ``actions`` are
+    the buttons of the privacy team's view; the card everyone sees has none."""
     deadline = deadline_text(post, tz)
     title = (
         f"{post.ref} opened · {post.ticket_type}"
@@ -93,8 +125,13 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> Card:
         _text(title, weight="bolder"),
         _facts((("State", state_words(post.state)), ("Deadline", deadline))),
     ]
-    actions = ticket_actions(post.ref, ("show",)) if post.is_opening else []
-    return _card(body, actions)
+    if not post.is_opening:
+        return _card(body)
+    card = _card(body, ticket_actions(post.ref, actions))
+    verb = {MARK: REFRESH, "ref": post.ref}
+    refresh = {"type": "Action.Execute", "title": "Refresh", "verb": REFRESH, "data": verb}
+    card["refresh"] = {"action": refresh, "userIds": list(refresh_for[:MAX_REFRESH_USERS])}
+    return card
 
 
 def summary(content: WeeklySummary, tz: ZoneInfo) -> Card:
@@ -162,9 +199,11 @@ def _inputs(field: forms.Field, values: Mapping[str, str], error: str | None) ->
     return _with_error(block, error)
 
 
-def form_card(request: FormRequest, *, note: str | None = None) -> Card:
+def form_card(request: FormRequest, *, note: str | None = None, dialog: bool = False) -> Card:
     """A card for one form of the specification, with what was typed and any errors;
-    ``note`` (what triage proposed and why) is shown under the title."""
+    ``note`` (what triage proposed and why) is shown under the title. In a ``dialog`` (a
+    message extension's task module) the button is an ``Action.Submit``, which is all a dialog
+    sends; in a chat it is an ``Action.Execute``."""
     form = request.form
     if request.ref is None:
         body = [_text(form.title, weight="bolder", size="medium")]
@@ -176,10 +215,10 @@ def form_card(request: FormRequest, *, note: str | None = None) -> Card:
         body.append(_text(form.intro, isSubtle=True))
     for field in form.fields:
         body += _inputs(field, request.values, request.errors.get(field.key))
-    data = {MARK: "form", "form": form.wire_name}
+    data = {MARK: FORM, "form": form.wire_name}
     if request.ref is not None:
         data |= {"action": form.action, "ref": request.ref}
-    return _card(body, [_submit(form.submit, data)])
+    return _card(body, [(_submit if dialog else _execute)(form.submit, data)])
 
 
 def read_form(form: Form, value: Mapping[str, Any]) -> tuple[dict[str, FieldValue], dict[str, str]]:

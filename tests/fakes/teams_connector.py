@@ -34,6 +34,7 @@ class Sent:
 class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     failures: list[tuple[int, int | None]] = field(default_factory=list)
+    refuse_updates: int = 0  # this many activity updates (PUT) fail with 500, unrecorded
     service_url: str = ""
     jwks_url: str = ""
     _runner: web.AppRunner | None = None
@@ -89,6 +90,9 @@ class FakeConnector:
             status, retry = self.failures.pop(0)
             headers = {"Retry-After": str(retry)} if retry else {}
             return web.json_response({"error": {"code": "fail"}}, status=status, headers=headers)
+        if request.method == "PUT" and self.refuse_updates > 0:
+            self.refuse_updates -= 1
+            return web.json_response({"error": {"code": "fail"}}, status=500)
         body = await request.json()
         self._count += 1
         self.sent.append(
