@@ -6,6 +6,7 @@ retried once. First through its own interface, then through the Slack server."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from handlers.context import Refusal
 from storage import repositories as repo
 from storage.db import create_engine, session_factory
 from storage.group_commit import GroupCommit, WriterBusy
-from tests.slack_harness import SlackServer, slack_server, unique
+from tests.slack_harness import PRIVACY_ID, SlackServer, slack_server, unique
 from tests.test_metrics import scrape, value
 
 
@@ -273,3 +274,50 @@ async def test_a_slack_command_that_cannot_be_written_in_time_is_told_it_was_not
         assert (await slash(slack, new(9))).startswith("DSAR-0002 logged")
     async with session_factory(engine)() as session:
         assert sorted(await repo.ticket_refs(session=session)) == ["DSAR-0001", "DSAR-0002"]
+
+
+async def test_a_batch_finds_possible_duplicates_among_its_own_tickets_too(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    """The same person twice in one batch is noticed as if the two were logged one by one:
+    the later one names the stored request and the earlier one of the batch, in that order."""
+    async with slack_server(engine, db_url) as slack:
+        writer = slack.core.desk.writer
+
+        async def as_privacy(line: str) -> str:
+            status, body = await slack.command(line, user=PRIVACY_ID, trigger=unique("trig"))
+            assert status == 200, (status, body)
+            return json.dumps(body)
+
+        stored = await as_privacy('new access name="Sam Stored" email=same@example.com')
+        assert "DSAR-0001 logged" in stored
+        async with writes_blocked(engine, db_url) as release:
+            first = asyncio.create_task(as_privacy(new(0)))
+            await until(lambda: writer.busy)
+            lines = [
+                'new erasure name="Sam Again" email=same@example.com',
+                'new access name="Someone Else" email=else@example.com',
+                'new access name="Sam Third" email=SAME@Example.com',
+            ]
+            queued = [asyncio.create_task(as_privacy(line)) for line in lines]
+            await until(lambda: writer.waiting == 3)
+            release()
+            answers = await asyncio.gather(first, *queued)
+        assert "DSAR-0002 logged" in answers[0]
+        assert "DSAR-0003 logged" in answers[1]
+        assert "possibly the same person as DSAR-0001:" in answers[1], answers[1]
+        assert "DSAR-0004 logged" in answers[2] and "possibly" not in answers[2]
+        assert "DSAR-0005 logged" in answers[3]
+        assert "possibly the same person as DSAR-0001, DSAR-0003:" in answers[3], answers[3]
+        samples = await scrape(slack)
+        assert (
+            value(samples["privacy_desk_writes"], "privacy_desk_writes_total", how="batched") == 3
+        )
+    async with session_factory(engine)() as session:
+        assert await repo.find_requests(session=session, text="same@example.com", limit=9)
+        found = await repo.find_requests(session=session, text="sam", limit=9)
+        assert sorted(r.ref for r in found) == ["DSAR-0001", "DSAR-0003", "DSAR-0005"]
+        reminders = [await repo.reminders_for(session=session, ref=f"DSAR-{n:04d}") for n in (3, 5)]
+        assert all(len(booked) >= 3 for booked in reminders), reminders
+        report = await audit.verify(session=session)
+    assert report.ok and report.events == 5, report.problems
