@@ -33,7 +33,7 @@ from handlers.outbox import outcome_rows
 from handlers.ports import ChatUser, DirectMessage, Outcome
 from storage import blind_index
 from storage import repositories as repo
-from storage.models import Breach, Event, Request, SearchTerm
+from storage.models import Breach, Event, OutboxMessage, Reminder, Request, SearchTerm
 from storage.refs import TicketKind, TicketRef
 from storage.repositories.search import identity_of, session_keys
 
@@ -227,24 +227,24 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
     await repo.insert_rows(session=session, rows=requests)
     await repo.insert_rows(session=session, rows=found)
     terms = [
-        SearchTerm(term=term, ticket_ref=t.row.ref)
+        {"term": term, "ticket_ref": t.row.ref}
         for t in live
         if isinstance(t.row, Request)
         for term in sorted(t.terms)
     ]
-    await repo.insert_rows(session=session, rows=terms)
+    await repo.insert_values(session=session, model=SearchTerm, rows=terms)
     booked = [
         row
         for t in live
         for row in reminders.planned(t.row, t.opening.ctx.policy, t.opening.ctx.now)
     ]
-    await repo.insert_rows(session=session, rows=booked)
+    await repo.insert_values(session=session, model=Reminder, rows=booked)
     messages = [
         row
         for t, outcome in zip(live, outcomes, strict=True)
         for row in outcome_rows(t.opening.ctx.policy, outcome, t.opening.ctx.now)
     ]
-    await repo.insert_rows(session=session, rows=messages)
+    await repo.insert_values(session=session, model=OutboxMessage, rows=messages)
     await _chain(session, live)
     keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
     if keyed:

@@ -84,8 +84,10 @@ def _row(
     thread_key: str | None,
     now: datetime,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
-    return OutboxMessage(
+) -> dict[str, object]:
+    """An outbox row's column values (``repo.row_values``: rows only ever inserted here)."""
+    return repo.row_values(
+        OutboxMessage,
         platform=platform,
         target=target,
         kind=kind,
@@ -97,7 +99,7 @@ def _row(
     )
 
 
-def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[OutboxMessage]:
+def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[dict[str, object]]:
     """A ticket's post on every compliance channel: the opening post, or a reply in its thread."""
     kind = DeliveryKind.POST if post.is_opening else DeliveryKind.REPLY
     return [
@@ -113,7 +115,7 @@ def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[OutboxM
     ]
 
 
-def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> OutboxMessage:
+def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> dict[str, object]:
     return _row(
         platform=platform,
         target=user,
@@ -127,17 +129,19 @@ def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> Out
 async def enqueue_post(
     *, session: AsyncSession, policy: Policy, post: ChannelPost, now: datetime
 ) -> None:
-    await repo.insert_rows(session=session, rows=_post_rows(policy, post, now))
+    await repo.insert_values(
+        session=session, model=OutboxMessage, rows=_post_rows(policy, post, now)
+    )
 
 
 async def enqueue_direct(
     *, session: AsyncSession, platform: str, user: str, reply: Reply, now: datetime
 ) -> None:
     row = _direct_row(platform=platform, user=user, reply=reply, now=now)
-    await repo.insert_rows(session=session, rows=[row])
+    await repo.insert_values(session=session, model=OutboxMessage, rows=[row])
 
 
-def outcome_rows(policy: Policy, outcome: Outcome, now: datetime) -> list[OutboxMessage]:
+def outcome_rows(policy: Policy, outcome: Outcome, now: datetime) -> list[dict[str, object]]:
     """The outbox rows for every post and direct message of ``outcome``."""
     rows = [row for post in outcome.posts for row in _post_rows(policy, post, now)]
     rows += [
@@ -156,7 +160,8 @@ async def enqueue_outcome(
     *, session: AsyncSession, policy: Policy, outcome: Outcome, now: datetime
 ) -> None:
     """Every post and direct message of ``outcome``, in one statement."""
-    await repo.insert_rows(session=session, rows=outcome_rows(policy, outcome, now))
+    rows = outcome_rows(policy, outcome, now)
+    await repo.insert_values(session=session, model=OutboxMessage, rows=rows)
 
 
 async def enqueue_summary(

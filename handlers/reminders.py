@@ -102,13 +102,16 @@ async def reschedule(
     if not new:  # a ticket being opened has no reminders yet
         await repo.drop_pending_reminders(session=session, ref=ticket.ref)
         done = await repo.reminders_for(session=session, ref=ticket.ref)
-    await repo.insert_rows(session=session, rows=planned(ticket, policy, now, done=done))
+    await repo.insert_values(
+        session=session, model=Reminder, rows=planned(ticket, policy, now, done=done)
+    )
 
 
 def planned(
     ticket: Request | Breach, policy: Policy, now: datetime, *, done: Sequence[Reminder] = ()
-) -> list[Reminder]:
-    """The reminders to book for ``ticket`` now, given those it already had (``done``)."""
+) -> list[dict[str, object]]:
+    """The reminders to book for ``ticket`` now, given those it already had (``done``), as
+    rows of ``Reminder``."""
     offsets = policy.reminders
     plan = (
         request_schedule(ticket, offsets, policy.timezone)
@@ -117,7 +120,7 @@ def planned(
     )
     done_keys = {(r.kind, r.fire_at) for r in done}
     done_kinds = {r.kind for r in done if r.state == ReminderState.SENT}
-    rows: list[Reminder] = []
+    rows: list[dict[str, object]] = []
     for kind, when in plan:
         when = when.astimezone(now.tzinfo)
         if when <= now and kind in done_kinds:
@@ -126,7 +129,7 @@ def planned(
             # keep repeating
             when = next_occurrence(kind, when=when, now=now, offsets=offsets, tz=policy.timezone)
         if (kind, when) not in done_keys:
-            rows.append(Reminder(ticket_ref=ticket.ref, kind=kind, fire_at=when))
+            rows.append(repo.row_values(Reminder, ticket_ref=ticket.ref, kind=kind, fire_at=when))
     return rows
 
 

@@ -38,7 +38,7 @@ from storage.repositories.reminders import (
     lock_ticket,
     reminders_for,
 )
-from storage.repositories.rows import insert_row, insert_rows
+from storage.repositories.rows import insert_row, insert_rows, insert_values, row_values
 from storage.repositories.search import (
     add_link,
     find_requests,
@@ -107,6 +107,7 @@ __all__ = [
     "index_request",
     "insert_row",
     "insert_rows",
+    "insert_values",
     "iter_events",
     "link_between",
     "links_for",
@@ -130,6 +131,7 @@ __all__ = [
     "reminders_for",
     "request_by_ref",
     "requests_to_erase",
+    "row_values",
     "save_conversation_ref",
     "set_desk_fact",
     "take_numbers",

@@ -23,9 +23,10 @@ from storage.repositories.tickets import PENDING
 # --- outbox --------------------------------------------------------------------------------------
 
 
-async def add_outbox_once(*, session: AsyncSession, row: OutboxMessage) -> bool:
-    """Insert ``row`` unless its ``dedupe_key`` exists already; True if this call inserted it."""
-    values = row.model_dump(exclude={"id"})
+async def add_outbox_once(*, session: AsyncSession, row: dict[str, object]) -> bool:
+    """Insert ``row`` (column values) unless its ``dedupe_key`` exists already; True if this
+    call inserted it."""
+    values = row
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert

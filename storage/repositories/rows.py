@@ -34,11 +34,40 @@ def values_of(row: SQLModel) -> dict[str, Any]:
     return values
 
 
+def row_values(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """A row of ``model`` as column values: ``values`` over the model's defaults. Cheaper by
+    far than a model instance (no validation, no instrumentation) for rows that are only
+    inserted: a request's 32 search digests, its reminders, its outbox messages."""
+    return {**_defaults(model), **values}
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        column = table_of(model).c.get(name)
+        if column is None or (column.primary_key and info.default is None):
+            continue
+        if info.default_factory is not None:
+            raise TypeError(f"{model.__name__}.{name} has a default factory: give its value")
+        if not info.is_required():
+            found[name] = info.default
+    return found
+
+
 async def insert_rows(*, session: AsyncSession, rows: Sequence[SQLModel]) -> None:
     """Rows of one model in one statement (executemany: one call for the driver)."""
     if not rows:
         return
     await session.execute(_insert(table_of(type(rows[0]))), [values_of(row) for row in rows])
+
+
+async def insert_values(
+    *, session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Rows given as ``row_values`` of ``model``, in one statement."""
+    if rows:
+        await session.execute(_insert(table_of(model)), list(rows))
 
 
 async def insert_row(*, session: AsyncSession, row: SQLModel) -> None:
