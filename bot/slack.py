@@ -28,7 +28,7 @@ from bot.slack_people import Unresolved, resolve_people
 from handlers import forms
 from handlers.desk import Desk, error_reply
 from handlers.forms import FieldValue
-from handlers.ports import ChatUser
+from handlers.ports import Actor, ChatUser, Workspace
 from handlers.triage import propose
 from handlers.triage.prefill import explain, form_for
 from handlers.usage import usage_for
@@ -40,6 +40,39 @@ NEW_REQUEST_SHORTCUT = "new_privacy_request"  # the global shortcut (deploy/slac
 
 def _user(user_id: str) -> ChatUser:
     return ChatUser(PLATFORM, user_id)
+
+
+def _id(value: Any) -> str | None:
+    """An id given as text or as an object with one (``{"id": "T0001", ...}``)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if isinstance(value, str) and value else None
+
+
+def workspace_of(body: dict[str, Any]) -> Workspace:
+    """The workspace a person acted in, and its Enterprise Grid org, from any payload.
+
+    Slash commands are form fields ``team_id`` and ``enterprise_id``. Interactivity payloads
+    carry ``team`` and ``enterprise`` objects (``enterprise`` is null outside Grid; ``team`` is
+    null for an org-wide install, where ``user.team_id`` says the workspace). Event envelopes
+    carry ``team_id`` and ``enterprise_id`` at the top; their ``authorizations`` name the
+    installation, whose ``team_id`` is null for an org-wide install, so they are not used.
+    """
+    team_object = body.get("team") if isinstance(body.get("team"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team = (
+        _id(body.get("team_id"))
+        or _id(body.get("team"))
+        or _id(user.get("team_id"))
+        or _id(view.get("team_id"))
+    )
+    enterprise = (
+        _id(body.get("enterprise_id"))
+        or _id(body.get("enterprise"))
+        or _id(team_object.get("enterprise_id"))
+    )
+    return Workspace(enterprise=enterprise, team=team)
 
 
 def _values(view: dict[str, Any]) -> dict[str, FieldValue]:
@@ -71,6 +104,9 @@ class SlackAdapter:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
+    def _actor(self, user: ChatUser, body: dict[str, Any]) -> Actor:
+        return self.desk.actor(user, origin=workspace_of(body))
+
     # --- slash commands ---------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -84,7 +120,9 @@ class SlackAdapter:
             return
         text = resolved
         outcome = await self.desk.run_text(
-            actor=self.desk.actor(user), text=f"{command} {text}", delivery_key=_key("cmd", body)
+            actor=self._actor(user, body),
+            text=f"{command} {text}",
+            delivery_key=_key("cmd", body),
         )
         if outcome.form is not None:
             form = views.form_modal(outcome.form)
@@ -137,7 +175,7 @@ class SlackAdapter:
             return
         user = _user(body["user"]["id"])
         outcome = await self.desk.submit(
-            actor=self.desk.actor(user),
+            actor=self._actor(user, body),
             form=form,
             ref=ref,
             values=_values(view),
@@ -159,7 +197,7 @@ class SlackAdapter:
         name, ref = action["action_id"].removeprefix("ticket_").replace("_", "-"), action["value"]
         user_id = body["user"]["id"]
         outcome = await self.desk.press(
-            actor=self.desk.actor(_user(user_id)),
+            actor=self._actor(_user(user_id), body),
             action=name,
             ref=ref,
             delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
@@ -190,7 +228,7 @@ class SlackAdapter:
         user_id = body["user"]["id"]
         answer = action["action_id"].removeprefix(render.SEARCH_ACTION).replace("_", "-")
         outcome = await self.desk.answer_search(
-            actor=self.desk.actor(_user(user_id)),
+            actor=self._actor(_user(user_id), body),
             task=str(action.get("value", "")),
             answer=answer,
             delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
@@ -259,9 +297,8 @@ def team_guard(allowed: frozenset[str]) -> Callable[..., Awaitable[BoltResponse 
     async def guard(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        team = body.get("team_id") or (body.get("team") or {}).get("id")
-        enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
-        if allowed and team not in allowed and enterprise not in allowed:
+        where = workspace_of(body)
+        if allowed and where.team not in allowed and where.enterprise not in allowed:
             log.warning("refused a request from a workspace that is not allowed")
             return BoltResponse(status=403, body="this workspace is not allowed")
         await next()

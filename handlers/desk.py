@@ -47,6 +47,7 @@ from handlers.ports import (
     Overview,
     Reply,
     Tone,
+    Workspace,
 )
 from storage import repositories as repo
 from storage.db import transaction
@@ -165,9 +166,12 @@ class Desk:
         self.deliver_now = deliver_now
         self.observe: CommandObserver | None = None
 
-    def actor(self, user: ChatUser, *, role: Role | None = None) -> Actor:
-        """The acting person, with their configured role unless one is given (the console)."""
-        return Actor(user=user, role=role or self.policy.role_of(user))
+    def actor(
+        self, user: ChatUser, *, role: Role | None = None, origin: Workspace | None = None
+    ) -> Actor:
+        """The acting person, with their configured role unless one is given (the console),
+        and the workspace they act from when the platform says (``origin``)."""
+        return Actor(user=user, role=role or self.policy.role_of(user), origin=origin)
 
     async def run_text(
         self,

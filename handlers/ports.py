@@ -39,11 +39,23 @@ class ChatUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Workspace:
+    """Where on its platform a person acted: on Slack the workspace (team id) and, under
+    Enterprise Grid, its org (enterprise id). A user id is org-wide on Grid, so the user alone
+    does not say which workspace a ticket was logged from. Ids, not names: no personal data."""
+
+    enterprise: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting, with the role the configuration gives them."""
+    """Who is acting, with the role the configuration gives them, and from where (``origin``:
+    the platform's workspace, when the platform says)."""
 
     user: ChatUser
     role: Role
+    origin: Workspace | None = None
 
 
 class Clock(Protocol):

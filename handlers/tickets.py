@@ -39,6 +39,8 @@ async def open_request(ctx: Context, session: AsyncSession, cmd: c.NewRequest) -
         calendar=ctx.policy.calendar,
         created_by=ctx.who,
         created_at=ctx.now,
+        origin_enterprise=ctx.origin.enterprise,
+        origin_team=ctx.origin.team,
         requester_name=cmd.name,
         requester_email=cmd.email,
         details=cmd.details,
