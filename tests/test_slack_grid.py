@@ -51,23 +51,6 @@ async def grid_command(slack: SlackServer, line: str, *, user: str = STAFF_ID) -
     return body
 
 
-async def submit_org_wide(slack: SlackServer, form: dict[str, Any], values: dict[str, str]) -> int:
-    """A view_submission from an org-wide install (the harness's payload, reshaped)."""
-    captured: dict[str, Any] = {}
-
-    async def keep(payload: dict[str, Any]) -> tuple[int, str]:
-        captured.update(payload)
-        return 0, ""
-
-    interaction, slack.interaction = slack.interaction, keep  # type: ignore[method-assign]
-    try:
-        await slack.submit(form, values, team=OTHER_WORKSPACE)
-    finally:
-        slack.interaction = interaction  # type: ignore[method-assign]
-    status, _ = await slack.interaction(org_wide(captured, team=OTHER_WORKSPACE))
-    return status
-
-
 async def test_a_ticket_records_the_workspace_and_org_it_was_logged_from(
     engine: AsyncEngine, db_url: str, clock: FakeClock
 ) -> None:
@@ -118,34 +101,27 @@ async def test_an_org_wide_install_is_admitted_by_its_org_id_and_records_the_wor
     async with slack_server(engine, db_url, clock=clock, slack_team_ids=[ORG]) as slack:
         form = {**new_request_modal(), "callback_id": "dsar_new"}
         values = {"name": "Ada Lovelace", "email": "ada@example.org"}
-        assert await submit_org_wide(slack, form, values) == 200
+        slack.reshape = lambda payload: org_wide(payload, team=OTHER_WORKSPACE)
+        assert await slack.submit(form, values) == (200, "")
         async with slack.core.sessions() as session:
             req = await repo.request_by_ref(session=session, ref="DSAR-0001", for_update=False)
         assert req is not None
         assert (req.origin_enterprise, req.origin_team) == (ORG, OTHER_WORKSPACE)
 
         # A button pressed in an org-wide install (team null) is admitted and acts.
-        payload: dict[str, Any] = {}
-
-        async def keep(p: dict[str, Any]) -> tuple[int, str]:
-            payload.update(p)
-            return 0, ""
-
-        interaction, slack.interaction = slack.interaction, keep  # type: ignore[method-assign]
-        await slack.press("ask-id", "DSAR-0001", user=PRIVACY_ID)
-        slack.interaction = interaction  # type: ignore[method-assign]
-        status, _ = await slack.interaction(org_wide(payload, team=WORKSPACE))
-        assert status == 200
+        slack.reshape = lambda payload: org_wide(payload, team=WORKSPACE)
+        assert (await slack.press("ask-id", "DSAR-0001", user=PRIVACY_ID))[0] == 200
         async with slack.core.sessions() as session:
             req = await repo.request_by_ref(session=session, ref="DSAR-0001", for_update=False)
         assert req is not None and req.state == "awaiting_id"
 
-        # The same payload from another org is refused, and changes nothing.
-        status, _ = await slack.interaction(org_wide(payload, team=WORKSPACE, enterprise="E0002"))
-        assert status == 403
+        # The same from another org is refused, and changes nothing.
+        slack.reshape = lambda payload: org_wide(payload, team=WORKSPACE, enterprise="E0002")
+        assert (await slack.press("clarify", "DSAR-0001", user=PRIVACY_ID))[0] == 403
+        slack.reshape = None
 
         # An event from the org-wide install: authorizations[0].team_id is null.
-        envelope = {
+        envelope: dict[str, Any] = {
             "token": "legacy",
             "team_id": WORKSPACE,
             "enterprise_id": ORG,
@@ -167,8 +143,9 @@ async def test_an_org_wide_install_is_admitted_by_its_org_id_and_records_the_wor
         assert status == 200
         [published] = slack.fake.calls_to("views.publish")
         assert published.params["user_id"] == PRIVACY_ID
+        authorization = {**envelope["authorizations"][0], "enterprise_id": "E0002"}
         other = {**envelope, "enterprise_id": "E0002", "event_id": "EvGrid2"}
-        other["authorizations"] = [{**envelope["authorizations"][0], "enterprise_id": "E0002"}]
+        other["authorizations"] = [authorization]
         status, _ = await slack.post(json.dumps(other), "application/json")
         assert status == 403
 
@@ -193,4 +170,3 @@ async def test_tickets_logged_before_0011_still_verify(
         async with slack.core.sessions() as session:
             report = await audit.verify(session=session)
         assert report.problems == ["DSAR-0002 has been changed outside the history"]
-
