@@ -49,6 +49,10 @@ def _id(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def workspace_of(body: dict[str, Any]) -> Workspace:
     """The workspace a person acted in, and its Enterprise Grid org, from any payload.
 
@@ -58,9 +62,7 @@ def workspace_of(body: dict[str, Any]) -> Workspace:
     carry ``team_id`` and ``enterprise_id`` at the top; their ``authorizations`` name the
     installation, whose ``team_id`` is null for an org-wide install, so they are not used.
     """
-    team_object = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team_object, user, view = (_object(body.get(key)) for key in ("team", "user", "view"))
     team = (
         _id(body.get("team_id"))
         or _id(body.get("team"))
@@ -208,6 +210,9 @@ class SlackAdapter:
             await self._open(ack, client, body["trigger_id"], form, usage, respond)
             return
         await ack()
+        if not body.get("response_url"):  # pressed on the App Home: nowhere to answer in place
+            await self.desk.tell(to=_user(user_id), reply=outcome.reply)
+            return
         if outcome.reply.notice:
             await respond(
                 response_type="ephemeral", replace_original=False, text=outcome.reply.text
@@ -265,17 +270,15 @@ class SlackAdapter:
 
     # --- App Home ---------------------------------------------------------------------------
 
-    async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """The App Home: the person's open tickets with their buttons, remembered so that a
+        change to one of them publishes it again (through the outbox, ``handlers.home``)."""
         if event.get("tab") != "home":
             return
-        overview = await self.desk.overview(actor=self.desk.actor(_user(event["user"])))
-        view = views.home_view(
-            title=overview.title,
-            requests=list(overview.requests),
-            breaches=list(overview.breaches),
-            can_search=overview.can_search,
-        )
-        await client.views_publish(user_id=event["user"], view=view)
+        page = await self.desk.open_home(actor=self._actor(_user(event["user"]), body))
+        await client.views_publish(user_id=event["user"], view=views.home_view(page))
 
     async def on_home_find(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient

@@ -23,8 +23,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
+from bot.render import slack_views as views
 from bot.slack_pace import ChannelPace
-from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
+from handlers.ports import (
+    ChannelPost,
+    Delivery,
+    DeliveryError,
+    DeliveryKind,
+    Overview,
+    WeeklySummary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,7 @@ PERMANENT = frozenset(
         "restricted_action",
         "missing_scope",
         "team_access_not_granted",
+        "not_enabled",  # views.publish: the App Home tab is turned off in the app's settings
     }
 )
 
@@ -125,6 +134,19 @@ class SlackNotifier:
         if isinstance(content, ChannelPost) and thread and not content.is_opening:
             await self._refresh_opening(delivery.target, thread, content, auth)
         return str(response.get("ts") or "")
+
+    async def publish_home(self, *, user: str, overview: Overview) -> str:
+        """``views.publish`` of ``user``'s App Home (``handlers.home`` decides when)."""
+        auth = await self._auth()
+        try:
+            response = await self.client.views_publish(
+                **auth, user_id=user, view=views.home_view(overview)
+            )
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
+        return str((response.get("view") or {}).get("id") or "")
 
     async def _refresh_opening(
         self, channel: str, ts: str, post: ChannelPost, auth: dict[str, Any]

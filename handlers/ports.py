@@ -170,6 +170,16 @@ class Overview:
     due_today: int = 0  # open requests whose deadline is today
     overdue: int = 0  # open requests past their deadline
     can_search: bool = False  # the privacy team: offer the requester search
+    # The buttons of each ticket in ``refs`` (same order): "show", and for the privacy team the
+    # actions its ticket message offers (``handlers.forms.ACTIONS``).
+    actions: tuple[tuple[str, ...], ...] = ()
+
+    def buttons(self, ref: str) -> tuple[str, ...]:
+        """The actions offered on ``ref`` (none for a ticket this overview does not list)."""
+        try:
+            return self.actions[self.refs.index(ref)]
+        except (ValueError, IndexError):
+            return ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,8 @@ class ConversationRef(SQLModel, table=True):
 
 # The tables of a reasonable search (issue 17) live in their own module; importing it here
 # registers them wherever the models are loaded.
+# Who opened the home page, and what it showed them (issue 15: App Home refreshes).
+from storage import models_home as models_home  # noqa: E402
 from storage import models_searches as models_searches  # noqa: E402
 
 # slack-sdk's installation and OAuth state tables, on this metadata (see storage.slack_installs).
