@@ -11,24 +11,23 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
 from bot.render import slack_views as views
 from bot.slack_people import Unresolved, resolve_people
+from bot.slack_workspace import team_guard, workspace_of
 from handlers import forms
 from handlers.desk import Desk, error_reply
 from handlers.forms import FieldValue
-from handlers.ports import Actor, ChatUser, Workspace
+from handlers.ports import Actor, ChatUser
 from handlers.triage import propose
 from handlers.triage.prefill import explain, form_for
 from handlers.usage import usage_for
@@ -40,41 +39,6 @@ NEW_REQUEST_SHORTCUT = "new_privacy_request"  # the global shortcut (deploy/slac
 
 def _user(user_id: str) -> ChatUser:
     return ChatUser(PLATFORM, user_id)
-
-
-def _id(value: Any) -> str | None:
-    """An id given as text or as an object with one (``{"id": "T0001", ...}``)."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value) if isinstance(value, str) and value else None
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def workspace_of(body: dict[str, Any]) -> Workspace:
-    """The workspace a person acted in, and its Enterprise Grid org, from any payload.
-
-    Slash commands are form fields ``team_id`` and ``enterprise_id``. Interactivity payloads
-    carry ``team`` and ``enterprise`` objects (``enterprise`` is null outside Grid; ``team`` is
-    null for an org-wide install, where ``user.team_id`` says the workspace). Event envelopes
-    carry ``team_id`` and ``enterprise_id`` at the top; their ``authorizations`` name the
-    installation, whose ``team_id`` is null for an org-wide install, so they are not used.
-    """
-    team_object, user, view = (_object(body.get(key)) for key in ("team", "user", "view"))
-    team = (
-        _id(body.get("team_id"))
-        or _id(body.get("team"))
-        or _id(user.get("team_id"))
-        or _id(view.get("team_id"))
-    )
-    enterprise = (
-        _id(body.get("enterprise_id"))
-        or _id(body.get("enterprise"))
-        or _id(team_object.get("enterprise_id"))
-    )
-    return Workspace(enterprise=enterprise, team=team)
 
 
 def _values(view: dict[str, Any]) -> dict[str, FieldValue]:
@@ -291,23 +255,6 @@ class SlackAdapter:
 def _key(kind: str, body: dict[str, Any]) -> str | None:
     trigger = body.get("trigger_id")
     return f"slack:{kind}:{trigger}" if trigger else None
-
-
-def team_guard(allowed: frozenset[str]) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Refuse workspaces outside ``SLACK_TEAM_IDS`` (runs after signature verification). An
-    Enterprise Grid org's id there allows every workspace of the org."""
-
-    async def guard(
-        body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        where = workspace_of(body)
-        if allowed and where.team not in allowed and where.enterprise not in allowed:
-            log.warning("refused a request from a workspace that is not allowed")
-            return BoltResponse(status=403, body="this workspace is not allowed")
-        await next()
-        return None
-
-    return guard
 
 
 def build_slack_app(
