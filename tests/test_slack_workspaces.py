@@ -4,11 +4,22 @@ in one workspace; a ticket logged in another still posts there with the first on
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.render.slack_views import new_request_modal
+from bot.slack_notifier import SlackNotifier, web_client
+from handlers.outbox import RetryPolicy, Sender, enqueue_post
+from handlers.policy import Policy
+from handlers.ports import Workspace
 from storage import repositories as repo
+from storage.db import transaction
+from tests.conftest import FakeClock
+from tests.fakes.slack_api import FakeSlack
 from tests.slack_harness import CHANNEL, DPO_ID, PRIVACY_ID, STAFF_ID, TEAM, slack_server, unique
+from tests.test_outbox_in_doubt import LEASE, crash_mid_send, post
+from tests.test_outbox_in_doubt import rows as outbox_rows
 from tests.test_slack_oauth import OAUTH, install, rows
 
 OTHER_TEAM, OTHER_STAFF = "T0002", "USTAFF9"
@@ -97,3 +108,57 @@ async def test_an_org_wide_install_serves_and_sends_for_every_workspace_of_its_o
         async with slack.core.sessions() as session:
             req = await repo.request_by_ref(session=session, ref="DSAR-0001", for_update=False)
         assert req is not None and (req.origin_enterprise, req.origin_team) == ("E0001", "T0999")
+
+
+class TwoInstallations:
+    """A TokenSource with two installations, the newer one in another workspace."""
+
+    async def workspaces(self) -> list[Workspace]:
+        return [Workspace(team=OTHER_TEAM), Workspace(team=TEAM)]
+
+    async def token(self, where: Workspace) -> str | None:
+        return {TEAM: FIRST, OTHER_TEAM: SECOND}[where.team or ""].removeprefix("Bearer ")
+
+
+async def test_a_post_in_doubt_is_looked_for_in_its_own_workspace(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, policy: Policy
+) -> None:
+    """A sender killed after Slack accepted the post: the next one, knowing no route yet, looks
+    for it with each installation in turn, finds it in the channel's workspace, and does not
+    post it again."""
+    fake = FakeSlack()
+    await fake.start()
+
+    def sender() -> Sender:
+        client = web_client(token=None, base_url=fake.base_url)
+        notifier = SlackNotifier(client, ZoneInfo("Europe/London"), tokens=TwoInstallations())
+        return Sender(
+            sessions=sessions,
+            clock=clock,
+            notifiers={"slack": notifier},
+            retry=RetryPolicy(lease_seconds=LEASE),
+        )
+
+    try:
+        fake.workspaces = {
+            FIRST.removeprefix("Bearer "): {CHANNEL},
+            SECOND.removeprefix("Bearer "): {OTHER_STAFF},
+        }
+        async with transaction(sessions) as session:
+            await enqueue_post(session=session, policy=policy, post=post(), now=clock.now())
+        fake.hold_after_accept["chat.postMessage"] = 30
+        await crash_mid_send(sender(), fake)
+        fake.hold_after_accept.clear()
+        assert [c.authorization for c in fake.calls_to("chat.postMessage")] == [FIRST]
+
+        clock.advance(seconds=LEASE + 1)  # another replica, with nothing remembered
+        assert await sender().run_once() == 1
+        assert len(fake.calls_to("chat.postMessage")) == 1  # found, not posted again
+        [looked] = fake.calls_to("conversations.history")
+        assert looked.authorization == FIRST
+        assert ("conversations.history", SECOND) in {
+            (c.method, c.authorization) for c in fake.refused
+        }
+        assert {r.state for r in await outbox_rows(sessions)} == {"sent"}
+    finally:
+        await fake.stop()
