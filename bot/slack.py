@@ -11,24 +11,23 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import slack as render
 from bot.render import slack_views as views
 from bot.slack_people import Unresolved, resolve_people
+from bot.slack_workspace import team_guard, workspace_of
 from handlers import forms
 from handlers.desk import Desk, error_reply
 from handlers.forms import FieldValue
-from handlers.ports import ChatUser
+from handlers.ports import Actor, ChatUser
 from handlers.triage import propose
 from handlers.triage.prefill import explain, form_for
 from handlers.usage import usage_for
@@ -71,6 +70,9 @@ class SlackAdapter:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
+    def _actor(self, user: ChatUser, body: dict[str, Any]) -> Actor:
+        return self.desk.actor(user, origin=workspace_of(body))
+
     # --- slash commands ---------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -84,7 +86,9 @@ class SlackAdapter:
             return
         text = resolved
         outcome = await self.desk.run_text(
-            actor=self.desk.actor(user), text=f"{command} {text}", delivery_key=_key("cmd", body)
+            actor=self._actor(user, body),
+            text=f"{command} {text}",
+            delivery_key=_key("cmd", body),
         )
         if outcome.form is not None:
             form = views.form_modal(outcome.form)
@@ -137,7 +141,7 @@ class SlackAdapter:
             return
         user = _user(body["user"]["id"])
         outcome = await self.desk.submit(
-            actor=self.desk.actor(user),
+            actor=self._actor(user, body),
             form=form,
             ref=ref,
             values=_values(view),
@@ -159,7 +163,7 @@ class SlackAdapter:
         name, ref = action["action_id"].removeprefix("ticket_").replace("_", "-"), action["value"]
         user_id = body["user"]["id"]
         outcome = await self.desk.press(
-            actor=self.desk.actor(_user(user_id)),
+            actor=self._actor(_user(user_id), body),
             action=name,
             ref=ref,
             delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
@@ -170,6 +174,9 @@ class SlackAdapter:
             await self._open(ack, client, body["trigger_id"], form, usage, respond)
             return
         await ack()
+        if not body.get("response_url"):  # pressed on the App Home: nowhere to answer in place
+            await self.desk.tell(to=_user(user_id), reply=outcome.reply)
+            return
         if outcome.reply.notice:
             await respond(
                 response_type="ephemeral", replace_original=False, text=outcome.reply.text
@@ -190,7 +197,7 @@ class SlackAdapter:
         user_id = body["user"]["id"]
         answer = action["action_id"].removeprefix(render.SEARCH_ACTION).replace("_", "-")
         outcome = await self.desk.answer_search(
-            actor=self.desk.actor(_user(user_id)),
+            actor=self._actor(_user(user_id), body),
             task=str(action.get("value", "")),
             answer=answer,
             delivery_key=f"slack:action:{action.get('action_ts', '')}:{user_id}",
@@ -227,17 +234,15 @@ class SlackAdapter:
 
     # --- App Home ---------------------------------------------------------------------------
 
-    async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """The App Home: the person's open tickets with their buttons, remembered so that a
+        change to one of them publishes it again (through the outbox, ``handlers.home``)."""
         if event.get("tab") != "home":
             return
-        overview = await self.desk.overview(actor=self.desk.actor(_user(event["user"])))
-        view = views.home_view(
-            title=overview.title,
-            requests=list(overview.requests),
-            breaches=list(overview.breaches),
-            can_search=overview.can_search,
-        )
-        await client.views_publish(user_id=event["user"], view=view)
+        page = await self.desk.open_home(actor=self._actor(_user(event["user"]), body))
+        await client.views_publish(user_id=event["user"], view=views.home_view(page))
 
     async def on_home_find(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -250,24 +255,6 @@ class SlackAdapter:
 def _key(kind: str, body: dict[str, Any]) -> str | None:
     trigger = body.get("trigger_id")
     return f"slack:{kind}:{trigger}" if trigger else None
-
-
-def team_guard(allowed: frozenset[str]) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Refuse workspaces outside ``SLACK_TEAM_IDS`` (runs after signature verification). An
-    Enterprise Grid org's id there allows every workspace of the org."""
-
-    async def guard(
-        body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        team = body.get("team_id") or (body.get("team") or {}).get("id")
-        enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
-        if allowed and team not in allowed and enterprise not in allowed:
-            log.warning("refused a request from a workspace that is not allowed")
-            return BoltResponse(status=403, body="this workspace is not allowed")
-        await next()
-        return None
-
-    return guard
 
 
 def build_slack_app(

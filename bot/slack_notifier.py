@@ -14,22 +14,34 @@ DM); without them ``find`` says it cannot look and the message is sent again (at
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.render import slack as render
+from bot.render import slack_views as views
 from bot.slack_pace import ChannelPace
-from handlers.ports import ChannelPost, Delivery, DeliveryError, DeliveryKind, WeeklySummary
+from bot.slack_routes import Routes, TokenSource
+from handlers.ports import (
+    ChannelPost,
+    Delivery,
+    DeliveryError,
+    DeliveryKind,
+    Overview,
+    WeeklySummary,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 METADATA_TYPE = "privacy_desk_outbox"
-NOT_INSTALLED_RETRY = 300.0  # seconds between looks for a (re)installation
 HISTORY_PAGES = 5  # how far back to look (200 messages a page) for an in-doubt message
 
 # Errors that will not go away by trying again: fix the configuration, then requeue.
@@ -50,6 +62,7 @@ PERMANENT = frozenset(
         "restricted_action",
         "missing_scope",
         "team_access_not_granted",
+        "not_enabled",  # views.publish: the App Home tab is turned off in the app's settings
     }
 )
 
@@ -57,12 +70,6 @@ PERMANENT = frozenset(
 def web_client(*, token: str | None, base_url: str, timeout: int = 10) -> AsyncWebClient:
     url = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, base_url=url, timeout=timeout, retry_handlers=[])
-
-
-class TokenSource(Protocol):
-    """Where a multi-workspace install finds the bot token to send with (None: uninstalled)."""
-
-    async def token(self) -> str | None: ...
 
 
 class SlackNotifier:
@@ -78,23 +85,18 @@ class SlackNotifier:
     ) -> None:
         self.client = client
         self.tz = tz
-        self.tokens = tokens  # None: the client's own token (one workspace)
+        # None: the client's own token (one workspace); else the installations, each target
+        # reached through its own workspace's (bot.slack_routes).
+        self.routes = Routes(tokens) if tokens is not None else None
         self.pace = pace or ChannelPace(interval=0)  # serve passes SLACK_CHANNEL_INTERVAL
 
-    async def _auth(self) -> dict[str, Any]:
-        """``token=`` for this call when tokens come from installations; an uninstalled or
-        revoked app sends nothing (the message waits, and is sent after a reinstall)."""
-        if self.tokens is None:
-            return {}
-        try:
-            token = await self.tokens.token()
-        except SlackApiError as exc:  # the refresh was refused
-            raise _delivery_error(exc) from exc
-        except (ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"network: {type(exc).__name__}") from exc
-        if token is None:
-            raise DeliveryError("not_installed", retry_after=NOT_INSTALLED_RETRY)
-        return {"token": token}
+    async def _call(self, target: str, method: Callable[[dict[str, Any]], Awaitable[T]]) -> T:
+        """``method(auth)``: with ``token=`` of the installation that reaches ``target`` when
+        tokens come from installations. An uninstalled or revoked app sends nothing (the
+        message waits, and is sent after a reinstall)."""
+        if self.routes is None:
+            return await method({})
+        return await self.routes.call(target, method)
 
     async def send(self, delivery: Delivery) -> str:
         content = delivery.content
@@ -105,39 +107,57 @@ class SlackNotifier:
         else:
             text, blocks = render.reply(content)
         thread = delivery.thread if delivery.kind == DeliveryKind.REPLY else None
-        auth = await self._auth()
         await self.pace.wait(delivery.target)
         try:
-            response = await self.client.chat_postMessage(
-                **auth,
-                channel=delivery.target,
-                text=text,
-                blocks=blocks,
-                thread_ts=thread,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata=_metadata(delivery.key),
+            response = await self._call(
+                delivery.target,
+                lambda auth: self.client.chat_postMessage(
+                    **auth,
+                    channel=delivery.target,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=thread,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=_metadata(delivery.key),
+                ),
             )
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
         if isinstance(content, ChannelPost) and thread and not content.is_opening:
-            await self._refresh_opening(delivery.target, thread, content, auth)
+            await self._refresh_opening(delivery.target, thread, content)
         return str(response.get("ts") or "")
 
-    async def _refresh_opening(
-        self, channel: str, ts: str, post: ChannelPost, auth: dict[str, Any]
-    ) -> None:
+    async def publish_home(self, *, user: str, overview: Overview) -> str:
+        """``views.publish`` of ``user``'s App Home (``handlers.home`` decides when)."""
+        view = views.home_view(overview)
+        try:
+            response = await self._call(
+                user, lambda auth: self.client.views_publish(**auth, user_id=user, view=view)
+            )
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}", in_doubt=True) from exc
+        return str((response.get("view") or {}).get("id") or "")
+
+    async def _refresh_opening(self, channel: str, ts: str, post: ChannelPost) -> None:
         """Rewrite the ticket's opening post with its current state and deadline. The reply
         is already in the thread, so a failure here is logged, never retried (a retry would
         post the reply twice); the next change brings the opening post up to date."""
         text, blocks = render.current_post(post, self.tz)  # chat.update: not a new post
         try:
-            await self.client.chat_update(**auth, channel=channel, ts=ts, text=text, blocks=blocks)
+            await self._call(
+                channel,
+                lambda auth: self.client.chat_update(
+                    **auth, channel=channel, ts=ts, text=text, blocks=blocks
+                ),
+            )
         except SlackApiError as exc:
             log.warning("chat.update of %s failed: %s", post.ref, exc.response.get("error"))
-        except (ClientError, TimeoutError, OSError) as exc:
+        except (ClientError, TimeoutError, OSError, DeliveryError) as exc:
             log.warning("chat.update of %s failed: %s", post.ref, type(exc).__name__)
 
     async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
@@ -145,24 +165,20 @@ class SlackNotifier:
         if delivery.key is None:
             return None
         oldest = f"{since.timestamp() - 60:.6f}"  # clocks differ; a minute's margin
-        auth = await self._auth()
+        target = delivery.target
         try:
-            channel = delivery.target
+            channel = target
             if delivery.kind == DeliveryKind.DIRECT:
-                opened = await self.client.conversations_open(users=delivery.target, **auth)
-                channel = str((opened.get("channel") or {}).get("id") or delivery.target)
+                opened = await self._call(
+                    target, lambda auth: self.client.conversations_open(users=target, **auth)
+                )
+                channel = str((opened.get("channel") or {}).get("id") or target)
             cursor: str | None = None
             for _ in range(HISTORY_PAGES):
-                if delivery.kind == DeliveryKind.REPLY and delivery.thread:
-                    page = await self.client.conversations_replies(
-                        **auth, channel=channel, ts=delivery.thread, oldest=oldest, limit=200,
-                        include_all_metadata=True, cursor=cursor,
-                    )  # fmt: skip
-                else:
-                    page = await self.client.conversations_history(
-                        **auth, channel=channel, oldest=oldest, limit=200,
-                        include_all_metadata=True, cursor=cursor,
-                    )  # fmt: skip
+                read = partial(
+                    self._page, delivery=delivery, channel=channel, oldest=oldest, cursor=cursor
+                )
+                page = await self._call(target, read)
                 for message in page.get("messages") or []:
                     if _carries(message, delivery.key):
                         return str(message.get("ts") or "")
@@ -174,6 +190,26 @@ class SlackNotifier:
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from exc
         return None
+
+    async def _page(
+        self,
+        auth: dict[str, Any],
+        delivery: Delivery,
+        *,
+        channel: str,
+        oldest: str,
+        cursor: str | None,
+    ) -> AsyncSlackResponse:
+        """One page of the thread (a reply) or of the channel or DM (anything else)."""
+        if delivery.kind == DeliveryKind.REPLY and delivery.thread:
+            return await self.client.conversations_replies(
+                **auth, channel=channel, ts=delivery.thread, oldest=oldest, limit=200,
+                include_all_metadata=True, cursor=cursor,
+            )  # fmt: skip
+        return await self.client.conversations_history(
+            **auth, channel=channel, oldest=oldest, limit=200,
+            include_all_metadata=True, cursor=cursor,
+        )  # fmt: skip
 
 
 def _metadata(key: str | None) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.slack_notifier import web_client
+from handlers.ports import Workspace
 from storage.slack_store import InstallationStore, StateStore
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,9 @@ def oauth_flow(
 
 
 class InstalledTokens:
-    """The bot token the outbox sends with: the newest installation in an allowed workspace,
-    refreshed first when it expires within ``ROTATE_MINUTES`` (and the new pair stored)."""
+    """The bot tokens the outbox sends with: one per installation in an allowed workspace or
+    org (``bot.slack_routes`` picks which reaches a target), refreshed first when it expires
+    within ``ROTATE_MINUTES`` (and the new pair stored)."""
 
     def __init__(
         self, *, client_id: str, client_secret: str, client: AsyncWebClient, allow: frozenset[str]
@@ -145,9 +147,20 @@ class InstalledTokens:
     def bind(self, engine: AsyncEngine) -> None:
         self.store = InstallationStore(client_id=self.client_id, engine=engine)
 
-    async def token(self) -> str | None:
+    async def workspaces(self) -> list[Workspace]:
         assert self.store is not None, "InstalledTokens.bind was not called"
-        bot = await self.store.newest_bot(allowed=self.allow)
+        return [
+            Workspace(enterprise=enterprise, team=team)
+            for enterprise, team in await self.store.installed(allowed=self.allow)
+        ]
+
+    async def token(self, where: Workspace) -> str | None:
+        assert self.store is not None, "InstalledTokens.bind was not called"
+        bot = await self.store.async_find_bot(
+            enterprise_id=where.enterprise,
+            team_id=where.team,
+            is_enterprise_install=where.team is None,  # an org-wide install has no team
+        )
         if bot is None:
             return None
         refreshed = await self.rotator.perform_bot_token_rotation(

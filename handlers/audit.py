@@ -63,6 +63,7 @@ ADDED_SINCE_V1: tuple[frozenset[str], ...] = (
     ),
     frozenset({"duplicate_of"}),  # migration 0007 (records)
     frozenset({"acknowledged_on"}),  # migration 0008 (letters)
+    frozenset({"origin_enterprise", "origin_team"}),  # migration 0011 (Enterprise Grid)
 )
 
 

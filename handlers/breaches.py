@@ -45,6 +45,8 @@ def prepare_breach(ctx: Context, cmd: c.NewBreach) -> Breach:
         occurred_at=occurred,
         created_by=ctx.who,
         created_at=ctx.now,
+        origin_enterprise=ctx.origin.enterprise,
+        origin_team=ctx.origin.team,
         pii_salt=secrets.token_hex(16),
         summary=cmd.summary,
         data_categories=cmd.data_categories,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from handlers.deadlines import DeadlineError, local_day, resolve_local
 from handlers.policy import Policy
-from handlers.ports import Actor
+from handlers.ports import Actor, Workspace
 
 
 class Refusal(Exception):
@@ -39,6 +39,11 @@ class Context:
     @property
     def who(self) -> str:
         return str(self.actor.user)
+
+    @property
+    def origin(self) -> Workspace:
+        """The workspace the actor acts from (empty when the platform does not say)."""
+        return self.actor.origin or Workspace()
 
     def require_privacy_team(self, doing: str) -> None:
         if not self.actor.role.is_privacy_team:

@@ -25,6 +25,7 @@ from handlers import (
     finding,
     forms,
     history,
+    home,
     reads,
     request_outcomes,
     searches,
@@ -50,6 +51,7 @@ from handlers.ports import (
     Overview,
     Reply,
     Tone,
+    Workspace,
 )
 from storage import repositories as repo
 from storage.db import transaction
@@ -163,9 +165,12 @@ class Desk:
         self.deliver_now = deliver_now
         self.observe: CommandObserver | None = None
 
-    def actor(self, user: ChatUser, *, role: Role | None = None) -> Actor:
-        """The acting person, with their configured role unless one is given (the console)."""
-        return Actor(user=user, role=role or self.policy.role_of(user))
+    def actor(
+        self, user: ChatUser, *, role: Role | None = None, origin: Workspace | None = None
+    ) -> Actor:
+        """The acting person, with their configured role unless one is given (the console),
+        and the workspace they act from when the platform says (``origin``)."""
+        return Actor(user=user, role=role or self.policy.role_of(user), origin=origin)
 
     async def run_text(
         self,
@@ -316,7 +321,7 @@ class Desk:
             actor.user,
             f" -> {outcome.reply.ref}" if outcome.reply.ref else "",
         )
-        if self.sender is not None and (outcome.posts or outcome.direct):
+        if self.sender is not None and (outcome.posts or outcome.direct or outcome.changed):
             if self.deliver_now:
                 await self.sender.run_once()
             else:
@@ -328,6 +333,13 @@ class Desk:
         ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
         async with transaction(self.sessions) as session:
             return await reads.overview(ctx, session)
+
+    async def open_home(self, *, actor: Actor) -> Overview:
+        """``overview``, for a home page the actor just opened: remembered, so that later
+        changes to what it lists publish it again (``handlers.home``)."""
+        ctx = Context(actor=actor, now=self.clock.now().astimezone(UTC), policy=self.policy)
+        async with transaction(self.sessions) as session:
+            return await home.opened(ctx, session)
 
     async def tell(self, *, to: ChatUser, reply: Reply) -> None:
         """Send ``reply`` to one person privately, durably (through the outbox)."""
@@ -385,6 +397,8 @@ class Desk:
                     direct=(*outcome.direct, DirectMessage(to=receipt_to, reply=outcome.reply)),
                 )
             await enqueue_outcome(session=session, policy=ctx.policy, outcome=outcome, now=ctx.now)
+            refs = home.changed_refs(outcome)  # home pages that list them are published again
+            await home.refresh(session=session, policy=ctx.policy, refs=refs, now=ctx.now)
             if key is not None:
                 first = await repo.record_inbound(
                     session=session, key=key, ref=outcome.reply.ref, at=ctx.now

@@ -63,6 +63,8 @@ REQUEST_COLUMNS = (
     "extension_told_late",
     "complaint_acknowledged",
     "complaint_acknowledged_late",
+    "origin_enterprise",  # issue 15: the Slack workspace (and Grid org) it was logged from
+    "origin_team",
 )
 REQUEST_PERSONAL = tuple(f.export_name for f in pii.REQUEST_FIELDS)
 BREACH_COLUMNS = (
@@ -81,6 +83,8 @@ BREACH_COLUMNS = (
     "subjects_told_at",
     "closed_at",
     "regime",
+    "origin_enterprise",
+    "origin_team",
 )
 # A spreadsheet runs a cell starting with any of these as a formula (CSV injection): Excel and
 # LibreOffice take = + - @, Excel's DDE also | and %, and a leading tab or CR hides the rest.
@@ -168,6 +172,8 @@ def request_values(req: Request, pauses: list[Pause], personal: bool) -> dict[st
         "complaint_acknowledged_late": rules.complaint_acknowledged_late(req)
         if req.type == RequestType.COMPLAINT
         else None,
+        "origin_enterprise": req.origin_enterprise,
+        "origin_team": req.origin_team,
     }
     if personal:
         values |= _personal(req, pii.REQUEST_FIELDS)
@@ -199,6 +205,8 @@ def breach_values(breach: Breach, personal: bool) -> dict[str, object]:
         "subjects_told_at": breach.subjects_told_at,
         "closed_at": breach.closed_at,
         "regime": "PECR reg 5A" if breach.pecr else "UK GDPR Art 33",
+        "origin_enterprise": breach.origin_enterprise,
+        "origin_team": breach.origin_team,
     }
     if personal:
         values |= _personal(breach, pii.BREACH_FIELDS)

@@ -10,8 +10,9 @@ per table, in this order:
 2. the search digests of earlier requests that may be the same person (references only);
 3. the reference counters, each bumped once by the number of tickets (the row lock is taken
    here, after the reads, and held only through the inserts to the COMMIT);
-4. the tickets, their search digests, their "opened" events (the chain worked out in memory
-   under the head's lock), their reminders, their outbox messages, their delivery keys.
+4. the tickets, their search digests, their reminders, their outbox messages, their "opened"
+   events (the chain worked out in memory under the head's lock), the home pages that now
+   list them (``handlers.home``), their delivery keys.
 
 A ticket in the same batch counts as an earlier request for the duplicate check of the ones
 after it, exactly as if they had been written one by one.
@@ -25,7 +26,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import audit, breaches, reminders, tickets
+from handlers import audit, breaches, home, reminders, tickets
 from handlers import command_types as c
 from handlers.context import Context, Refusal
 from handlers.finding import RECENT_DAYS
@@ -246,6 +247,15 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
     ]
     await repo.insert_values(session=session, model=OutboxMessage, rows=messages)
     await _chain(session, live)
+    # Home pages (Slack App Home) that should now list the new tickets are published again.
+    ctx = live[0].opening.ctx
+    await home.refresh(
+        session=session,
+        policy=ctx.policy,
+        refs=[t.row.ref for t in live],
+        now=max(t.opening.ctx.now for t in live),
+        involved={t.opening.ctx.actor.user for t in live},
+    )
     keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
     if keyed:
         stored = await repo.record_inbound_many(

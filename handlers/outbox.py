@@ -37,6 +37,7 @@ from handlers.ports import (
     DeliveryKind,
     Notifier,
     Outcome,
+    Overview,
     Reply,
     WeeklySummary,
 )
@@ -44,6 +45,7 @@ from storage import repositories as repo
 from storage.db import transaction
 from storage.enums import OutboxState
 from storage.models import OutboxMessage
+from storage.repositories import home as home_repo
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,16 @@ class FindsSent(Protocol):
     async def find(self, delivery: Delivery, *, since: datetime) -> str | None:
         """The platform's id of the message carrying ``delivery.key``, sent at or after
         ``since``, or None if there is none. Raises ``DeliveryError`` if it cannot tell."""
+        ...
+
+
+@runtime_checkable
+class PublishesHome(Protocol):
+    """A notifier for a platform with a per-person home page (Slack App Home)."""
+
+    async def publish_home(self, *, user: str, overview: Overview) -> str:
+        """Publish ``overview`` as ``user``'s home page; the platform's id for it. Raises
+        ``DeliveryError``. Publishing the same page twice is harmless (it replaces itself)."""
         ...
 
 
@@ -124,6 +136,30 @@ def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> dic
         thread_key=None,
         now=now,
     )
+
+
+HOME_THREAD = "home"  # orders one person's home refreshes, oldest first
+
+
+async def enqueue_home(
+    *, session: AsyncSession, platform: str, user: str, overview: Overview, now: datetime
+) -> None:
+    """Publish ``overview`` as this person's home page. A refresh still queued and unclaimed
+    is brought up to date rather than joined by another (the newest page is all that counts)."""
+    queued = await home_repo.queued_home(session=session, platform=platform, user_id=user, now=now)
+    if queued is not None:
+        queued.payload = stored_messages.encode(overview)
+        session.add(queued)
+        return
+    row = _row(
+        platform=platform,
+        target=user,
+        kind=DeliveryKind.HOME,
+        content=overview,
+        thread_key=HOME_THREAD,
+        now=now,
+    )
+    await repo.insert_values(session=session, model=OutboxMessage, rows=[row])
 
 
 async def enqueue_post(
@@ -326,10 +362,13 @@ class Sender:
         kind = DeliveryKind(row.kind)
         if kind == DeliveryKind.REPLY and thread is None:
             kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
+        content = stored_messages.decode(row.payload)
+        if isinstance(content, Overview):  # a home page replaces itself: never in doubt
+            return await self._publish_home(row, notifier, content)
         delivery = Delivery(
             kind=kind,
             target=row.target,
-            content=stored_messages.decode(row.payload),
+            content=content,
             thread=thread,
             key=f"outbox-{row.id}",
         )
@@ -351,6 +390,25 @@ class Sender:
             await self._failed(row.id, DeliveryError(type(exc).__name__, in_doubt=True))
             return False
         await self._sent(row.id, message_id)
+        return True
+
+    async def _publish_home(self, row: OutboxMessage, notifier: Notifier, page: Overview) -> bool:
+        assert row.id is not None
+        try:
+            if not isinstance(notifier, PublishesHome):
+                raise DeliveryError(f"{row.platform} has no home page", permanent=True)
+            page_id = await notifier.publish_home(user=row.target, overview=page)
+        except DeliveryError as exc:
+            # Never in doubt: publishing again only replaces the page, so a refresh waiting to
+            # be retried may be brought up to date by a later change (``enqueue_home``).
+            retry = DeliveryError(exc.reason, retry_after=exc.retry_after, permanent=exc.permanent)
+            await self._failed(row.id, retry)
+            return False
+        except Exception as exc:  # a bug or an unexpected transport error: retry, loudly
+            log.exception("outbox %s: unexpected error publishing a home page", row.id)
+            await self._failed(row.id, DeliveryError(type(exc).__name__))
+            return False
+        await self._sent(row.id, page_id)
         return True
 
     async def _look_for(

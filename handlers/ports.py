@@ -39,11 +39,23 @@ class ChatUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Workspace:
+    """Where on its platform a person acted: on Slack the workspace (team id) and, under
+    Enterprise Grid, its org (enterprise id). A user id is org-wide on Grid, so the user alone
+    does not say which workspace a ticket was logged from. Ids, not names: no personal data."""
+
+    enterprise: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting, with the role the configuration gives them."""
+    """Who is acting, with the role the configuration gives them, and from where (``origin``:
+    the platform's workspace, when the platform says)."""
 
     user: ChatUser
     role: Role
+    origin: Workspace | None = None
 
 
 class Clock(Protocol):
@@ -158,6 +170,16 @@ class Overview:
     due_today: int = 0  # open requests whose deadline is today
     overdue: int = 0  # open requests past their deadline
     can_search: bool = False  # the privacy team: offer the requester search
+    # The buttons of each ticket in ``refs`` (same order): "show", and for the privacy team the
+    # actions its ticket message offers (``handlers.forms.ACTIONS``).
+    actions: tuple[tuple[str, ...], ...] = ()
+
+    def buttons(self, ref: str) -> tuple[str, ...]:
+        """The actions offered on ``ref`` (none for a ticket this overview does not list)."""
+        try:
+            return self.actions[self.refs.index(ref)]
+        except (ValueError, IndexError):
+            return ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import breaches, finding, replies, rules, search_record, tickets
+from handlers import breaches, finding, forms, replies, rules, search_record, tickets
 from handlers import command_types as c
 from handlers.commands import help_lines
 from handlers.context import Context, Refusal
@@ -109,17 +109,26 @@ async def overview(ctx: Context, session: AsyncSession) -> Overview:
     )
     breaches = await repo.list_breaches(session=session, open_only=True, involving=involving)
     today = ctx.today
+    refs = (*(r.ref for r in requests), *(b.ref for b in breaches))
     return Overview(
         title="All open tickets" if team else "Your open tickets",
         requests=tuple(replies.request_line(r, today).strip() for r in requests),
         breaches=tuple(
             replies.breach_line(b, ctx.now, ctx.policy.timezone).strip() for b in breaches
         ),
-        refs=(*(r.ref for r in requests), *(b.ref for b in breaches)),
+        refs=refs,
         due_today=sum(r.due == today for r in requests),
         can_search=team,
         overdue=sum(rules.is_overdue(r, today=today) for r in requests),
+        actions=tuple(_buttons(ref, team=team) for ref in refs),
     )
+
+
+def _buttons(ref: str, *, team: bool) -> tuple[str, ...]:
+    """An open ticket's buttons on a home page: show it, and for the privacy team the actions
+    its ticket message offers (``replies`` gives those to the same people)."""
+    kind = TicketRef.parse(ref).kind
+    return (forms.SHOW.name, *(forms.action_names(kind) if team else ()))
 
 
 async def list_breaches(ctx: Context, session: AsyncSession, cmd: c.ListBreaches) -> Outcome:

@@ -33,6 +33,23 @@ def person(stored: str | None) -> str:
     return "@" + stored.partition(":")[2]
 
 
+def origin_text(ticket: Request | Breach) -> str | None:
+    """Where a ticket was logged from, as its platform names it: ``workspace T0001 of org
+    E0001`` (Slack Enterprise Grid); None when the platform did not say."""
+    if ticket.origin_team is None and ticket.origin_enterprise is None:
+        return None
+    parts = [f"workspace {ticket.origin_team}"] if ticket.origin_team else []
+    if ticket.origin_enterprise:
+        parts.append(f"org {ticket.origin_enterprise}")
+    return " of ".join(parts)
+
+
+def _logged_from(ticket: Request | Breach) -> list[tuple[str, str]]:
+    """The "Logged from" field for the privacy team's view (an auditor's question)."""
+    where = origin_text(ticket)
+    return [] if where is None else [("Logged from", f"{person(ticket.created_by)}, {where}")]
+
+
 def request_deadline_text(req: Request, today: date) -> str:
     if req.state == RequestState.CLOSED:
         return f"closed {fmt_day(req.closed_on)} ({state_words(req.outcome)})"
@@ -135,6 +152,7 @@ def request_reply(
     if req.recipients_told:  # recorded by the privacy team when closing; replies go to them
         fields.append(("Recipients (Art 19)", req.recipients_told))
     if personal:
+        fields += _logged_from(req)
         if req.erased_at is not None:
             fields.append(("Requester", "erased under the retention policy"))
         else:
@@ -221,6 +239,7 @@ def breach_reply(
     fields.append(("Subjects told", fmt_moment(breach.subjects_told_at, tz)))
     fields.append(("Owner", person(breach.assignee)))
     if personal:  # every free-text field is personal: storage.personal lists them
+        fields += _logged_from(breach)
         for field in pii.BREACH_FIELDS:
             value = getattr(breach, field.column)
             if value:

@@ -6,9 +6,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from handlers.ports import BreachClock, ChannelPost, Reply, Tone, WeeklySummary
+from handlers.ports import BreachClock, ChannelPost, Overview, Reply, Tone, WeeklySummary
 
-Content = ChannelPost | WeeklySummary | Reply
+Content = ChannelPost | WeeklySummary | Reply | Overview
 
 
 def _deadline(value: date | datetime | None) -> dict[str, str] | None:
@@ -57,6 +57,18 @@ def encode(content: Content) -> str:
                 [b.ref, b.state, b.ico_due.isoformat(), b.status] for b in content.open_breaches
             ],
         }
+    elif isinstance(content, Overview):  # a home page: references, states and dates
+        body = {
+            "type": "home",
+            "title": content.title,
+            "requests": list(content.requests),
+            "breaches": list(content.breaches),
+            "refs": list(content.refs),
+            "due_today": content.due_today,
+            "overdue": content.overdue,
+            "can_search": content.can_search,
+            "actions": [list(names) for names in content.actions],
+        }
     else:
         body = {
             "type": "reply",
@@ -84,6 +96,17 @@ def decode(payload: str) -> Content:
             state=body["state"],
             deadline=_undeadline(body["deadline"]),
             change=body["change"],
+        )
+    if kind == "home":
+        return Overview(
+            title=body["title"],
+            requests=tuple(body["requests"]),
+            breaches=tuple(body["breaches"]),
+            refs=tuple(body["refs"]),
+            due_today=body["due_today"],
+            overdue=body["overdue"],
+            can_search=body["can_search"],
+            actions=tuple(tuple(names) for names in body["actions"]),
         )
     if kind == "summary":
         return WeeklySummary(

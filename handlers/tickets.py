@@ -40,6 +40,8 @@ def prepare_request(ctx: Context, cmd: c.NewRequest) -> Request:
         calendar=ctx.policy.calendar,
         created_by=ctx.who,
         created_at=ctx.now,
+        origin_enterprise=ctx.origin.enterprise,
+        origin_team=ctx.origin.team,
         requester_name=cmd.name,
         requester_email=cmd.email,
         details=cmd.details,

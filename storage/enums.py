@@ -104,6 +104,7 @@ class DeliveryKind(StrEnum):
     POST = "post"  # a new message in a channel (a ticket's opening post, the summary)
     REPLY = "reply"  # a reply in the thread of a ticket's opening post
     DIRECT = "direct"  # a direct message to a person
+    HOME = "home"  # a person's home page (Slack App Home) published again after a change
 
 
 class OutboxState(StrEnum):

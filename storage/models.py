@@ -68,6 +68,10 @@ class RequestBase(SQLModel):
     calendar: str = Field(max_length=16)
     created_by: str = Field(max_length=200, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Issue 15: the workspace it was logged from (Slack team id) and its Enterprise Grid org
+    # (enterprise id), when the platform says; a Grid user id alone does not tell.
+    origin_enterprise: str | None = Field(default=None, max_length=32)
+    origin_team: str | None = Field(default=None, max_length=32)
     assignee: str | None = Field(default=None, max_length=200)
     identity_asked_on: date | None = None
     identity_received_on: date | None = None
@@ -160,6 +164,10 @@ class BreachBase(SQLModel):
     occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: str = Field(max_length=200, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Issue 15: the workspace it was logged from (Slack team id) and its Enterprise Grid org
+    # (enterprise id), when the platform says; a Grid user id alone does not tell.
+    origin_enterprise: str | None = Field(default=None, max_length=32)
+    origin_team: str | None = Field(default=None, max_length=32)
     assignee: str | None = Field(default=None, max_length=200)
     subjects_count: int | None = None
     records_count: int | None = None
@@ -303,6 +311,8 @@ class ConversationRef(SQLModel, table=True):
 
 # The tables of a reasonable search (issue 17) live in their own module; importing it here
 # registers them wherever the models are loaded.
+# Who opened the home page, and what it showed them (issue 15: App Home refreshes).
+from storage import models_home as models_home  # noqa: E402
 from storage import models_searches as models_searches  # noqa: E402
 
 # slack-sdk's installation and OAuth state tables, on this metadata (see storage.slack_installs).

@@ -128,6 +128,13 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     # The same judgment call for the disclosure log (issue 17): what is typed names the
     # exemption ("Sch 2 para 16, third-party data"); why it applies goes in redactions=.
     ("disclosures", "exemption"): "the DPA 2018 exemption relied on, a statute reference",
+    ("home_tabs", "shown"): "the ticket references a home page lists, nothing else",
+    # Issue 15: where a ticket was logged from, as the platform names it (never a name).
+    **{
+        (table, column): "a Slack team or Enterprise Grid org id (T…, E…), set by the adapter"
+        for table in ("requests", "breaches")
+        for column in ("origin_enterprise", "origin_team")
+    },
     # Slack's installation store (storage.slack_installs): credentials, not personal data, and
     # secrets, so they are Encrypted like personal data (and rotated with the keys).
     **{

@@ -11,10 +11,8 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import (
     AsyncSQLAlchemyInstallationStore,
-    SQLAlchemyInstallationStore,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,17 +34,20 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
     async def create_tables(self) -> None:
         raise RuntimeError("the Slack tables are created by migration 0010 (privacy-desk migrate)")
 
-    async def newest_bot(self, *, allowed: frozenset[str]) -> Bot | None:
-        """The most recent bot that still has a token, in a workspace (team id) or org
-        (enterprise id) that ``allowed`` names (any, when it is empty)."""
+    async def installed(self, *, allowed: frozenset[str]) -> list[tuple[str | None, str | None]]:
+        """``(enterprise id, team id)`` of every installation whose bot still has a token, in a
+        workspace (team id) or org (enterprise id) that ``allowed`` names (any, when it is
+        empty), newest first; an org-wide install has no team id."""
         c = self.bots.c
-        query = sa.select(self.bots).where(c.client_id == self.client_id, c.bot_token.is_not(None))
+        query = sa.select(c.enterprise_id, c.team_id).where(
+            c.client_id == self.client_id, c.bot_token.is_not(None)
+        )
         if allowed:
             query = query.where(sa.or_(c.team_id.in_(allowed), c.enterprise_id.in_(allowed)))
-        query = query.order_by(sa.desc(c.installed_at), sa.desc(c.id)).limit(1)
+        query = query.order_by(sa.desc(c.installed_at), sa.desc(c.id))
         async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).mappings().first()
-        return None if row is None else SQLAlchemyInstallationStore.build_bot_entity(row)
+            rows = (await conn.execute(query)).all()
+        return list(dict.fromkeys((row.enterprise_id, row.team_id) for row in rows))
 
     async def _erase(
         self,

@@ -60,6 +60,7 @@ TABLES = (
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
+    "home_tabs",
 )
 
 STAFF = ChatUser("slack", "USTAFF1")

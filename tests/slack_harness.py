@@ -7,7 +7,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +41,9 @@ class SlackServer:
     fake: FakeSlack
     core: Application
     http: aiohttp.ClientSession
+    # Applied to every interactivity payload before it is sent: a test reshapes the harness's
+    # payloads as another kind of install sends them (an Enterprise Grid org-wide install).
+    reshape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     async def post(
         self, body: str, content_type: str, *, headers: dict[str, str] | None = None
@@ -82,6 +85,8 @@ class SlackServer:
         return status, (json.loads(raw) if raw.startswith("{") else {"raw": raw})
 
     async def interaction(self, payload: dict[str, Any]) -> tuple[int, str]:
+        if self.reshape is not None:
+            payload = self.reshape(payload)
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")
 

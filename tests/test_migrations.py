@@ -84,3 +84,40 @@ def test_0008_adds_acknowledged_on_to_existing_requests(tmp_path: Any) -> None:
     with sqlite3.connect(tmp_path / "old.db") as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(requests)")]
     assert "acknowledged_on" not in columns and "recipients_told" in columns
+
+
+def test_0011_adds_ticket_origins_and_home_tabs(tmp_path: Any) -> None:
+    """Issue 15: a database at 0010 with a request and a breach upgrades to 0011 with their
+    origins empty (so their recorded digests still hold) and a ``home_tabs`` table; 0011 comes
+    back down to 0010."""
+    import sqlite3
+
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, keys=TEST_KEYS, revision="0010")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute(
+            "INSERT INTO requests (ref, type, state, via, received, calendar, created_by, "
+            "created_at, extended) VALUES ('DSAR-0001', 'access', 'received', 'email', "
+            "'2026-06-25', 'GB-ENG', 'slack:U1', '2026-06-25 09:00:00', 0)"
+        )
+        db.execute(
+            "INSERT INTO breaches (ref, state, aware_at, ico_due, created_by, created_at, pecr) "
+            "VALUES ('BREACH-0001', 'open', '2026-06-25 09:00:00', '2026-06-28 09:00:00', "
+            "'slack:U1', '2026-06-25 09:00:00', 0)"
+        )
+    upgrade(url, keys=TEST_KEYS, revision="0011")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        for table in ("requests", "breaches"):
+            rows = db.execute(f"SELECT ref, origin_enterprise, origin_team FROM {table}").fetchall()
+            assert [row[1:] for row in rows] == [(None, None)]
+        assert db.execute("SELECT count(*) FROM home_tabs").fetchone() == (0,)
+    command.downgrade(alembic_config(url), "0010")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(requests)")]
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+    assert "origin_team" not in columns and "acknowledged_on" in columns
+    assert "home_tabs" not in tables

@@ -36,13 +36,26 @@ def home_opened(user: str, tab: str = "home") -> dict[str, Any]:
 
 
 def code_lines(view: dict[str, Any]) -> list[list[str]]:
-    """The lines of each preformatted section of a published view."""
-    found = []
+    """The ticket lines under each heading (requests, breach clocks) of a published view."""
+    found: list[list[str]] = []
     for block in view["blocks"]:
         text = block.get("text", {}).get("text", "")
-        if block["type"] == "section" and text.startswith("```"):
-            found.append(text.strip("`").splitlines())
-    return found
+        if block["type"] != "section":
+            continue
+        if text.startswith("*"):
+            found.append([])
+        elif text.startswith("`"):
+            found[-1] += text.strip("`").splitlines()
+    return [lines for lines in found if lines]
+
+
+def buttons(view: dict[str, Any]) -> dict[str, list[str]]:
+    """Each ticket's buttons in a published view: ref -> action ids."""
+    return {
+        block["block_id"].removeprefix("ticket:"): [e["action_id"] for e in block["elements"]]
+        for block in view["blocks"]
+        if block["type"] == "actions" and block["block_id"].startswith("ticket:")
+    }
 
 
 async def some_tickets(slack: SlackServer) -> None:
@@ -118,8 +131,8 @@ async def test_retried_home_event_is_harmless_and_other_tabs_are_ignored(
     async with slack_server(engine, db_url, clock=clock) as slack:
         await some_tickets(slack)
         await slack.deliver()
-        before = await database_state(slack.core.sessions)
         first = await publish_home(slack, PRIVACY_ID, "EvHomeRetry")
+        before = await database_state(slack.core.sessions)  # now including who opened Home
         again = await publish_home(slack, PRIVACY_ID, "EvHomeRetry")
         assert first == again
         assert len(slack.fake.calls_to("views.publish")) == 2

@@ -21,7 +21,7 @@ Blocks = list[dict[str, Any]]
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -63,9 +63,9 @@ def channel_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
             },
         ]
         return text, blocks
-    text = f"{post.ref}: {_escape(post.change or '')} ({state}, {deadline})"
+    text = f"{post.ref}: {escape(post.change or '')} ({state}, {deadline})"
     return text, [
-        _section(f"*{post.ref}*: {_escape(post.change or '')} · state *{state}* · {deadline}")
+        _section(f"*{post.ref}*: {escape(post.change or '')} · state *{state}* · {deadline}")
     ]
 
 
@@ -73,7 +73,7 @@ def current_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
     """The opening post of a ticket as it reads now (``chat.update`` after each change): the
     same reference, type, state and deadline as every compliance post, and the last change."""
     deadline, state = deadline_text(post, tz), state_words(post.state)
-    last = f" · last: {_escape(post.change)}" if post.change else ""
+    last = f" · last: {escape(post.change)}" if post.change else ""
     text = f"{post.ref}: {post.ticket_type}, {state}, {deadline}"
     _, opening = channel_post(replace(post, change=None), tz)
     return text, [
@@ -88,34 +88,38 @@ def current_post(post: ChannelPost, tz: ZoneInfo) -> tuple[str, Blocks]:
 
 def reply(message: Reply) -> tuple[str, Blocks]:
     """A reply to one person (ephemeral or DM), with buttons for the privacy team."""
-    head = ("⚠️ " if message.tone == Tone.ERROR else "") + _escape(message.text)
+    head = ("⚠️ " if message.tone == Tone.ERROR else "") + escape(message.text)
     blocks: Blocks = [_section(f"*{head}*" if message.tone != Tone.ERROR else head)]
     if message.fields:
-        lines = "\n".join(f"*{_escape(k)}:* {_escape(v)}" for k, v in message.fields)
+        lines = "\n".join(f"*{escape(k)}:* {escape(v)}" for k, v in message.fields)
         blocks.append(_section(lines))
     if message.lines:
-        body = "\n".join(_escape(line) for line in message.lines)
+        body = "\n".join(escape(line) for line in message.lines)
         blocks.append(_section(f"```{body}```" if message.tone != Tone.ERROR else body))
     blocks += _preformatted(message.preformatted)
     if message.actions and message.ref:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"ticket:{message.ref}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": forms.label(a)},
-                        "action_id": f"ticket_{a.replace('-', '_')}",
-                        "value": message.ref,
-                    }
-                    for a in message.actions
-                ],
-            }
-        )
+        blocks.append(ticket_buttons(message.ref, message.actions))
     if message.answers is not None:
         blocks.append(search_buttons(message.answers))
-    return _escape(message.render_text())[:3000], blocks
+    return escape(message.render_text())[:3000], blocks
+
+
+def ticket_buttons(ref: str, actions: tuple[str, ...]) -> dict[str, Any]:
+    """A ticket's buttons (``forms.ACTIONS`` names): ``ticket_<action>``, valued with the ref;
+    the same wherever the ticket is shown (a reply, a DM, the App Home)."""
+    return {
+        "type": "actions",
+        "block_id": f"ticket:{ref}",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": forms.label(a)},
+                "action_id": f"ticket_{a.replace('-', '_')}",
+                "value": ref,
+            }
+            for a in actions
+        ],
+    }
 
 
 def _preformatted(text: str | None) -> Blocks:
@@ -124,7 +128,7 @@ def _preformatted(text: str | None) -> Blocks:
         return []
     chunks: list[str] = []
     current = ""
-    for line in _escape(text.rstrip("\n")).split("\n"):
+    for line in escape(text.rstrip("\n")).split("\n"):
         if current and len(current) + len(line) + 1 > MAX_SECTION - 8:
             chunks.append(current)
             current = ""
@@ -155,14 +159,12 @@ def search_buttons(task: int) -> dict[str, Any]:
 
 def summary(content: WeeklySummary, tz: ZoneInfo) -> tuple[str, Blocks]:
     as_reply = summary_reply(content, tz)
-    text = _escape(as_reply.text)
-    fields = [
-        {"type": "mrkdwn", "text": f"*{_escape(k)}*\n{_escape(v)}"} for k, v in as_reply.fields
-    ]
+    text = escape(as_reply.text)
+    fields = [{"type": "mrkdwn", "text": f"*{escape(k)}*\n{escape(v)}"} for k, v in as_reply.fields]
     header = {"type": "plain_text", "text": as_reply.text[:150]}  # plain text: not parsed
     blocks: Blocks = [{"type": "header", "text": header}]
     for start in range(0, len(fields), 10):  # a section holds at most 10 fields
         blocks.append({"type": "section", "fields": fields[start : start + 10]})
     if as_reply.lines:
-        blocks.append(_section("\n".join(_escape(line) for line in as_reply.lines)))
+        blocks.append(_section("\n".join(escape(line) for line in as_reply.lines)))
     return text, blocks

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.render.slack import Blocks, escape, ticket_buttons
 from handlers import forms
 from handlers.forms import FieldKind, Form, FormRequest
+from handlers.ports import Overview
 
 View = dict[str, Any]
 # Callback ids: the form's wire name (every ticket action shares ``ticket_form``).
@@ -111,24 +113,45 @@ def new_request_modal(*, details: str | None = None) -> View:
 
 
 HOME_FIND = "home_find"  # the App Home button that opens the requester search
+# A home view holds at most 100 blocks, two a ticket: the breaches (their 72 hours are the
+# most urgent) and the requests with the nearest deadlines get buttons; the rest are counted.
+HOME_REQUESTS, HOME_BREACHES = 30, 10
 
 
-def home_view(
-    *, title: str, requests: list[str], breaches: list[str], can_search: bool = False
-) -> View:
-    def section(text: str) -> dict[str, Any]:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
 
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _text(title[:150])}]
-    if can_search:
+
+def _tickets(page: Overview, lines: tuple[str, ...], refs: tuple[str, ...], limit: int) -> Blocks:
+    """Each ticket's line and its buttons; "… and N more" past ``limit``."""
+    blocks: Blocks = []
+    for line, ref in list(zip(lines, refs, strict=False))[:limit]:
+        blocks.append(_section(f"`{escape(line)}`"))
+        if page.buttons(ref):
+            blocks.append(ticket_buttons(ref, page.buttons(ref)))
+    if len(lines) > limit:
+        more = f"… and {len(lines) - limit} more: `/dsar list` shows them all."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    return blocks
+
+
+def home_view(page: Overview) -> View:
+    """A person's App Home: their open tickets (``reads.overview``), each with the buttons its
+    ticket message offers them."""
+    blocks: Blocks = [{"type": "header", "text": _text(page.title[:150])}]
+    if page.can_search:
         find = {"type": "button", "action_id": HOME_FIND, "text": _text(forms.FIND.title)}
         blocks.append({"type": "actions", "block_id": "home_search", "elements": [find]})
-    blocks.append(section("*Requests by deadline*"))
-    body = "\n".join(requests[:50]) or "Nothing open."
-    blocks.append(section(f"```{body}```"))
-    if breaches:
-        blocks.append(section("*Breach clocks*"))
-        blocks.append(section("```" + "\n".join(breaches[:20]) + "```"))
+    blocks.append(_section("*Requests by deadline*"))
+    request_refs = page.refs[: len(page.requests)]
+    if page.requests:
+        blocks += _tickets(page, page.requests, request_refs, HOME_REQUESTS)
+    else:
+        blocks.append(_section("```Nothing open.```"))
+    if page.breaches:
+        blocks.append(_section("*Breach clocks*"))
+        breach_refs = page.refs[len(page.requests) :]
+        blocks += _tickets(page, page.breaches, breach_refs, HOME_BREACHES)
     blocks.append(
         {
             "type": "context",

@@ -50,12 +50,18 @@ class FakeSlack:
     users: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 2
     base_url: str = ""
-    # oauth.v2.access: code -> (team id, enterprise id) of the workspace that approved the app
-    grants: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # oauth.v2.access: code -> (team id, enterprise id) of the workspace that approved the app;
+    # no team id: an org-wide install by an Enterprise Grid org admin
+    grants: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     token_seconds: list[int] = field(default_factory=list)  # expires_in for the next tokens
     issued: list[str] = field(default_factory=list)  # bot tokens handed out, in order
     socket: FakeSocketMode = field(default_factory=FakeSocketMode)  # Socket Mode's websocket
     inflight: int = 0  # requests being held by a delay right now
+    # Many workspaces: bearer token -> the channel and user ids its workspace has. A call with
+    # a listed token about any other channel or person is refused (``channel_not_found``) and
+    # recorded in ``refused``, as Slack refuses a token from the wrong workspace.
+    workspaces: dict[str, set[str]] = field(default_factory=dict)
+    refused: list[Call] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ts: int = 0
     # Set by stop(): a request held by ``delay`` returns at once instead of sleeping on, so
@@ -101,6 +107,9 @@ class FakeSlack:
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
             )
         auth = request.headers.get("Authorization", "")
+        if not self._reaches(auth, params):
+            self.refused.append(Call(method, params, auth))
+            return web.json_response({"ok": False, "error": "channel_not_found"})
         self.calls.append(Call(method, params, auth))  # recorded only when answered successfully
         self._ts += 1
         body: dict[str, Any] = {"ok": True}
@@ -148,9 +157,10 @@ class FakeSlack:
             team, enterprise = self.grants[str(params["code"])]
             answer = {
                 "ok": True, "app_id": "A123456", "bot_user_id": "UBOT",
-                "scope": "commands,chat:write", "team": {"id": team, "name": "Example"},
+                "scope": "commands,chat:write",
+                "team": {"id": team, "name": "Example"} if team else None,
                 "enterprise": {"id": enterprise, "name": "Org"} if enterprise else None,
-                "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+                "is_enterprise_install": team is None, "authed_user": {"id": "UINSTALLER"},
             }  # fmt: skip
         else:
             return {"ok": False, "error": "invalid_code"}
@@ -162,6 +172,15 @@ class FakeSlack:
             "access_token": token, "token_type": "bot", "refresh_token": f"xoxe-1-r{number}",
             "expires_in": seconds,
         }  # fmt: skip
+
+    def _reaches(self, auth: str, params: dict[str, Any]) -> bool:
+        """Whether a token's workspace has the channel or person a call is about."""
+        seen = self.workspaces.get(auth.removeprefix("Bearer "))
+        target = params.get("channel") or params.get("users") or params.get("user_id")
+        if seen is None or not target:
+            return True
+        target = str(target)
+        return target in seen or (target.startswith("D") and "U" + target[1:] in seen)
 
     @staticmethod
     def _channel(target: str) -> str:

@@ -1,0 +1,186 @@
+"""App Home that follows the tickets (issue 15): each ticket listed with the buttons its ticket
+message offers, and the page published again (``views.publish`` through the outbox) for the
+people who can see a ticket, and have opened their Home, whenever that ticket changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import FakeClock
+from tests.fakes.slack_api import Failure
+from tests.slack_harness import DPO_ID, PRIVACY_ID, STAFF_ID, SlackServer, slack_server, unique
+from tests.test_slack_home import buttons, code_lines, home_opened, publish_home
+
+OTHER = "USTAFF2"
+NEW = 'new access name="Ada Lovelace" email=ada@example.org received=2025-11-20'
+REQUEST_BUTTONS = ["ticket_show", "ticket_verify", "ticket_ask_id", "ticket_clarify",
+                   "ticket_extend", "ticket_assign", "ticket_close"]  # fmt: skip
+BREACH_BUTTONS = ["ticket_show", "ticket_assess", "ticket_ico", "ticket_not_reportable",
+                  "ticket_tell_subjects", "ticket_close"]  # fmt: skip
+
+
+def published_for(slack: SlackServer, user: str) -> list[dict[str, Any]]:
+    """Every view ``views.publish`` received for ``user``, oldest first."""
+    return [
+        c.params["view"]
+        for c in slack.fake.calls_to("views.publish")
+        if c.params["user_id"] == user
+    ]
+
+
+def line_of(view: dict[str, Any], ref: str) -> str:
+    [line] = [line for lines in code_lines(view) for line in lines if line.startswith(ref)]
+    return line
+
+
+async def pending_home_rows(slack: SlackServer) -> list[tuple[str, str]]:
+    async with slack.core.sessions() as session:
+        result = await session.execute(
+            text("SELECT target, state FROM outbox WHERE kind = 'home' ORDER BY id")
+        )
+        return [(str(target), str(state)) for target, state in result.all()]
+
+
+async def test_each_ticket_on_home_has_the_buttons_its_message_offers(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await slack.slash('new aware="2025-11-24T08:00+00:00" summary="Laptop"', command="/breach")
+        staff = await publish_home(slack, STAFF_ID, "EvHome1")
+        assert buttons(staff) == {"DSAR-0001": ["ticket_show"], "BREACH-0001": ["ticket_show"]}
+        team = await publish_home(slack, PRIVACY_ID, "EvHome2")
+        assert buttons(team) == {"DSAR-0001": REQUEST_BUTTONS, "BREACH-0001": BREACH_BUTTONS}
+        [actions] = [b for b in team["blocks"] if b.get("block_id") == "ticket:DSAR-0001"]
+        assert {e["value"] for e in actions["elements"]} == {"DSAR-0001"}
+
+
+async def test_a_change_publishes_home_again_for_those_who_can_see_the_ticket(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await slack.slash(NEW.replace("Ada Lovelace", "Bo Brown"), user=OTHER)
+        await slack.deliver()
+        for n, user in enumerate((STAFF_ID, PRIVACY_ID, OTHER)):
+            await publish_home(slack, user, f"EvOpen{n}")
+        assert "received" in line_of(published_for(slack, STAFF_ID)[-1], "DSAR-0001")
+
+        await slack.slash("ask-id DSAR-0001", user=PRIVACY_ID)  # a change by slash command
+        assert await slack.deliver() >= 1
+        [staff] = published_for(slack, STAFF_ID)[1:]  # one fresh page for the creator
+        assert "waiting for ID" in line_of(staff, "DSAR-0001")
+        assert buttons(staff) == {"DSAR-0001": ["ticket_show"]}
+        [team] = published_for(slack, PRIVACY_ID)[1:]  # and one for the privacy team
+        assert "waiting for ID" in line_of(team, "DSAR-0001")
+        assert len(published_for(slack, OTHER)) == 1  # not their ticket: nothing new
+        assert published_for(slack, DPO_ID) == []  # never opened Home: nothing
+        for view in (staff, team):
+            assert "Ada" not in json.dumps(view) and "ada@" not in json.dumps(view)
+
+        # A change that leaves every page the same (a note) publishes nothing.
+        calls = len(slack.fake.calls_to("views.publish"))
+        await slack.slash('note DSAR-0001 "rang back"', user=PRIVACY_ID)
+        await slack.deliver()
+        assert len(slack.fake.calls_to("views.publish")) == calls
+
+
+async def test_an_assignee_gains_the_ticket_and_loses_it_when_reassigned(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, OTHER, "EvOther")
+        await slack.slash(f"assign DSAR-0001 <@{OTHER}|bo>", user=PRIVACY_ID)
+        await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1])[0][0].startswith("DSAR-0001")
+        await slack.slash(f"assign DSAR-0001 <@{DPO_ID}|dee>", user=PRIVACY_ID)
+        await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1]) == [["Nothing open."]]
+
+
+async def test_a_refresh_waits_out_an_outage_coalesced_and_survives_a_restart(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, STAFF_ID, "EvOpen")
+        slack.fake.fail_next("views.publish", Failure(429, "ratelimited", retry_after=30))
+        await slack.slash("ask-id DSAR-0001", user=PRIVACY_ID)
+        await slack.deliver()
+        assert await pending_home_rows(slack) == [(STAFF_ID, "pending")]
+        # A second change while the first refresh waits: the waiting page is brought up to
+        # date, not joined by another.
+        await slack.slash("verify DSAR-0001 method=document_seen", user=PRIVACY_ID)
+        await slack.deliver()
+        assert await pending_home_rows(slack) == [(STAFF_ID, "pending")]
+        assert len(published_for(slack, STAFF_ID)) == 1  # only the page opened
+    clock.advance(seconds=31)
+    async with slack_server(engine, db_url, clock=clock) as restarted:  # a new process
+        assert await restarted.deliver() == 1
+        [page] = published_for(restarted, STAFF_ID)
+        assert "in progress" in line_of(page, "DSAR-0001")
+        assert await pending_home_rows(restarted) == [(STAFF_ID, "sent")]
+
+
+def home_press(action: str, ref: str, *, user: str) -> dict[str, Any]:
+    """A ``block_actions`` payload for a button on the App Home: its container is the view,
+    and there is no ``response_url`` (Slack sends none for Home)."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": "someone", "name": "someone", "team_id": "T0001"},
+        "api_app_id": "A123456",
+        "token": "legacy",
+        "container": {"type": "view", "view_id": "VHOME1"},
+        "trigger_id": unique("trig"),
+        "team": {"id": "T0001", "domain": "example"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {"id": "VHOME1", "team_id": "T0001", "type": "home", "blocks": []},
+        "actions": [
+            {
+                "action_id": f"ticket_{action.replace('-', '_')}",
+                "block_id": f"ticket:{ref}",
+                "text": {"type": "plain_text", "text": action},
+                "value": ref,
+                "type": "button",
+                "action_ts": unique("17000000") + ".000100",
+            }
+        ],
+    }
+
+
+async def test_buttons_on_home_act_and_answer_privately(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await slack.deliver()
+        await publish_home(slack, PRIVACY_ID, "EvOpen")
+        status, _ = await slack.interaction(home_press("show", "DSAR-0001", user=PRIVACY_ID))
+        assert status == 200
+        await slack.deliver()
+        [shown] = slack.posts_to(PRIVACY_ID)  # the ticket, as a DM: Home cannot hold a reply
+        assert "Ada Lovelace" in json.dumps(shown["blocks"])
+
+        status, _ = await slack.interaction(home_press("ask-id", "DSAR-0001", user=PRIVACY_ID))
+        assert status == 200
+        await slack.deliver()
+        assert "waiting for ID" in line_of(published_for(slack, PRIVACY_ID)[-1], "DSAR-0001")
+
+        status, _ = await slack.interaction(home_press("verify", "DSAR-0001", user=PRIVACY_ID))
+        assert status == 200
+        assert slack.opened()["callback_id"] == "ticket_form"  # the form opens from Home too
+
+        calls = len(slack.fake.calls)
+        status, _ = await slack.event(home_opened(STAFF_ID), event_id="EvStaff")
+        status, _ = await slack.interaction(home_press("close", "DSAR-0001", user=STAFF_ID))
+        assert status == 200
+        await slack.deliver()
+        [refused] = slack.posts_to(STAFF_ID)
+        assert "Only the privacy team" in refused["text"]
+        assert len(slack.fake.calls) == calls + 2  # the staff Home and the refusal, no refresh
