@@ -38,14 +38,24 @@ def venv_bin(name: str) -> Path:
     return path
 
 
+# Interpreter switches that would make a subprocess measure something no installation runs:
+# without cached bytecode every project module is compiled from source at each start (an
+# installed package has its .pyc files, and the warm-up writes the checkout's).
+UNREAL = ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
+
+
 def clean_env() -> dict[str, str]:
     """The environment without ``PRIVACY_DESK_*`` settings, so a developer's shell or a
-    ``.env`` cannot change what a subprocess measures; the data keys stay, so a server reads
-    what the benchmark seeded (``bench.keys``)."""
+    ``.env`` cannot change what a subprocess measures (nor ``UNREAL``'s switches); the data
+    keys stay, so a server reads what the benchmark seeded (``bench.keys``)."""
     from bench.keys import BENCH_KEYS  # noqa: F401  (puts the run's key in the environment)
 
     keep = {"PRIVACY_DESK_DATA_KEYS"}
-    return {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_DESK_") or k in keep}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("PRIVACY_DESK_") or k in keep) and k not in UNREAL
+    }
 
 
 @dataclass(frozen=True, slots=True)

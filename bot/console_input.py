@@ -21,6 +21,7 @@ from handlers.usage import USAGE, actions_of
 from storage.enums import IdMethod, Outcome, RequestType, Risk, Via
 
 if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import CompleteEvent, Completion
     from prompt_toolkit.document import Document
 
@@ -119,7 +120,18 @@ class TerminalLines:
             bottom_toolbar=status,
             complete_while_typing=False,
         )
-        self.answers: PromptSession[str] = PromptSession(history=InMemoryHistory())
+        self._answers: PromptSession[str] | None = None  # made at the first form: see answers
+
+    @property
+    def answers(self) -> PromptSession[str]:
+        """The editor for a form's answers (no command history): made when first needed, as
+        a second editor costs the console's start ~10 ms."""
+        if self._answers is None:
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.history import InMemoryHistory
+
+            self._answers = PromptSession(history=InMemoryHistory())
+        return self._answers
 
     async def read(self, prompt: str, *, choices: tuple[str, ...] = ()) -> str | None:
         try:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from handlers.policy import SeedSystem
 from handlers.ports import ChatUser
 
@@ -25,6 +23,8 @@ class SystemsFileError(ValueError):
 
 
 def read_systems_file(path: Path) -> tuple[SeedSystem, ...]:
+    import yaml  # only when a systems file is configured
+
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

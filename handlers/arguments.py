@@ -15,8 +15,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from email_validator import EmailNotValidError, validate_email
-
 from handlers.deadlines import DeadlineError, parse_day, parse_wall_time
 from handlers.usage import CommandError, show
 from storage.refs import TicketKind, TicketRef
@@ -171,6 +169,8 @@ class Args:
         value = self.take(key, required=required, limit=limit)
         if value is None:
             return None
+        from email_validator import EmailNotValidError, validate_email  # ~15 ms: when used
+
         try:
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError:

@@ -22,11 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from importlib.metadata import version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
+from handlers import holiday_import
 from storage.enums import RequestType
 
 DEFAULT_CALENDAR = "GB-ENG"
@@ -97,6 +95,8 @@ def normalise_calendar(code: str) -> str:
 
 def holidays_version() -> str:
     """The release of the holiday data every stored deadline was computed with."""
+    from importlib.metadata import version
+
     return version("holidays")
 
 
@@ -113,11 +113,13 @@ def _holiday_set(code: str, year: int) -> frozenset[date]:
             raise DeadlineError(f"unknown holiday calendar {code!r}: use GB-ENG or a code like IE")
     else:
         country, subdiv = code, ""
-    if country not in _supported_countries():
+    if country not in holiday_import.country_codes():  # imports holidays, no country yet
         raise DeadlineError(
             f"unknown holiday calendar {code!r}: use GB-ENG, GB-WLS, GB-SCT, GB-NIR "
             "or an ISO country code such as IE"
         )
+    import holidays  # deferred by country_codes(): the lookup loads this one country
+
     try:
         found = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
     except (NotImplementedError, KeyError, AttributeError) as exc:
@@ -126,11 +128,6 @@ def _holiday_set(code: str, year: int) -> frozenset[date]:
             "or an ISO country code such as IE"
         ) from exc
     return frozenset(found.keys())
-
-
-@lru_cache(maxsize=1)
-def _supported_countries() -> frozenset[str]:
-    return frozenset(holidays.list_supported_countries())
 
 
 def is_working_day(day: date, calendar: str = DEFAULT_CALENDAR) -> bool:
