@@ -169,13 +169,41 @@ async def record(
     """Append one event for ``ticket`` to the chain, under the head's lock. ``new``: the
     ticket is being opened, so it has no pauses or notes to read for its digest."""
     digest = await current_digest(session=session, ticket=ticket, new=new)
-    head = await repo.lock_audit_head(session=session)
-    event = chained(
-        head, ref=ticket.ref, actor=actor, action=action, at=at, facts=covered(facts, digest)
-    )
-    await repo.insert_row(session=session, row=event)
-    await repo.advance_audit_head(session=session, seq=event.seq, hash=event.hash)
+    entry = Entry(ref=ticket.ref, actor=actor, action=action, at=at, facts=covered(facts, digest))
+    (event,) = await append(session=session, entries=[entry])
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one event will say: ``chained`` gives it its place and hash."""
+
+    ref: str
+    actor: str
+    action: str
+    at: datetime
+    facts: dict[str, Any]
+
+
+async def append(*, session: AsyncSession, entries: Sequence[Entry]) -> list[Event]:
+    """Append ``entries`` to the chain in order: the head locked here (held to the COMMIT),
+    the links worked out in memory, one INSERT, the head moved once."""
+    head = await repo.lock_audit_head(session=session)
+    events: list[Event] = []
+    for entry in entries:
+        event = chained(
+            head,
+            ref=entry.ref,
+            actor=entry.actor,
+            action=entry.action,
+            at=entry.at,
+            facts=entry.facts,
+        )
+        events.append(event)
+        head = repo.Head(seq=event.seq, hash=event.hash)
+    await repo.insert_rows(session=session, rows=events)
+    await repo.advance_audit_head(session=session, seq=head.seq, hash=head.hash)
+    return events
 
 
 # Changes to the systems register (issue 17) are events too, under this reference: there is
@@ -187,17 +215,10 @@ async def record_register(
     *, session: AsyncSession, actor: str, action: str, at: datetime, facts: dict[str, Any]
 ) -> Event:
     """Append one event about the systems register (names and platform ids, nothing else)."""
-    head = await repo.lock_audit_head(session=session)
-    event = chained(
-        head,
-        ref=REGISTER,
-        actor=actor,
-        action=action,
-        at=at,
-        facts={**facts, "dv": DIGEST_VERSION},
+    entry = Entry(
+        ref=REGISTER, actor=actor, action=action, at=at, facts={**facts, "dv": DIGEST_VERSION}
     )
-    await repo.insert_row(session=session, row=event)
-    await repo.advance_audit_head(session=session, seq=event.seq, hash=event.hash)
+    (event,) = await append(session=session, entries=[entry])
     return event
 
 

@@ -34,7 +34,7 @@ from handlers.outbox import outcome_rows
 from handlers.ports import ChatUser, DirectMessage, Outcome
 from storage import blind_index
 from storage import repositories as repo
-from storage.models import Breach, Event, OutboxMessage, Reminder, Request, SearchTerm
+from storage.models import Breach, OutboxMessage, Reminder, Request, SearchTerm
 from storage.refs import TicketKind, TicketRef
 from storage.repositories.search import identity_of, session_keys
 
@@ -87,7 +87,8 @@ class Opener:
         live = await _first_deliveries(session, prepared, results)
         await _find_alike(session, live)
         await _number(session, live)
-        outcomes = [_outcome(ticket, live) for ticket in live]
+        refs = {ticket.at: ticket.row.ref for ticket in live}
+        outcomes = [_outcome(ticket, refs) for ticket in live]
         await _store(session, live, outcomes)
         for ticket, outcome in zip(live, outcomes, strict=True):
             results[ticket.at] = outcome
@@ -205,11 +206,11 @@ def _kind(row: Request | Breach) -> TicketKind:
     return TicketKind.REQUEST if isinstance(row, Request) else TicketKind.BREACH
 
 
-def _outcome(ticket: _Ticket, live: list[_Ticket]) -> Outcome:
+def _outcome(ticket: _Ticket, refs: dict[int, str]) -> Outcome:
+    """``refs``: the batch's references by place in the batch."""
     opening, row = ticket.opening, ticket.row
     if isinstance(row, Request):
-        by_at = {t.at: t.row.ref for t in live}
-        others = ticket.earlier + [by_at[at] for at in ticket.alike]
+        others = ticket.earlier + [refs[at] for at in ticket.alike]
         outcome = tickets.opened_request(opening.ctx, row, others)
     else:
         outcome = breaches.opened_breach(opening.ctx, row)
@@ -266,26 +267,23 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
 
 
 async def _chain(session: AsyncSession, live: list[_Ticket]) -> None:
-    """The "opened" events, chained in memory after the head (locked here, to the COMMIT)."""
-    head = await repo.lock_audit_head(session=session)
-    events: list[Event] = []
+    """The "opened" events, chained in memory after the head (``audit.append``)."""
+    entries = []
     for ticket in live:
         row, ctx = ticket.row, ticket.opening.ctx
         facts = (
             tickets.opening_facts(row) if isinstance(row, Request) else breaches.opening_facts(row)
         )
-        event = audit.chained(
-            head,
-            ref=row.ref,
-            actor=ctx.who,
-            action="opened",
-            at=ctx.now,
-            facts=audit.covered(facts, audit.state_digest(row)),
+        entries.append(
+            audit.Entry(
+                ref=row.ref,
+                actor=ctx.who,
+                action="opened",
+                at=ctx.now,
+                facts=audit.covered(facts, audit.state_digest(row)),
+            )
         )
-        events.append(event)
-        head = repo.Head(seq=event.seq, hash=event.hash)
-    await repo.insert_rows(session=session, rows=events)
-    await repo.advance_audit_head(session=session, seq=head.seq, hash=head.hash)
+    await audit.append(session=session, entries=entries)
 
 
 OPENER = Opener()

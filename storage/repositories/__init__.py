@@ -38,7 +38,7 @@ from storage.repositories.reminders import (
     lock_ticket,
     reminders_for,
 )
-from storage.repositories.rows import insert_row, insert_rows, insert_values, row_values
+from storage.repositories.rows import insert_rows, insert_values, row_values
 from storage.repositories.search import (
     add_link,
     find_requests,
@@ -105,7 +105,6 @@ __all__ = [
     "events_for",
     "find_requests",
     "index_request",
-    "insert_row",
     "insert_rows",
     "insert_values",
     "iter_events",

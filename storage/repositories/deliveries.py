@@ -29,16 +29,7 @@ async def record_inbound(
     reference, or ``""``), and the caller rolls back. On PostgreSQL a concurrent duplicate waits
     here for the first to commit.
     """
-    table = InboundDelivery.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(table)
-        .values(key=key, ref=ref, at=at)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key)
-    )
-    if (await session.execute(statement)).scalar_one_or_none() is not None:
+    if key in await record_inbound_many(session=session, rows=[(key, ref)], at=at):
         return None
     return await delivered(session=session, key=key) or ""
 
@@ -74,9 +65,7 @@ async def record_inbound_many(
 
 async def delivered(*, session: AsyncSession, key: str) -> str | None:
     """What the delivery ``key`` produced (``""``: no reference), or None if it is new."""
-    table = InboundDelivery.__table__  # type: ignore[attr-defined]
-    row = (await session.execute(select(table.c.ref).where(table.c.key == key))).one_or_none()
-    return None if row is None else (row[0] or "")
+    return (await delivered_many(session=session, keys=[key])).get(key)
 
 
 # --- conversation references (proactive messaging) -----------------------------------------------

@@ -70,19 +70,7 @@ async def insert_values(
         await session.execute(_insert(table_of(model)), list(rows))
 
 
-async def insert_row(*, session: AsyncSession, row: SQLModel) -> None:
-    """One row; its generated ``id`` (if it has one) is set on ``row``."""
-    table = table_of(type(row))
-    values = values_of(row)
-    if "id" in table.c and "id" not in values:
-        result = await session.execute(_insert(table, returning_id=True), values)
-        row.id = int(result.scalar_one())
-        return
-    await session.execute(_insert(table), values)
-
-
 @cache
-def _insert(table: Table, *, returning_id: bool = False) -> Insert:
+def _insert(table: Table) -> Insert:
     """One statement object per table, its values bound at execution (built and compiled once)."""
-    statement = insert(table)
-    return statement.returning(table.c.id) if returning_id else statement
+    return insert(table)
