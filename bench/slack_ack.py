@@ -154,15 +154,14 @@ def bare_web(process_before_response: bool, api_url: str) -> web.Application:
 
 def desk_web(
     db_url: str, api_url: str, meter: Meter
-) -> tuple[web.Application, AsyncEngine, GroupCommit]:
+) -> tuple[web.Application, tuple[AsyncEngine, AsyncEngine], GroupCommit]:
     """The real server as ``bot.app.serve`` builds it, minus the scheduler and the outbox
-    delivery loop; returns the app, its engine (to dispose of) and the desk's writer."""
-    from sqlalchemy import event
-
+    delivery loop; returns the app, its engine and the writer's (to dispose of; the same one
+    on SQLite) and the desk's writer."""
     from bot.app import build_server
     from bot.config import Settings
     from handlers.ports import Outcome
-    from storage.db import create_engine
+    from storage.db import create_engine, writer_engine
 
     settings = Settings(
         _env_file=None,
@@ -176,8 +175,29 @@ def desk_web(
         compliance_channel=[f"slack:{CHANNEL}"],
     )
     engine = create_engine(db_url, keys=BENCH_KEYS)
-    server = build_server(settings, engine=engine)
+    writer = writer_engine(engine)  # as `serve` does: the writer's own pool on PostgreSQL
+    server = build_server(settings, engine=engine, write_engine=writer)
     core = server.application
+    for watched in {engine, writer}:
+        _instrument(watched, meter)
+
+    run_text = core.desk.run_text
+
+    async def timed_run_text(**kwargs: Any) -> Outcome:
+        start = time.perf_counter()
+        try:
+            return await run_text(**kwargs)
+        finally:
+            meter.desk_s += time.perf_counter() - start
+            meter.desk_n += 1
+
+    core.desk.run_text = timed_run_text  # type: ignore[method-assign]
+    return server.web, (engine, writer), core.desk.writer
+
+
+def _instrument(engine: AsyncEngine, meter: Meter) -> None:
+    """Count ``engine``'s new connections and time its statements into ``meter``."""
+    from sqlalchemy import event
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(*_args: Any) -> None:
@@ -197,29 +217,16 @@ def desk_web(
         if locking:
             meter.lock_s += seconds
 
-    run_text = core.desk.run_text
-
-    async def timed_run_text(**kwargs: Any) -> Outcome:
-        start = time.perf_counter()
-        try:
-            return await run_text(**kwargs)
-        finally:
-            meter.desk_s += time.perf_counter() - start
-            meter.desk_n += 1
-
-    core.desk.run_text = timed_run_text  # type: ignore[method-assign]
-    return server.web, engine, core.desk.writer
-
 
 async def serve(kind: str, db_url: str | None) -> None:
     """Serve on a free loopback port, print ``READY <port>``, stop when stdin closes."""
     meter = Meter()
     fake, api_url = await fake_slack_api(meter)
-    engine = None
+    engines: tuple[AsyncEngine, ...] = ()
     writer = None
     if kind == DESK:
         assert db_url is not None, "--serve desk needs --db"
-        app, engine, writer = desk_web(db_url, api_url, meter)
+        app, engines, writer = desk_web(db_url, api_url, meter)
     else:
         app = bare_web(kind == BARE_PBR, api_url)
 
@@ -259,7 +266,7 @@ async def serve(kind: str, db_url: str | None) -> None:
     finally:
         await runner.cleanup()
         await fake.cleanup()
-        if engine is not None:
+        for engine in set(engines):
             await engine.dispose()
 
 

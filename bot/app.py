@@ -36,6 +36,7 @@ from bot.wiring import Application, Sessions, build_application, check_schema, p
 from handlers.outbox import SHUTDOWN_SECONDS
 from handlers.policy import Policy
 from handlers.ports import Clock, Notifier
+from storage.db import writer_engine
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def build_server(
     engine: AsyncEngine | None = None,
     clock: Clock | None = None,
     teams_connections: Any = None,
+    write_engine: AsyncEngine | None = None,
 ) -> Server:
     """``build_application`` with the Slack and Teams notifiers the settings configure, and one
     aiohttp app for their endpoints. Messages are delivered by the server's sender loop."""
@@ -70,6 +72,7 @@ def build_server(
         notifiers=notifiers,
         deliver_now=False,
         max_write_wait=settings.write_wait_seconds,
+        write_engine=write_engine,
     )
     if tokens is not None:
         tokens.bind(application.engine)
@@ -187,9 +190,10 @@ def platform_notifiers(
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run the server, the outbox sender and the scheduler until ``stop`` or SIGTERM/SIGINT."""
     engine = await prepare_database(settings)
+    writer = writer_engine(engine)  # the group commit's own pool (PostgreSQL)
     try:
         await check_schema(engine)
-        server = build_server(settings, engine=engine)
+        server = build_server(settings, engine=engine, write_engine=writer)
         core = server.application
         runner = web.AppRunner(server.web, access_log=None)
         await runner.setup()
@@ -223,6 +227,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         delivery.cancel()
         await runner.cleanup()
     finally:
+        if writer is not engine:
+            await writer.dispose()
         await engine.dispose()
 
 

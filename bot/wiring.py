@@ -117,13 +117,15 @@ def build_application(
     notifiers: Notifiers | None = None,
     deliver_now: bool = True,
     max_write_wait: float | None = None,
+    write_engine: AsyncEngine | None = None,
 ) -> Application:
     """The core for ``settings``. ``engine`` defaults to a new one for the configured database
     (not migrated: see ``prepare_database``), ``policy`` to ``settings.policy()``, ``clock`` to
     the system clock. ``deliver_now`` sends a command's messages as it returns; a server sets
     it False and leaves delivery to its sender loop; it also bounds how long a command may wait
     for the writer (``max_write_wait``, seconds) so that a person is told in time that it was
-    not logged."""
+    not logged. ``write_engine`` (``storage.db.writer_engine``) gives the desk's writer a pool
+    of its own; the caller disposes of it."""
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url, keys=data_keys(settings))
     policy = policy or settings.policy()
@@ -142,6 +144,7 @@ def build_application(
         sender=sender,
         deliver_now=deliver_now,
         max_write_wait=max_write_wait,
+        write_sessions=session_factory(write_engine) if write_engine is not None else None,
     )
     return Application(
         settings=settings,

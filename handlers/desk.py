@@ -154,11 +154,14 @@ class Desk:
         sender: Sender | None = None,
         deliver_now: bool = True,
         max_write_wait: float | None = None,
+        write_sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         """``max_write_wait``: seconds a command may wait for the writer before it is refused
-        as not logged (a platform's acknowledgement window); None waits as long as it takes."""
+        as not logged (a platform's acknowledgement window); None waits as long as it takes.
+        ``write_sessions``: the writer's own pool (``storage.db.writer_engine``); by default
+        it shares ``sessions``."""
         self.sessions = sessions
-        self.writer = GroupCommit(sessions, max_wait=max_write_wait)
+        self.writer = GroupCommit(write_sessions or sessions, max_wait=max_write_wait)
         self.clock = clock
         self.policy = policy
         self.sender = sender

@@ -149,6 +149,12 @@ def attach(engine: AsyncEngine, keys: DataKeys | None) -> AsyncEngine:
     return engine
 
 
+def keys_or_none(engine: AsyncEngine) -> DataKeys | None:
+    """The keys ``attach`` gave ``engine`` (None: a schema-only engine)."""
+    keys = getattr(engine.sync_engine.dialect, _ATTRIBUTE, None)
+    return keys if isinstance(keys, DataKeys) else None
+
+
 def keys_of(engine: AsyncEngine) -> DataKeys:
     return dialect_keys(engine.sync_engine.dialect)
 

@@ -25,6 +25,9 @@ from storage import crypto
 from storage.crypto import DataKeys
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The group commit's own pool on PostgreSQL: its writer holds one connection at a time; the
+# other is for the retry after a dropped connection while the first is being discarded.
+WRITE_POOL_SIZE = 2
 
 
 def is_sqlite(url: str) -> bool:
@@ -79,6 +82,26 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
         return crypto.attach(engine, keys)
     engine = create_async_engine(url, echo=echo, hide_parameters=True)
     return crypto.attach(engine, keys)
+
+
+def writer_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine the group commit (``storage.group_commit``) writes through, with the keys of
+    ``engine``. On PostgreSQL it has a pool of its own (``WRITE_POOL_SIZE`` connections, no
+    overflow), so that reads, the sweep and the outbox sender holding every connection of the
+    main pool never leave a command waiting for one inside its acknowledgement window. On
+    SQLite it is ``engine`` itself: one connection for everything, queued on the event loop
+    (see ``create_engine``), since a second writing connection would bring back the busy
+    handler's sleeps. Whoever makes it disposes of it when it is not ``engine``."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    writer = create_async_engine(
+        engine.url,
+        echo=engine.echo,
+        hide_parameters=True,
+        pool_size=WRITE_POOL_SIZE,
+        max_overflow=0,
+    )
+    return crypto.attach(writer, crypto.keys_or_none(engine))
 
 
 def create_private_file(path: str | None) -> None:

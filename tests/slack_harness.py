@@ -306,13 +306,22 @@ def settings_for(db_url: str, api_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def slack_server(
-    engine: AsyncEngine, db_url: str, *, clock: Clock | None = None, **overrides: Any
+    engine: AsyncEngine,
+    db_url: str,
+    *,
+    clock: Clock | None = None,
+    write_engine: AsyncEngine | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[SlackServer]:
-    """The server on a free port; ``clock`` (default the system clock) is the core's "now"."""
+    """The server on a free port; ``clock`` (default the system clock) is the core's "now";
+    ``write_engine``: the writer's own pool, as ``serve`` gives it (default: ``engine``)."""
     fake = FakeSlack()
     await fake.start()
     server = build_server(
-        settings_for(db_url, fake.base_url, **overrides), engine=engine, clock=clock
+        settings_for(db_url, fake.base_url, **overrides),
+        engine=engine,
+        clock=clock,
+        write_engine=write_engine,
     )
     runner, port = await serve(server.web)
     try:
