@@ -117,15 +117,22 @@ def field_digest(ticket: Request | Breach, field: str, value: object) -> str:
 
 
 async def current_digest(
-    *, session: AsyncSession, ticket: Request | Breach, new: bool = False
+    *,
+    session: AsyncSession,
+    ticket: Request | Breach,
+    new: bool = False,
+    pauses: Sequence[Pause] | None = None,
 ) -> str:
+    """The ticket's state digest now; ``pauses``: the request's pauses, when the caller has
+    just read them (not read again)."""
     if new:  # a ticket being opened has no pauses or notes yet: no need to ask
         return state_digest(ticket)
-    pauses = (
-        await repo.pauses_for(session=session, request_id=ticket.id)
-        if isinstance(ticket, Request) and ticket.id is not None
-        else []
-    )
+    if pauses is None:
+        pauses = (
+            await repo.pauses_for(session=session, request_id=ticket.id)
+            if isinstance(ticket, Request) and ticket.id is not None
+            else []
+        )
     notes = await repo.notes_for(session=session, ref=ticket.ref)
     return state_digest(ticket, pauses=pauses, notes=notes)
 
@@ -165,10 +172,12 @@ async def record(
     at: datetime,
     facts: dict[str, Any] | None = None,
     new: bool = False,
+    pauses: Sequence[Pause] | None = None,
 ) -> Event:
     """Append one event for ``ticket`` to the chain, under the head's lock. ``new``: the
-    ticket is being opened, so it has no pauses or notes to read for its digest."""
-    digest = await current_digest(session=session, ticket=ticket, new=new)
+    ticket is being opened, so it has no pauses or notes to read for its digest; ``pauses``:
+    the request's pauses, already read by the caller."""
+    digest = await current_digest(session=session, ticket=ticket, new=new, pauses=pauses)
     entry = Entry(ref=ticket.ref, actor=actor, action=action, at=at, facts=covered(facts, digest))
     (event,) = await append(session=session, entries=[entry])
     return event

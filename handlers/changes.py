@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from handlers import audit
 from handlers.context import Context
 from handlers.ports import Outcome, Reply
 from handlers.reminders import reschedule
-from storage.models import Breach, Request
+from storage.models import Breach, Pause, Request
 
 
 async def note_added(
@@ -31,10 +32,12 @@ async def record_change(
     action: str,
     facts: dict[str, Any],
     new: bool = False,
+    pauses: Sequence[Pause] | None = None,
 ) -> None:
     """Append the event for ``action`` and reschedule the ticket's nudges from its deadlines.
 
-    ``new`` says the ticket is being opened, so it has no history or reminders to look up.
+    ``new`` says the ticket is being opened, so it has no history or reminders to look up;
+    ``pauses``: the request's pauses, when the caller has just read them.
     """
     await audit.record(
         session=session,
@@ -44,6 +47,7 @@ async def record_change(
         at=ctx.now,
         facts=facts,
         new=new,
+        pauses=pauses,
     )
     await reschedule(
         session=session,

@@ -229,10 +229,9 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
     await repo.insert_rows(session=session, rows=requests)
     await repo.insert_rows(session=session, rows=found)
     terms = [
-        {"term": term, "ticket_ref": t.row.ref}
-        for t in live
-        if isinstance(t.row, Request)
-        for term in sorted(t.terms)
+        {"term": term, "ticket_ref": ref}
+        for ref, digests in ((t.row.ref, t.terms) for t in live if t.terms)
+        for term in sorted(digests)
     ]
     await repo.insert_values(session=session, model=SearchTerm, rows=terms)
     booked = [

@@ -122,6 +122,7 @@ async def commit_change(
         req,
         action=action,
         facts={"state": req.state, "due": req.due, **(facts or {})},
+        pauses=pauses,
     )
     reply = replies.request_reply(
         req,

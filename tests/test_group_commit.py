@@ -94,6 +94,51 @@ async def test_waiting_commands_share_one_commit_and_a_failing_one_is_refused_al
     assert (writer.stats.batches, writer.stats.batched, writer.stats.largest) == (1, 12, 12)
 
 
+async def test_after_a_shared_commit_the_writer_waits_for_the_next_ones_instead_of_one_alone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The senders answered by one commit send again together: those that arrive within the
+    linger share the next transaction, rather than the first being written alone while the
+    others queue behind it. A command to an idle writer is never held back."""
+    writer = GroupCommit(sessions, linger=30.0)  # ended by arrivals here, never by the time
+    gate = Gate()
+    first = asyncio.create_task(writer.run(gate.work))
+    await gate.entered.wait()
+    keys = [f"a{i}" for i in range(4)]
+    waiting = [asyncio.create_task(writer.run(fact(k))) for k in keys]
+    await until(lambda: writer.waiting == len(keys))
+    gate.release()
+    assert await asyncio.gather(first, *waiting) == ["gate", *keys]
+    # The batch of four is written; the writer waits for four more before writing again.
+    again = [f"b{i}" for i in range(4)]
+    later = []
+    for key in again:
+        assert writer.busy and writer.stats.batches == 1
+        later.append(asyncio.create_task(writer.run(fact(key))))
+        await asyncio.sleep(0.01)
+    assert await asyncio.gather(*later) == again
+    assert writer.stats.alone == 1  # only the gate, which found the writer idle
+    assert (writer.stats.batches, writer.stats.batched) == (2, 8)
+    assert await facts(sessions, *keys, *again) == {*keys, *again}
+
+
+async def test_the_writer_stops_waiting_after_its_linger(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    writer = GroupCommit(sessions, linger=0.05)
+    gate = Gate()
+    first = asyncio.create_task(writer.run(gate.work))
+    await gate.entered.wait()
+    waiting = [asyncio.create_task(writer.run(fact(f"c{i}"))) for i in range(3)]
+    await until(lambda: writer.waiting == 3)
+    gate.release()
+    await asyncio.gather(first, *waiting)
+    # Fewer arrive than were answered: the one that did is written when the linger ends.
+    assert await writer.run(fact("lone")) == "lone"
+    await until(lambda: not writer.busy)
+    assert await facts(sessions, "lone") == {"lone"}
+
+
 async def test_a_command_that_waits_too_long_is_refused_and_writes_nothing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
