@@ -61,14 +61,17 @@ def changed_refs(outcome: Outcome) -> tuple[str, ...]:
 
 
 async def _involved(session: AsyncSession, refs: Iterable[str]) -> set[ChatUser]:
-    """Whoever logged each ticket and whoever it is assigned to now."""
+    """Whoever logged each ticket and whoever it is assigned to now (a ticket the command
+    locked is not read again)."""
     people: set[ChatUser] = set()
     for ref in refs:
-        ticket = (
-            await repo.breach_by_ref(session=session, ref=ref)
-            if TicketRef.parse(ref).is_breach
-            else await repo.request_by_ref(session=session, ref=ref)
-        )
+        ticket = repo.held_ticket(session=session, ref=ref)
+        if ticket is None:
+            ticket = (
+                await repo.breach_by_ref(session=session, ref=ref)
+                if TicketRef.parse(ref).is_breach
+                else await repo.request_by_ref(session=session, ref=ref)
+            )
         if ticket is None:
             continue
         for stored in (ticket.created_by, ticket.assignee):

@@ -96,15 +96,35 @@ async def reschedule(
     """Replace the ticket's pending reminders with its current schedule (``policy.reminders``).
 
     A nudge already sent is not booked again; a past-due one of a kind not yet sent is booked
-    (it fires at the next sweep, where a burst collapses to the most urgent).
+    (it fires at the next sweep, where a burst collapses to the most urgent). Only what
+    changed is written: a pending reminder the schedule still has stays, so an action that
+    leaves the deadlines alone (a note, an assignment) reads the reminders and writes none.
+    The search reminder follows the search tasks, not the deadlines (issue 17): it stays.
     """
-    done: list[Reminder] = []
-    if not new:  # a ticket being opened has no reminders yet
-        await repo.drop_pending_reminders(session=session, ref=ticket.ref)
-        done = await repo.reminders_for(session=session, ref=ticket.ref)
-    await repo.insert_values(
-        session=session, model=Reminder, rows=planned(ticket, policy, now, done=done)
-    )
+    if new:  # a ticket being opened has no reminders yet
+        rows = planned(ticket, policy, now)
+        await repo.insert_values(session=session, model=Reminder, rows=rows)
+        return
+    had = await repo.reminders_for(session=session, ref=ticket.ref)
+    replaceable = [r for r in had if _replaceable(r)]
+    rows = planned(ticket, policy, now, done=[r for r in had if not _replaceable(r)])
+    wanted = {(row["kind"], row["fire_at"]) for row in rows}
+    kept: set[tuple[object, object]] = set()
+    stale: list[int] = []
+    for reminder in replaceable:
+        key = (reminder.kind, reminder.fire_at)
+        if key in wanted and key not in kept:
+            kept.add(key)
+        elif reminder.id is not None:
+            stale.append(reminder.id)
+    await repo.drop_reminders(session=session, ids=stale)
+    fresh = [row for row in rows if (row["kind"], row["fire_at"]) not in kept]
+    await repo.insert_values(session=session, model=Reminder, rows=fresh)
+
+
+def _replaceable(reminder: Reminder) -> bool:
+    """A pending reminder that follows the deadlines (not the search tasks)."""
+    return reminder.state == ReminderState.PENDING and reminder.kind != K.SEARCH
 
 
 def planned(

@@ -33,6 +33,7 @@ from storage.repositories.outbox import (
 )
 from storage.repositories.reminders import (
     drop_pending_reminders,
+    drop_reminders,
     due_reminder_refs,
     due_reminders_for,
     lock_ticket,
@@ -63,6 +64,7 @@ from storage.repositories.tickets import (
     closing_stats,
     count_requests,
     events_for,
+    held_ticket,
     iter_events,
     list_breaches,
     list_requests,
@@ -100,10 +102,12 @@ __all__ = [
     "delivered_many",
     "desk_fact",
     "drop_pending_reminders",
+    "drop_reminders",
     "due_reminder_refs",
     "due_reminders_for",
     "events_for",
     "find_requests",
+    "held_ticket",
     "index_request",
     "insert_rows",
     "insert_values",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -40,6 +41,12 @@ async def drop_pending_reminders(
             col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING, same
         )
     )
+
+
+async def drop_reminders(*, session: AsyncSession, ids: Sequence[int]) -> None:
+    """The reminders with these ids go (one statement; nothing to do for none)."""
+    if ids:
+        await session.execute(delete(Reminder).where(col(Reminder.id).in_(ids)))
 
 
 async def due_reminder_refs(*, session: AsyncSession, now: datetime, limit: int) -> list[str]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, update
+from sqlalchemy import ColumnElement, func, inspect, literal_column, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
@@ -99,7 +99,7 @@ async def request_by_ref(
     query = select(Request).where(col(Request.ref) == ref)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return _held(session, (await session.execute(query)).scalar_one_or_none(), for_update)
 
 
 async def breach_by_ref(
@@ -108,7 +108,28 @@ async def breach_by_ref(
     query = select(Breach).where(col(Breach.ref) == ref)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return _held(session, (await session.execute(query)).scalar_one_or_none(), for_update)
+
+
+_HELD = "privacy_desk_held_tickets"
+T = TypeVar("T", Request, Breach)
+
+
+def _held(session: AsyncSession, ticket: T | None, locked: bool) -> T | None:
+    """Remember a ticket this transaction locked (``held_ticket``)."""
+    if ticket is not None and locked:
+        session.info.setdefault(_HELD, {})[ticket.ref] = ticket
+    return ticket
+
+
+def held_ticket(*, session: AsyncSession, ref: str) -> Request | Breach | None:
+    """The ticket ``ref`` as this transaction has it, if the transaction locked it (what a
+    command changed is seen, flushed or not), else None. A ticket whose attributes were
+    expired (its savepoint rolled back) is not offered: reading it would need the database."""
+    ticket: Request | Breach | None = session.info.get(_HELD, {}).get(ref)
+    if ticket is None or inspect(ticket).unloaded & {"created_by", "assignee"}:
+        return None
+    return ticket
 
 
 async def pauses_for(*, session: AsyncSession, request_id: int) -> list[Pause]:
