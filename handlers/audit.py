@@ -146,7 +146,8 @@ def chained(
     digest = event_hash(
         seq=seq, ref=ref, at=at, actor=actor, action=action, data=data, prev=head.hash
     )
-    return Event(
+    return repo.new_row(
+        Event,
         seq=seq,
         ticket_ref=ref,
         at=at,

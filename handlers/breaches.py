@@ -37,7 +37,8 @@ def prepare_breach(ctx: Context, cmd: c.NewBreach) -> Breach:
         raise Refusal(
             "occurred= is after the organisation became aware of the breach", field="occurred"
         )
-    return Breach(
+    return repo.new_row(
+        Breach,
         ref="",
         state=S.OPEN,
         aware_at=aware,

@@ -31,7 +31,8 @@ def prepare_request(ctx: Context, cmd: c.NewRequest) -> Request:
     need no database, so a refused one writes nothing): ``handlers.opening`` numbers and
     stores it."""
     received = ctx.day_or_today(cmd.received, "received=")
-    req = Request(
+    req = repo.new_row(
+        Request,
         ref="",
         type=cmd.type,
         state=S.RECEIVED,

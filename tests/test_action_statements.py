@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from storage.db import session_factory
 from storage.enums import ReminderState
@@ -46,8 +47,8 @@ def writes_of(seen: list[str], table: str) -> list[str]:
 async def pending(engine: AsyncEngine, ref: str) -> set[tuple[str, object]]:
     async with session_factory(engine)() as session:
         rows = await session.execute(
-            select(Reminder.kind, Reminder.fire_at).where(
-                Reminder.ticket_ref == ref, Reminder.state == ReminderState.PENDING
+            select(col(Reminder.kind), col(Reminder.fire_at)).where(
+                col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING
             )
         )
         return {(kind, fire_at) for kind, fire_at in rows}

@@ -39,7 +39,7 @@ from storage.repositories.reminders import (
     lock_ticket,
     reminders_for,
 )
-from storage.repositories.rows import insert_rows, insert_values, row_values
+from storage.repositories.rows import insert_rows, insert_values, new_row, row_values
 from storage.repositories.search import (
     add_link,
     find_requests,
@@ -118,6 +118,7 @@ __all__ = [
     "list_requests",
     "lock_audit_head",
     "lock_ticket",
+    "new_row",
     "notes_for",
     "oldest_due_reminder",
     "open_requests_by_type_state",
