@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.base import manager_of_class
+from sqlalchemy.orm.instrumentation import ClassManager
 from sqlmodel import SQLModel
 
 
@@ -51,12 +53,20 @@ def new_row(model: type[M], **values: Any) -> M:
     state) rather than by ``__init__``, whose instrumented set of every field costs ~130 µs
     for a request (~20 µs here). Table models are not validated by ``__init__`` either. For
     rows built on the hot path; changes made to it afterwards are tracked as usual."""
-    row: M = manager_of_class(model).new_instance()
+    row: M = _manager(model).new_instance()
     row.__dict__.update(_unset_keys(model))
     row.__dict__.update(_defaults(model))
     row.__dict__.update(values)
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     return row
+
+
+@cache
+def _manager(model: type[SQLModel]) -> ClassManager[Any]:
+    """``model``'s class manager, its mappers configured first (as a query or ``__init__``
+    would): until then its attributes cannot be read or set."""
+    configure_mappers()
+    return manager_of_class(model)
 
 
 @cache
