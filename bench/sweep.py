@@ -28,8 +28,13 @@ Timed at each size, with baselines measured in the same run on the same engine a
     rows, an index lookup rather than a scan.
 (b) the sweep with 1,000 due: ``handlers.reminders.sweep(limit=2000)`` at 10:30 inside a
     transaction that is rolled back, so every repeat sees the same rows; baseline: 1,000
-    primary-key lookups in one transaction. The first run is checked (1,000 nudges queued,
-    nothing left due, the outbox rows) and counts the statements it sends.
+    primary-key lookups in one transaction (one statement a ticket, the floor of a sweep that
+    goes ticket by ticket). The sweep claims the due tickets as a set, so it sends the same
+    few statements however many are due: the due references, one locking SELECT per ticket
+    table (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), the claimed tickets' due reminders, their
+    earlier alarms, one UPDATE per new reminder state, one INSERT of the next occurrences and
+    one of the outbox messages. The first run is checked (1,000 nudges queued, nothing left
+    due, the outbox rows) and counts the statements it sends, by shape.
 (c) the weekly summary, ``handlers.summary.build``, at the sizes of ``--summary-sizes``
     (default 100k and 1M tickets; SQLite too if it reaches them); baselines: ``SELECT 1`` and
     one full pass over the table (``SELECT count(received) FROM requests``, no index covers

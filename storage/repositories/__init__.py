@@ -32,11 +32,14 @@ from storage.repositories.outbox import (
     thread_parent_id,
 )
 from storage.repositories.reminders import (
+    DueReminder,
+    claim_tickets,
     drop_pending_reminders,
     due_reminder_refs,
-    due_reminders_for,
-    lock_ticket,
+    due_reminders_of,
     reminders_for,
+    sent_kinds,
+    settle_reminders,
 )
 from storage.repositories.rows import insert_rows, insert_values, row_values
 from storage.repositories.search import (
@@ -80,6 +83,7 @@ from storage.repositories.tickets import (
 __all__ = [
     "PENDING",
     "REFERENCE_COUNTERS",
+    "DueReminder",
     "Head",
     "OutboxPending",
     "add",
@@ -93,6 +97,7 @@ __all__ = [
     "breach_by_ref",
     "breaches_to_erase",
     "claim_outbox",
+    "claim_tickets",
     "closing_stats",
     "conversation_ref",
     "count_requests",
@@ -101,7 +106,7 @@ __all__ = [
     "desk_fact",
     "drop_pending_reminders",
     "due_reminder_refs",
-    "due_reminders_for",
+    "due_reminders_of",
     "events_for",
     "find_requests",
     "index_request",
@@ -113,7 +118,6 @@ __all__ = [
     "list_breaches",
     "list_requests",
     "lock_audit_head",
-    "lock_ticket",
     "notes_for",
     "oldest_due_reminder",
     "open_requests_by_type_state",
@@ -132,7 +136,9 @@ __all__ = [
     "requests_to_erase",
     "row_values",
     "save_conversation_ref",
+    "sent_kinds",
     "set_desk_fact",
+    "settle_reminders",
     "take_numbers",
     "thread_parent_id",
     "ticket_counts",
