@@ -111,7 +111,7 @@ def _row(
     )
 
 
-def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[dict[str, object]]:
+def post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[dict[str, object]]:
     """A ticket's post on every compliance channel: the opening post, or a reply in its thread."""
     kind = DeliveryKind.POST if post.is_opening else DeliveryKind.REPLY
     return [
@@ -127,7 +127,8 @@ def _post_rows(policy: Policy, post: ChannelPost, now: datetime) -> list[dict[st
     ]
 
 
-def _direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> dict[str, object]:
+def direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> dict[str, object]:
+    """A direct message's outbox row (``enqueue_direct``; the sweep inserts many at once)."""
     return _row(
         platform=platform,
         target=user,
@@ -166,22 +167,22 @@ async def enqueue_post(
     *, session: AsyncSession, policy: Policy, post: ChannelPost, now: datetime
 ) -> None:
     await repo.insert_values(
-        session=session, model=OutboxMessage, rows=_post_rows(policy, post, now)
+        session=session, model=OutboxMessage, rows=post_rows(policy, post, now)
     )
 
 
 async def enqueue_direct(
     *, session: AsyncSession, platform: str, user: str, reply: Reply, now: datetime
 ) -> None:
-    row = _direct_row(platform=platform, user=user, reply=reply, now=now)
+    row = direct_row(platform=platform, user=user, reply=reply, now=now)
     await repo.insert_values(session=session, model=OutboxMessage, rows=[row])
 
 
 def outcome_rows(policy: Policy, outcome: Outcome, now: datetime) -> list[dict[str, object]]:
     """The outbox rows for every post and direct message of ``outcome``."""
-    rows = [row for post in outcome.posts for row in _post_rows(policy, post, now)]
+    rows = [row for post in outcome.posts for row in post_rows(policy, post, now)]
     rows += [
-        _direct_row(
+        direct_row(
             platform=message.to.platform,
             user=message.to.external_id,
             reply=message.reply,

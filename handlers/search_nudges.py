@@ -9,6 +9,7 @@ rebooks it, and the last answer leaves none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,15 +38,16 @@ async def book(*, session: AsyncSession, ref: str, policy: Policy) -> None:
 
 
 async def sweep(
-    session: AsyncSession, req: Request, due: list[Reminder], policy: Policy, now: datetime
+    session: AsyncSession,
+    req: Request,
+    due: Sequence[repo.DueReminder],
+    policy: Policy,
+    now: datetime,
 ) -> int:
     """Send the search nudges now due for ``req`` (locked by the caller); returns how many."""
     running = req.state != RequestState.CLOSED
-    for reminder in due:
-        reminder.state = ReminderState.SENT if running else ReminderState.CANCELLED
-        reminder.done_at = now
-        session.add(reminder)
-    await session.flush()
+    state = ReminderState.SENT if running else ReminderState.CANCELLED
+    await repo.settle_reminders(session=session, ids=[r.id for r in due], state=state, at=now)
     if not running:
         return 0
     today = local_day(now, policy.timezone)

@@ -32,12 +32,15 @@ from storage.repositories.outbox import (
     thread_parent_id,
 )
 from storage.repositories.reminders import (
+    DueReminder,
+    claim_tickets,
     drop_pending_reminders,
     drop_reminders,
     due_reminder_refs,
-    due_reminders_for,
-    lock_ticket,
+    due_reminders_of,
     reminders_for,
+    sent_kinds,
+    settle_reminders,
 )
 from storage.repositories.rows import insert_rows, insert_values, new_row, row_values
 from storage.repositories.search import (
@@ -82,6 +85,7 @@ from storage.repositories.tickets import (
 __all__ = [
     "PENDING",
     "REFERENCE_COUNTERS",
+    "DueReminder",
     "Head",
     "OutboxPending",
     "add",
@@ -95,6 +99,7 @@ __all__ = [
     "breach_by_ref",
     "breaches_to_erase",
     "claim_outbox",
+    "claim_tickets",
     "closing_stats",
     "conversation_ref",
     "count_requests",
@@ -104,7 +109,7 @@ __all__ = [
     "drop_pending_reminders",
     "drop_reminders",
     "due_reminder_refs",
-    "due_reminders_for",
+    "due_reminders_of",
     "events_for",
     "find_requests",
     "held_ticket",
@@ -117,7 +122,6 @@ __all__ = [
     "list_breaches",
     "list_requests",
     "lock_audit_head",
-    "lock_ticket",
     "new_row",
     "notes_for",
     "oldest_due_reminder",
@@ -137,7 +141,9 @@ __all__ = [
     "requests_to_erase",
     "row_values",
     "save_conversation_ref",
+    "sent_kinds",
     "set_desk_fact",
+    "settle_reminders",
     "take_numbers",
     "thread_parent_id",
     "ticket_counts",
