@@ -14,8 +14,8 @@ many items with one statement per table (opening tickets: ``handlers.opening``).
   raises, its items are retried alone after the commit). One COMMIT makes the batch durable;
   then each caller gets its answer. If the batch as a whole fails (the COMMIT, a dropped
   connection), each of its commands is retried alone.
-- After a transaction of several commands the writer lingers (at most ``linger`` seconds,
-  5 ms) until as many are queued again: their senders were answered together and send again
+- After a transaction of several commands the writer lingers (at most ``linger`` seconds)
+  until as many are queued again: their senders were answered together and send again
   together, and a transaction costs nearly as much for one command as for thirty. Writing the
   first to arrive alone made every other cycle a one-command transaction under load.
 - The queue is bounded twice: ``max_queue`` commands waiting (more are refused at once) and
@@ -50,11 +50,13 @@ Work = Callable[[AsyncSession], Awaitable[T]]
 
 MAX_BATCH = 64
 MAX_QUEUE = 1024
-# After a transaction of several commands, the writer waits while more keep arriving (their
-# senders were answered together and are sending their next ones), at most this long, rather
-# than writing the first to arrive alone: a transaction costs about as much for one command
-# as for thirty. A command arriving while nothing was being written is never held back.
-LINGER_SECONDS = 0.005
+# After a transaction of several commands, the writer waits until as many are queued again
+# (their senders were answered together and are sending their next ones), at most this long,
+# rather than writing the first to arrive alone: a transaction costs about as much for one
+# command as for thirty. A command arriving while nothing was being written is never held
+# back. bench.slack_ack at 32 concurrent: 0 ms 438/366 req/s (SQLite/PostgreSQL), 5 ms 437/479,
+# 15 ms 540/539 with p99 128/127 ms, 30 ms 493/504.
+LINGER_SECONDS = 0.015
 
 
 class WriterBusy(Exception):
