@@ -26,7 +26,7 @@ Timed at each size, with baselines measured in the same run on the same engine a
     plan of the same prepared statement, and how often the app's own pooled connection used
     each, from ``pg_prepared_statements``; SQLite: EXPLAIN QUERY PLAN). Aim: under 10 ms at 1M
     rows, an index lookup rather than a scan.
-(b) the sweep with 1,000 due: ``handlers.reminders.sweep(limit=2000)`` at 10:30 inside a
+(b) the sweep with 1,000 due: ``handlers.reminder_sweep.sweep(limit=2000)`` at 10:30 inside a
     transaction that is rolled back, so every repeat sees the same rows; baseline: 1,000
     primary-key lookups in one transaction (one statement a ticket, the floor of a sweep that
     goes ticket by ticket). The sweep claims the due tickets as a set, so it sends the same
@@ -91,7 +91,7 @@ from sqlmodel import col
 
 from bench._common import FixedClock, Stats, ms, positive_int, postgres_database, table
 from bench.keys import BENCH_KEYS
-from handlers import jobs, reminders, summary
+from handlers import jobs, reminder_sweep, summary
 from handlers.deadlines import request_deadlines
 from handlers.policy import Policy
 from handlers.ports import ChatUser, WeeklySummary
@@ -623,7 +623,7 @@ async def one_burst(
         await session.begin()
         try:
             start = time.perf_counter()
-            queued = await reminders.sweep(
+            queued = await reminder_sweep.sweep(
                 session=session,
                 policy=POLICY,
                 now=moments.burst,
@@ -871,8 +871,8 @@ async def one_stage(
 
     burst = await measure_burst(engine, moments, ids, args.due_repeat)
     print(
-        f"    (b) reminders.sweep(limit={SWEEP_LIMIT}) with {BURST:,} due, rolled back after each "
-        f"run ({args.due_repeat} runs after a checked warm-up)"
+        f"    (b) reminder_sweep.sweep(limit={SWEEP_LIMIT}) with {BURST:,} due, rolled back "
+        f"after each run ({args.due_repeat} runs after a checked warm-up)"
     )
     print(
         f"      the checked run queued {burst.queued:,} nudges and sent {burst.statements:,} "

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import reminders, retention, summary
+from handlers import reminder_sweep, retention, summary
 from handlers.deadlines import local_day
 from handlers.outbox import Sender, enqueue_summary
 from handlers.policy import Policy
@@ -34,7 +34,9 @@ async def sweep(
     ``observe_lag`` is told each queued nudge's lag in seconds, after the commit."""
     lags: list[float] = []
     async with transaction(sessions) as session:
-        queued = await reminders.sweep(session=session, policy=policy, now=clock.now(), lags=lags)
+        queued = await reminder_sweep.sweep(
+            session=session, policy=policy, now=clock.now(), lags=lags
+        )
     if observe_lag is not None:
         for lag in lags:
             observe_lag(lag)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from handlers import jobs, reminders
+from handlers import jobs, reminder_sweep
 from handlers.outbox import Sender
 from handlers.policy import Policy
 from handlers.ports import DeliveryKind, Reply
@@ -155,8 +155,8 @@ async def test_a_replica_skips_the_tickets_another_replica_is_sweeping(
             await second.begin()
             now = clock.now()
             # The first holds its claim on 12 tickets while the second sweeps everything due.
-            took = await reminders.sweep(session=first, policy=policy, now=now, limit=12)
-            rest = await reminders.sweep(session=second, policy=policy, now=now)
+            took = await reminder_sweep.sweep(session=first, policy=policy, now=now, limit=12)
+            rest = await reminder_sweep.sweep(session=second, policy=policy, now=now)
             await second.commit()
             await first.commit()
     finally:
@@ -185,7 +185,7 @@ async def test_replicas_sweeping_in_small_batches_at_once_queue_each_nudge_once(
         total = 0
         while True:
             async with transaction(of) as session:
-                queued = await reminders.sweep(
+                queued = await reminder_sweep.sweep(
                     session=session, policy=policy, now=clock.now(), limit=7
                 )
             if not queued:
