@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import crypto
+from storage import crypto, sqlite_cursor
 from storage.crypto import DataKeys
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -51,6 +51,7 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
     write on a connection the server dropped is tried once more instead.
     """
     if is_sqlite(url):
+        sqlite_cursor.install()  # one hand-off to aiosqlite's thread a statement, not four
         create_private_file(make_url(url).database)
         engine = create_async_engine(
             url,
