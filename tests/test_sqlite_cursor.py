@@ -3,7 +3,8 @@ four: make a cursor, execute, fetch, close), with the same results and errors as
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import aiosqlite
 import pytest
@@ -18,7 +19,7 @@ from storage.db import session_factory, transaction
 def hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the functions sent to aiosqlite's thread."""
     sent: list[str] = []
-    original = aiosqlite.Connection._execute
+    original = cast(Callable[..., Awaitable[Any]], aiosqlite.Connection._execute)
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         sent.append(getattr(fn, "__name__", repr(fn)))
