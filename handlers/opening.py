@@ -10,10 +10,10 @@ per table, in this order:
 2. the search digests of earlier requests that may be the same person (references only);
 3. the reference counters, each bumped once by the number of tickets (the row lock is taken
    here, after the reads, and held only through the inserts to the COMMIT);
-4. the tickets, their search digests, their reminders, their outbox messages, the home pages
-   that now list them (``handlers.home``), their delivery keys;
-5. last, their "opened" events: the audit chain's head locked (every write of every replica
-   takes it), the links worked out in memory, one INSERT, the head moved, then the COMMIT.
+4. the tickets, their search digests, their reminders, their outbox messages, their "opened"
+   events (the chain worked out in memory under the head's lock), the home pages that now
+   list them (``handlers.home``), their delivery keys. The head is locked before the home
+   pages, as a ticket action locks them: the other order deadlocks two replicas.
 
 A ticket in the same batch counts as an earlier request for the duplicate check of the ones
 after it, exactly as if they had been written one by one.
@@ -222,8 +222,8 @@ def _outcome(ticket: _Ticket, refs: dict[int, str]) -> Outcome:
 
 
 async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outcome]) -> None:
-    """Every row of the batch, one statement per table, the chain head's lock taken last (a
-    delivery key stored meanwhile by another replica is waited for without holding it)."""
+    """Every row of the batch, one statement per table. Locks in the order every write takes
+    them: the reference counter (before this), the chain head, the home pages."""
     if not live:
         return
     requests = [t.row for t in live if isinstance(t.row, Request)]
@@ -248,6 +248,9 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
         for row in outcome_rows(t.opening.ctx.policy, outcome, t.opening.ctx.now)
     ]
     await repo.insert_values(session=session, model=OutboxMessage, rows=messages)
+    # The chain head's lock before the home pages', as every ticket action takes them (a
+    # replica taking them the other way round would deadlock with it).
+    await _chain(session, live)
     # Home pages (Slack App Home) that should now list the new tickets are published again.
     ctx = live[0].opening.ctx
     await home.refresh(
@@ -264,8 +267,6 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
         )
         if len(stored) != len(keyed):
             raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
-    # Last: the chain head's lock, the one every write of every replica takes, held to COMMIT.
-    await _chain(session, live)
 
 
 async def _chain(session: AsyncSession, live: list[_Ticket]) -> None:

@@ -23,7 +23,9 @@ many items with one statement per table (opening tickets: ``handlers.opening``).
   raise ``WriterBusy``, so a platform with an acknowledgement window can tell the person that
   nothing was logged instead of timing out while the write may still happen.
 - A dropped connection is retried once (the pool has no pre-ping, which would cost a round trip
-  on every checkout); a repeated platform delivery is then recognised by its delivery key.
+  on every checkout); a repeated platform delivery is then recognised by its delivery key. So
+  is a transaction PostgreSQL gave up to break a deadlock between replicas (a command of a
+  batch that lost one is tried alone after the batch commits).
 
 Everything here runs on one event loop: the queue and the flags need no locks.
 """
@@ -50,12 +52,16 @@ Work = Callable[[AsyncSession], Awaitable[T]]
 
 MAX_BATCH = 64
 MAX_QUEUE = 1024
+# PostgreSQL gave up the transaction to break a deadlock, or a serialization conflict: nothing
+# it did stays, and the same work succeeds once the others have committed.
+RETRYABLE = frozenset({"40P01", "40001"})
 # After a transaction of several commands, the writer waits until as many are queued again
 # (their senders were answered together and are sending their next ones), at most this long,
 # rather than writing the first to arrive alone: a transaction costs about as much for one
-# command as for thirty. A command arriving while nothing was being written is never held
-# back. bench.slack_ack at 32 concurrent: 0 ms 438/366 req/s (SQLite/PostgreSQL), 5 ms 437/479,
-# 15 ms 540/539 with p99 128/127 ms, 30 ms 493/504.
+# command as for thirty. A command to an idle writer is never held back; one arriving in the
+# linger after a batch waits for it to end (at most this long). bench.slack_ack at 32
+# concurrent: 0 ms 438/366 req/s (SQLite/PostgreSQL), 5 ms 437/479, 15 ms 540/539 with p99
+# 128/127 ms, 30 ms 493/504.
 LINGER_SECONDS = 0.015
 
 
@@ -235,7 +241,7 @@ class GroupCommit:
         self.stats.batched += len(batch)
         self.stats.largest = max(self.stats.largest, len(batch))
         answers: list[tuple[_Job, Any, Exception | None]] = []
-        again: list[_Job] = []  # items of a kind whose apply failed: each alone, afterwards
+        again: list[_Job] = []  # to try alone after the commit (a kind's failed apply, a deadlock)
         kinds: dict[int, tuple[Batch, list[_Job]]] = {}
         try:
             async with transaction(self.sessions) as session:
@@ -250,7 +256,10 @@ class GroupCommit:
                     except DBAPIError as exc:
                         if exc.connection_invalidated:
                             raise  # the whole transaction is gone: each is retried alone
-                        answers.append((job, None, exc))
+                        if retryable(exc):
+                            again.append(job)  # alone, once this batch has committed
+                        else:
+                            answers.append((job, None, exc))
                     except Exception as exc:
                         answers.append((job, None, exc))
                     else:
@@ -293,18 +302,29 @@ async def alone(
     sessions: async_sessionmaker[AsyncSession], work: Work[T], stats: Stats | None = None
 ) -> T:
     """``work`` in a transaction of its own, tried once more if the connection was dropped
-    (a stale pooled connection: the pool does not ping before each checkout)."""
+    (a stale pooled connection: the pool does not ping before each checkout) or PostgreSQL
+    broke a deadlock by giving this transaction up (``RETRYABLE``)."""
     try:
         async with transaction(sessions) as session:
             return await work(session)
     except DBAPIError as exc:
-        if not exc.connection_invalidated:
+        if not (exc.connection_invalidated or retryable(exc)):
             raise
-        log.warning("the database connection was dropped: trying the write once more")
+        why = (
+            "the database connection was dropped"
+            if exc.connection_invalidated
+            else "PostgreSQL gave the transaction up to break a deadlock"
+        )
+        log.warning("%s: trying the write once more", why)
         if stats is not None:
             stats.retried += 1
     async with transaction(sessions) as session:
         return await work(session)
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether the database gave the transaction up so that another could go on."""
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE
 
 
 def _settle(job: _Job, *, value: Any = None, exc: BaseException | None = None) -> None:

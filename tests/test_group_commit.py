@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers import audit
@@ -137,6 +138,50 @@ async def test_the_writer_stops_waiting_after_its_linger(
     assert await writer.run(fact("lone")) == "lone"
     await until(lambda: not writer.busy)
     assert await facts(sessions, "lone") == {"lone"}
+
+
+class DeadlockLoser(Exception):
+    """What asyncpg raises for the transaction PostgreSQL aborts to break a deadlock."""
+
+    sqlstate = "40P01"
+
+
+def loses_a_deadlock_once(key: str) -> tuple[Callable[[AsyncSession], Awaitable[str]], list[int]]:
+    """A write of ``key`` whose first attempt writes and is then given up by the database."""
+    tries: list[int] = []
+
+    async def work(session: AsyncSession) -> str:
+        tries.append(1)
+        await repo.set_desk_fact(session=session, key=key, value="written")
+        if len(tries) == 1:
+            raise DBAPIError("UPDATE audit_head …", None, DeadlockLoser("deadlock detected"))
+        return key
+
+    return work, tries
+
+
+async def test_a_write_given_up_to_break_a_deadlock_is_tried_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    writer = GroupCommit(sessions)
+    work, tries = loses_a_deadlock_once("alone")
+    assert await writer.run(work) == "alone"
+    assert len(tries) == 2 and writer.stats.retried == 1
+    # In a batch: the others commit together; the loser is tried alone afterwards.
+    gate = Gate()
+    first = asyncio.create_task(writer.run(gate.work))
+    await gate.entered.wait()
+    loser, loser_tries = loses_a_deadlock_once("loser")
+    queued = [
+        asyncio.create_task(writer.run(fact("b1"))),
+        asyncio.create_task(writer.run(loser)),
+        asyncio.create_task(writer.run(fact("b2"))),
+    ]
+    await until(lambda: writer.waiting == 3)
+    gate.release()
+    assert await asyncio.gather(first, *queued) == ["gate", "b1", "loser", "b2"]
+    assert len(loser_tries) == 2
+    assert await facts(sessions, "alone", "loser", "b1", "b2") == {"alone", "loser", "b1", "b2"}
 
 
 async def test_a_command_that_waits_too_long_is_refused_and_writes_nothing(
