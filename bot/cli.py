@@ -57,6 +57,7 @@ def _settings(db: str | None) -> Settings:
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console, ConsoleNotifier, history_file, operator, operator_policy
     from bot.wiring import build_application, prepare_database
+    from storage.db import dispose_engine
 
     settings = _settings(args.db)
     role = Role(args.role)
@@ -90,7 +91,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
-            await engine.dispose()
+            await dispose_engine(engine)
 
     import asyncio
 
@@ -133,7 +134,7 @@ async def _refresh_deadlines(settings: Settings) -> int | None:
     from bot.keys import open_engine
     from handlers import holiday_data
     from handlers.ports import SystemClock
-    from storage.db import session_factory, transaction
+    from storage.db import dispose_engine, session_factory, transaction
 
     engine = open_engine(settings)
     try:
@@ -142,7 +143,7 @@ async def _refresh_deadlines(settings: Settings) -> int | None:
                 session=session, policy=settings.policy(), now=SystemClock().now()
             )
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
@@ -243,7 +244,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from bot.keys import open_engine
     from handlers import audit
     from storage import keycheck
-    from storage.db import session_factory, transaction
+    from storage.db import dispose_engine, session_factory, transaction
 
     settings = _settings(args.db)
 
@@ -254,7 +255,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             async with transaction(session_factory(engine)) as session:
                 return await audit.verify(session=session)
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
 
     import asyncio
 

@@ -64,7 +64,7 @@ def _collect(
     from handlers import export
     from handlers.ports import SystemClock
     from storage import keycheck
-    from storage.db import session_factory, transaction
+    from storage.db import dispose_engine, session_factory, transaction
 
     tz = settings.policy().timezone
 
@@ -81,7 +81,7 @@ def _collect(
                     for kind in kinds
                 }
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
 
     return asyncio.run(collect())
 

@@ -57,6 +57,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from bot.cli import _settings
     from bot.keys import open_engine
     from storage import keycheck
+    from storage.db import dispose_engine
     from storage.migrate import compact
     from storage.rotation import rotate
 
@@ -68,7 +69,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
             await keycheck.check(engine)
             report = await rotate(engine, batch=max(1, args.batch), progress=_bar)
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
         return report.rows, report.rotated, report.already, report.indexed
 
     rows, rotated, already, indexed = asyncio.run(run())

@@ -50,7 +50,7 @@ def cmd_draft(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     from handlers.letters import formats, use_cases
     from handlers.ports import Actor
     from storage import keycheck
-    from storage.db import session_factory, transaction
+    from storage.db import dispose_engine, session_factory, transaction
 
     settings = settings_for(args.db)
     policy = settings.policy()
@@ -70,7 +70,7 @@ def cmd_draft(args: argparse.Namespace, settings_for: SettingsFor) -> int:
                     ctx, session, ref=args.ref.upper(), kind=kind, lang=args.lang
                 )
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
         if letter.fallback_note:
             print(f"note: {letter.fallback_note}", file=sys.stderr)
         if fmt == LetterFormat.DOCX:

@@ -7,7 +7,9 @@ which then reaches logs and terminals. A new SQLite file is created readable by 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -170,6 +172,20 @@ def _server(url: str | None) -> str:
         return ""
     parsed = make_url(url)
     return f" at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+async def dispose_engine(engine: AsyncEngine) -> None:
+    """Dispose of ``engine`` at the end of a command-line run, and on SQLite wait (a second at
+    most) for aiosqlite's worker threads to end while the event loop still runs. A connection
+    that failed to open stops its thread without waiting for it (aiosqlite 0.22); a thread
+    that ends after ``asyncio.run`` closed the loop prints a traceback under the one-line
+    reason the command gave."""
+    await engine.dispose()
+    if engine.dialect.name != "sqlite":
+        return
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)") and thread.is_alive():
+            await asyncio.to_thread(thread.join, 1.0)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
