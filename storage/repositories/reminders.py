@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.enums import ReminderKind, ReminderState
+from storage.enums import ReminderState
 from storage.models import (
     Breach,
     Reminder,
@@ -19,7 +18,7 @@ from storage.models import (
 )
 from storage.refs import TicketKind, kind_of
 from storage.repositories.rows import table_of
-from storage.repositories.tickets import PENDING
+from storage.repositories.tickets import PENDING, Ticket
 
 # --- reminders -----------------------------------------------------------------------------------
 
@@ -29,19 +28,14 @@ async def reminders_for(*, session: AsyncSession, ref: str) -> list[Reminder]:
     return list((await session.execute(query)).scalars())
 
 
-async def drop_pending_reminders(
-    *, session: AsyncSession, ref: str, kind: str | None = None
-) -> None:
-    """The ticket's pending reminders go: those of ``kind``, or else all but the search
-    reminder, which follows the search tasks rather than the deadlines (issue 17)."""
-    same = (
-        col(Reminder.kind) == kind
-        if kind is not None
-        else col(Reminder.kind) != ReminderKind.SEARCH.value
-    )
+async def drop_pending_reminders(*, session: AsyncSession, ref: str, kind: str) -> None:
+    """The ticket's pending reminders of ``kind`` go (the deadline ones are replaced by
+    ``handlers.reminders.reschedule``, only where they changed)."""
     await session.execute(
         delete(Reminder).where(
-            col(Reminder.ticket_ref) == ref, col(Reminder.state) == ReminderState.PENDING, same
+            col(Reminder.ticket_ref) == ref,
+            col(Reminder.state) == ReminderState.PENDING,
+            col(Reminder.kind) == kind,
         )
     )
 
@@ -78,9 +72,6 @@ async def claim_tickets(*, session: AsyncSession, refs: Sequence[str]) -> list[R
     found.update((row.ref, row) for row in await _locked(session, Request, requests))
     found.update((row.ref, row) for row in await _locked(session, Breach, breaches))
     return [found[ref] for ref in refs if ref in found]
-
-
-Ticket = TypeVar("Ticket", Request, Breach)
 
 
 async def _locked(session: AsyncSession, model: type[Ticket], refs: list[str]) -> list[Ticket]:

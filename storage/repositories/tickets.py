@@ -112,10 +112,10 @@ async def breach_by_ref(
 
 
 _HELD = "privacy_desk_held_tickets"
-T = TypeVar("T", Request, Breach)
+Ticket = TypeVar("Ticket", Request, Breach)
 
 
-def _held(session: AsyncSession, ticket: T | None, locked: bool) -> T | None:
+def _held(session: AsyncSession, ticket: Ticket | None, locked: bool) -> Ticket | None:
     """Remember a ticket this transaction locked (``held_ticket``)."""
     if ticket is not None and locked:
         session.info.setdefault(_HELD, {})[ticket.ref] = ticket
