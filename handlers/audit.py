@@ -199,6 +199,14 @@ async def append(*, session: AsyncSession, entries: Sequence[Entry]) -> list[Eve
     """Append ``entries`` to the chain in order: the head locked here (held to the COMMIT),
     the links worked out in memory, one INSERT, the head moved once."""
     head = await repo.lock_audit_head(session=session)
+    events = linked(head, entries)
+    await repo.insert_rows(session=session, rows=events)
+    await repo.advance_audit_head(session=session, seq=events[-1].seq, hash=events[-1].hash)
+    return events
+
+
+def linked(head: repo.Head, entries: Sequence[Entry]) -> list[Event]:
+    """The events of ``entries`` (at least one), chained in order after ``head``."""
     events: list[Event] = []
     for entry in entries:
         event = chained(
@@ -211,8 +219,6 @@ async def append(*, session: AsyncSession, entries: Sequence[Entry]) -> list[Eve
         )
         events.append(event)
         head = repo.Head(seq=event.seq, hash=event.hash)
-    await repo.insert_rows(session=session, rows=events)
-    await repo.advance_audit_head(session=session, seq=head.seq, hash=head.hash)
     return events
 
 

@@ -3,17 +3,24 @@
 A new ticket's checks and deadlines need no database, so each command is prepared alone and
 refused alone, before anything is written (``tickets.prepare_request``,
 ``breaches.prepare_breach``). The group commit (``storage.group_commit``) then hands every
-prepared command of a transaction to ``Opener.apply``, which writes them all with one statement
-per table, in this order:
+prepared command of a transaction to ``Opener.apply``, which writes them all on the driver's own
+connection (``storage.direct``, the SQL in ``storage.repositories.openings``): no ORM unit of
+work, one statement per table, in this order:
 
-1. the delivery keys already seen (a platform's retry is answered "Already done as …");
-2. the search digests of earlier requests that may be the same person (references only);
-3. the reference counters, each bumped once by the number of tickets (the row lock is taken
-   here, after the reads, and held only through the inserts to the COMMIT);
-4. the tickets, their search digests, their reminders, their outbox messages, their "opened"
-   events (the chain worked out in memory under the head's lock), the home pages that now
-   list them (``handlers.home``), their delivery keys. The head is locked before the home
+1. in one query, the delivery keys already seen (a platform's retry is answered "Already done
+   as …") and the search digests of earlier requests that may be the same person (references
+   only), then which of those are open or recent;
+2. the reference counters, each bumped once by the number of tickets, then the audit chain's
+   head (the rows stay locked to the COMMIT: taken after the reads, held only through the
+   inserts; on PostgreSQL one statement for one counter);
+3. the tickets, their search digests, their reminders, their outbox messages, their "opened"
+   events (the chain worked out in memory after the head), the head moved, their delivery keys:
+   one hand-off on SQLite, one statement on PostgreSQL;
+4. the home pages that now list them (``handlers.home``). The head is locked before the home
    pages, as a ticket action locks them: the other order deadlocks two replicas.
+
+A lone ``/dsar new`` is 6 trips to the database, BEGIN and COMMIT included (15 on SQLite and 16
+on PostgreSQL through the ORM: ``tests/test_opening_trips.py``).
 
 A ticket in the same batch counts as an earlier request for the duplicate check of the ones
 after it, exactly as if they had been written one by one.
@@ -35,8 +42,10 @@ from handlers.outbox import outcome_rows
 from handlers.ports import ChatUser, DirectMessage, Outcome
 from storage import blind_index
 from storage import repositories as repo
-from storage.models import Breach, OutboxMessage, Reminder, Request, SearchTerm
+from storage.direct import Direct
+from storage.models import Breach, Event, OutboxMessage, Reminder, Request, SearchTerm
 from storage.refs import TicketKind, TicketRef
+from storage.repositories.rows import values_of
 from storage.repositories.search import identity_of, session_keys
 
 
@@ -85,12 +94,25 @@ class Opener:
                 prepared.append(_Ticket(at=at, opening=opening, row=_prepare(opening)))
             except Refusal as exc:
                 results[at] = exc
-        live = await _first_deliveries(session, prepared, results)
-        await _find_alike(session, live)
-        await _number(session, live)
+        direct = await Direct.of(session)
+        keys = session_keys(session)
+        requests = [t for t in prepared if isinstance(t.row, Request)]
+        for ticket in requests:
+            assert isinstance(ticket.row, Request)
+            who = identity_of(ticket.row)
+            ticket.terms = blind_index.terms_for(keys, who)
+            ticket.ways = blind_index.duplicate_groups(keys, who)
+        seen, stored = await repo.openings.earlier(
+            direct=direct,
+            keys=[t.opening.key for t in prepared if t.opening.key is not None],
+            digests={d for t in requests for way in t.ways for group in way for d in group},
+        )
+        live = _first_deliveries(prepared, seen, results)
+        await _find_alike(direct, [t for t in live if isinstance(t.row, Request)], stored)
+        head = await _number(direct, live)
         refs = {ticket.at: ticket.row.ref for ticket in live}
         outcomes = [_outcome(ticket, refs) for ticket in live]
-        await _store(session, live, outcomes)
+        await _store(session, direct, head, live, outcomes)
         for ticket, outcome in zip(live, outcomes, strict=True):
             results[ticket.at] = outcome
         for at, result in enumerate(results):
@@ -112,13 +134,11 @@ def _prepare(opening: Opening) -> Request | Breach:
     return breaches.prepare_breach(opening.ctx, opening.command)
 
 
-async def _first_deliveries(
-    session: AsyncSession, prepared: list[_Ticket], results: list[object]
+def _first_deliveries(
+    prepared: list[_Ticket], seen: dict[str, str], results: list[object]
 ) -> list[_Ticket]:
-    """The tickets to open: those whose delivery key is new (a repeat is answered with what
-    the first delivery produced)."""
-    keys = [t.opening.key for t in prepared if t.opening.key is not None]
-    seen = await repo.delivered_many(session=session, keys=keys)
+    """The tickets to open: those whose delivery key is new (``seen``: the keys stored, with
+    what each produced; a repeat is answered with what the first delivery produced)."""
     first_at: dict[str, int] = {}
     live: list[_Ticket] = []
     for ticket in prepared:
@@ -134,25 +154,16 @@ async def _first_deliveries(
     return live
 
 
-async def _find_alike(session: AsyncSession, live: list[_Ticket]) -> None:
+async def _find_alike(direct: Direct, requests: list[_Ticket], stored: dict[str, set[str]]) -> None:
     """For each request, the open or recent requests that may be the same person: stored ones
-    (one query for the digests of the whole batch, one for the candidates' state), and earlier
-    ones of this batch."""
-    requests = [t for t in live if isinstance(t.row, Request)]
+    (``stored``: the references under each digest of the batch; one query for the candidates'
+    state), and earlier ones of this batch."""
     if not requests:
         return
-    keys = session_keys(session)
-    for ticket in requests:
-        assert isinstance(ticket.row, Request)
-        who = identity_of(ticket.row)
-        ticket.terms = blind_index.terms_for(keys, who)
-        ticket.ways = blind_index.duplicate_groups(keys, who)
-    digests = {d for t in requests for way in t.ways for group in way for d in group}
-    stored = await repo.refs_by_digest(session=session, digests=digests)
     candidates = {t.at: _matching(t.ways, stored.get) for t in requests}
     today = min(t.opening.ctx.today for t in requests)
-    recent = await repo.recent_requests(
-        session=session,
+    recent = await repo.openings.recent(
+        direct=direct,
         refs=set().union(*candidates.values()),
         since=today - timedelta(days=RECENT_DAYS),
     )
@@ -160,7 +171,7 @@ async def _find_alike(session: AsyncSession, live: list[_Ticket]) -> None:
         since = ticket.opening.ctx.today - timedelta(days=RECENT_DAYS)
         found = candidates[ticket.at]
         if found and since > today:  # a later day than the query's: check it again
-            found = set(await repo.recent_requests(session=session, refs=found, since=since))
+            found = set(await repo.openings.recent(direct=direct, refs=found, since=since))
         ticket.earlier = [ref for ref in recent if ref in found]
         ticket.alike = [
             earlier.at for earlier in requests[:i] if _matching(ticket.ways, _stored_in(earlier))
@@ -191,16 +202,21 @@ def _matching(ways: list[list[list[str]]], refs_of: Callable[[str], set[str] | N
     return found
 
 
-async def _number(session: AsyncSession, live: list[_Ticket]) -> None:
+async def _number(direct: Direct, live: list[_Ticket]) -> repo.Head:
     """References for the tickets, in batch order: each counter bumped once (the counters in
-    a fixed order, so two replicas never wait on each other crosswise)."""
-    for kind in sorted(TicketKind, key=lambda k: k.value):
-        of_kind = [t for t in live if _kind(t.row) is kind]
-        if not of_kind:
-            continue
-        first = await repo.take_numbers(session=session, name=kind.value, count=len(of_kind))
-        for offset, ticket in enumerate(of_kind):
+    a fixed order, so two replicas never wait on each other crosswise); then the chain's head,
+    locked after them as every write takes it."""
+    kinds = [
+        k for k in sorted(TicketKind, key=lambda k: k.value) if any(_kind(t.row) is k for t in live)
+    ]
+    of_kind = {kind: [t for t in live if _kind(t.row) is kind] for kind in kinds}
+    firsts, head = await repo.openings.numbers_and_head(
+        direct=direct, counts=[(kind.value, len(of_kind[kind])) for kind in kinds]
+    )
+    for kind, first in zip(kinds, firsts, strict=True):
+        for offset, ticket in enumerate(of_kind[kind]):
             ticket.row.ref = str(TicketRef(kind, first + offset))
+    return head
 
 
 def _kind(row: Request | Breach) -> TicketKind:
@@ -221,36 +237,58 @@ def _outcome(ticket: _Ticket, refs: dict[int, str]) -> Outcome:
     return outcome
 
 
-async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outcome]) -> None:
-    """Every row of the batch, one statement per table. Locks in the order every write takes
-    them: the reference counter (before this), the chain head, the home pages."""
+async def _store(
+    session: AsyncSession,
+    direct: Direct,
+    head: repo.Head,
+    live: list[_Ticket],
+    outcomes: list[Outcome],
+) -> None:
+    """Every row of the batch, one statement per table (one hand-off on SQLite), then the home
+    pages. Locks in the order every write takes them: the reference counter and the chain
+    head (before this), the home pages."""
     if not live:
         return
-    requests = [t.row for t in live if isinstance(t.row, Request)]
-    found = [t.row for t in live if isinstance(t.row, Breach)]
-    await repo.insert_rows(session=session, rows=requests)
-    await repo.insert_rows(session=session, rows=found)
+    add = repo.openings.add
+    add(
+        direct=direct,
+        model=Request,
+        rows=[values_of(t.row) for t in live if isinstance(t.row, Request)],
+    )
+    add(
+        direct=direct,
+        model=Breach,
+        rows=[values_of(t.row) for t in live if isinstance(t.row, Breach)],
+    )
     terms = [
         {"term": term, "ticket_ref": ref}
         for ref, digests in ((t.row.ref, t.terms) for t in live if t.terms)
         for term in sorted(digests)
     ]
-    await repo.insert_values(session=session, model=SearchTerm, rows=terms)
+    add(direct=direct, model=SearchTerm, rows=terms)
     booked = [
         row
         for t in live
         for row in reminders.planned(t.row, t.opening.ctx.policy, t.opening.ctx.now)
     ]
-    await repo.insert_values(session=session, model=Reminder, rows=booked)
+    add(direct=direct, model=Reminder, rows=booked)
     messages = [
         row
         for t, outcome in zip(live, outcomes, strict=True)
         for row in outcome_rows(t.opening.ctx.policy, outcome, t.opening.ctx.now)
     ]
-    await repo.insert_values(session=session, model=OutboxMessage, rows=messages)
-    # The chain head's lock before the home pages', as every ticket action takes them (a
-    # replica taking them the other way round would deadlock with it).
-    await _chain(session, live)
+    add(direct=direct, model=OutboxMessage, rows=messages)
+    events = audit.linked(head, [_opened(ticket) for ticket in live])
+    add(direct=direct, model=Event, rows=[values_of(event) for event in events])
+    keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
+    stored = await repo.openings.finish(
+        direct=direct,
+        head=repo.Head(seq=events[-1].seq, hash=events[-1].hash),
+        keyed=keyed,
+        at=max(t.opening.ctx.now for t in live),
+    )
+    if len(stored) != len(keyed):
+        raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
     # Home pages (Slack App Home) that should now list the new tickets are published again.
     ctx = live[0].opening.ctx
     await home.refresh(
@@ -260,33 +298,19 @@ async def _store(session: AsyncSession, live: list[_Ticket], outcomes: list[Outc
         now=max(t.opening.ctx.now for t in live),
         involved={t.opening.ctx.actor.user for t in live},
     )
-    keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
-    if keyed:
-        stored = await repo.record_inbound_many(
-            session=session, rows=keyed, at=max(t.opening.ctx.now for t in live)
-        )
-        if len(stored) != len(keyed):
-            raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
 
 
-async def _chain(session: AsyncSession, live: list[_Ticket]) -> None:
-    """The "opened" events, chained in memory after the head (``audit.append``)."""
-    entries = []
-    for ticket in live:
-        row, ctx = ticket.row, ticket.opening.ctx
-        facts = (
-            tickets.opening_facts(row) if isinstance(row, Request) else breaches.opening_facts(row)
-        )
-        entries.append(
-            audit.Entry(
-                ref=row.ref,
-                actor=ctx.who,
-                action="opened",
-                at=ctx.now,
-                facts=audit.covered(facts, audit.state_digest(row)),
-            )
-        )
-    await audit.append(session=session, entries=entries)
+def _opened(ticket: _Ticket) -> audit.Entry:
+    """The "opened" event of ``ticket``."""
+    row, ctx = ticket.row, ticket.opening.ctx
+    facts = tickets.opening_facts(row) if isinstance(row, Request) else breaches.opening_facts(row)
+    return audit.Entry(
+        ref=row.ref,
+        actor=ctx.who,
+        action="opened",
+        at=ctx.now,
+        facts=audit.covered(facts, audit.state_digest(row)),
+    )
 
 
 OPENER = Opener()

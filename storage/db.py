@@ -63,6 +63,7 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
             pool_size=1,
             max_overflow=0,
             pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            pool_reset_on_return=None,  # see _on_reset
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -81,6 +82,14 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine.sync_engine, "reset")
+        def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+            # A connection back in the pool is rolled back only if a transaction is still
+            # open (sqlite3 knows without a trip to aiosqlite's thread): the pool's own reset
+            # (pool_reset_on_return=None above) cost one such trip after every COMMIT.
+            if state.asyncio_safe and record.driver_connection.in_transaction:
+                dbapi_connection.rollback()
 
         return crypto.attach(engine, keys)
     engine = create_async_engine(url, echo=echo, hide_parameters=True)

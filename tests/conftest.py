@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -220,3 +222,17 @@ async def database_state(
             rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
             state[table] = sorted((tuple(row) for row in rows), key=repr)
     return state
+
+
+@pytest.fixture
+def hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions sent to aiosqlite's thread."""
+    sent: list[str] = []
+    original = cast(Callable[..., Awaitable[Any]], aiosqlite.Connection._execute)
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent

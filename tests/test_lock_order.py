@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers import home, opening
 from handlers.desk import Desk
 from handlers.outbox import Sender
 from handlers.policy import Policy
 from storage.db import create_engine, session_factory
+from storage.direct import Direct
 from tests.conftest import DPO, PRIVACY, STAFF, FakeClock
 from tests.fakes.keys import TEST_KEYS
 from tests.fakes.notifier import RecordingNotifier
@@ -55,15 +56,15 @@ async def test_an_opening_and_a_note_on_two_replicas_do_not_deadlock(
         await one.open_home(actor=one.actor(DPO))  # every write now refreshes the DPO's page
         before = await deadlocks(engine)
 
-        # Replica one's opening stops just before its audit event; replica two's note then
-        # takes the head and, a moment later, the DPO's home page.
+        # Replica one's opening stops just before it takes its numbers and the chain's head;
+        # replica two's note then takes the head and, a moment later, the DPO's home page.
         at_chain, go_on = asyncio.Event(), asyncio.Event()
-        chain = opening._chain
+        number = opening._number
 
-        async def paused_chain(session: AsyncSession, live: Any) -> None:
+        async def paused_chain(direct: Direct, live: Any) -> Any:
             at_chain.set()
             await go_on.wait()
-            await chain(session, live)
+            return await number(direct, live)
 
         refresh = home.refresh
 
@@ -72,7 +73,7 @@ async def test_an_opening_and_a_note_on_two_replicas_do_not_deadlock(
             await asyncio.sleep(0.2)
             return await refresh(**kwargs)
 
-        monkeypatch.setattr(opening, "_chain", paused_chain)
+        monkeypatch.setattr(opening, "_number", paused_chain)
         opened = asyncio.create_task(
             one.run_text(
                 actor=one.actor(STAFF), text='/dsar new access name="Bo" email=bo@example.org'

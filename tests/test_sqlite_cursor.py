@@ -3,30 +3,15 @@ four: make a cursor, execute, fetch, close), with the same results and errors as
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+import sqlite3
 
-import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import session_factory, transaction
-
-
-@pytest.fixture
-def hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the functions sent to aiosqlite's thread."""
-    sent: list[str] = []
-    original = cast(Callable[..., Awaitable[Any]], aiosqlite.Connection._execute)
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    return sent
 
 
 async def test_a_statement_is_one_hand_off_with_its_rows(
@@ -55,3 +40,38 @@ async def test_a_refused_statement_raises_as_sqlalchemy_would(engine: AsyncEngin
             await session.execute(text("CREATE TEMP TABLE u (k TEXT PRIMARY KEY)"))
             await session.execute(text("INSERT INTO u VALUES ('a')"))
             await session.execute(text("INSERT INTO u VALUES ('a')"))
+
+
+async def test_a_connection_back_in_the_pool_costs_no_hand_off_after_a_commit(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    async with transaction(session_factory(engine)) as session:
+        await session.execute(text("SELECT 1"))  # the pool's connection opened
+    hand_offs.clear()
+    async with transaction(session_factory(engine)) as session:
+        await session.execute(text("SELECT 1"))
+    assert hand_offs == ["on_thread", "on_thread", "commit"]  # BEGIN, the SELECT, COMMIT
+
+
+async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_back(
+    engine: AsyncEngine, db_url: str, hand_offs: list[str]
+) -> None:
+    """The write lock of a transaction SQLAlchemy did not know of is let go, not kept."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the pool's connection opened
+    hand_offs.clear()
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("BEGIN IMMEDIATE")
+    assert hand_offs[-1] == "rollback"
+    other = sqlite3.connect(make_url(db_url).database or "", timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the lock were kept
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

@@ -5,6 +5,7 @@ call ``repo.<query>``."""
 
 from __future__ import annotations
 
+from storage.repositories import openings
 from storage.repositories.deliveries import (
     conversation_ref,
     delivered,
@@ -49,8 +50,6 @@ from storage.repositories.search import (
     index_request,
     link_between,
     links_for,
-    recent_requests,
-    refs_by_digest,
 )
 from storage.repositories.tickets import (
     PENDING,
@@ -78,7 +77,6 @@ from storage.repositories.tickets import (
     pauses_for,
     request_by_ref,
     requests_to_erase,
-    take_numbers,
     ticket_refs,
 )
 
@@ -127,15 +125,14 @@ __all__ = [
     "oldest_due_reminder",
     "open_requests_by_type_state",
     "open_requests_for_update",
+    "openings",
     "outbox_by_id",
     "outbox_counts",
     "outbox_pending",
     "pauses_by_request",
     "pauses_for",
-    "recent_requests",
     "record_inbound",
     "record_inbound_many",
-    "refs_by_digest",
     "reminders_for",
     "request_by_ref",
     "requests_to_erase",
@@ -144,7 +141,6 @@ __all__ = [
     "sent_kinds",
     "set_desk_fact",
     "settle_reminders",
-    "take_numbers",
     "thread_parent_id",
     "ticket_counts",
     "ticket_refs",

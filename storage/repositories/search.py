@@ -7,8 +7,8 @@ they return.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,6 @@ from sqlmodel import col, select
 
 from storage import blind_index
 from storage.crypto import DataKeys, dialect_keys
-from storage.enums import RequestState
 from storage.models import Request, SearchTerm, TicketLink
 from storage.repositories.rows import table_of
 
@@ -70,41 +69,6 @@ async def find_requests(*, session: AsyncSession, text: str, limit: int) -> list
         select(Request).where(col(Request.ref).in_(sorted(refs))).order_by(col(Request.id).desc())
     )
     return list((await session.execute(query.limit(limit))).scalars())
-
-
-async def refs_by_digest(*, session: AsyncSession, digests: Collection[str]) -> dict[str, set[str]]:
-    """For each of ``digests`` that any request is stored under, those requests' references."""
-    found: dict[str, set[str]] = {}
-    if not digests:
-        return found
-    table = table_of(SearchTerm)
-    query = select(table.c.term, table.c.ticket_ref).where(table.c.term.in_(sorted(digests)))
-    for term, ref in (await session.execute(query)).all():
-        found.setdefault(term, set()).add(ref)
-    return found
-
-
-async def recent_requests(
-    *, session: AsyncSession, refs: Collection[str], since: date
-) -> list[str]:
-    """Of ``refs``, the requests open now or received or closed on or after ``since``, in the
-    order they were logged: who counts as a possible duplicate (``handlers.opening``)."""
-    if not refs:
-        return []
-    table = table_of(Request)
-    query = (
-        select(table.c.ref)
-        .where(table.c.ref.in_(sorted(refs)))
-        .where(
-            or_(
-                table.c.state != RequestState.CLOSED.value,
-                table.c.received >= since,
-                table.c.closed_on >= since,
-            )
-        )
-        .order_by(table.c.id)
-    )
-    return list((await session.execute(query)).scalars())
 
 
 async def link_between(*, session: AsyncSession, one: str, other: str) -> TicketLink | None:

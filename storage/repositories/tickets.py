@@ -16,7 +16,6 @@ from storage.enums import BreachState, OutboxState, RequestState
 from storage.models import (
     AuditHead,
     Breach,
-    Counter,
     Event,
     Note,
     Pause,
@@ -29,27 +28,6 @@ REFERENCE_COUNTERS = ("DSAR", "BREACH")
 # let PostgreSQL's generic plan for a prepared statement ignore those indexes and scan.
 # (OutboxState.PENDING and ReminderState.PENDING are the same word, as in the index predicates.)
 PENDING: ColumnElement[str] = literal_column(f"'{OutboxState.PENDING.value}'")
-
-
-async def take_numbers(*, session: AsyncSession, name: str, count: int = 1) -> int:
-    """Take ``count`` consecutive numbers of a counter inside the caller's transaction and
-    return the first.
-
-    The UPDATE takes the row lock, so concurrent openers queue on it until COMMIT: the opener
-    takes it after its reads, right before its inserts. A rolled-back opener gives its numbers
-    back, so references neither repeat nor skip.
-    """
-    table = table_of(Counter)
-    result = await session.execute(
-        update(table)
-        .where(table.c.name == name)
-        .values(value=table.c.value + count)
-        .returning(table.c.value)
-    )
-    value = result.scalar_one_or_none()
-    if value is None:
-        raise LookupError(f"counter {name!r} is missing: run `privacy-desk migrate`")
-    return int(value) - count + 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,155 @@
+"""The statements that open tickets (``handlers.opening``), run on the transaction's driver
+connection (``storage.direct``): hand-written SQL, one text whatever a batch's size (so each
+is prepared once), lists passed as one parameter.
+
+In the order an opening runs them: ``earlier`` (delivery keys seen, and requests stored under
+the new ones' search digests), ``recent`` (which of those count as possible duplicates),
+``numbers_and_head`` (the counters bumped and the audit chain's head, both locked to COMMIT),
+then ``add`` for every row and ``finish`` (the head moved, the delivery keys stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from storage.direct import Direct, Query, Row
+from storage.enums import RequestState
+from storage.models import InboundDelivery, Request
+from storage.repositories.rows import table_of
+from storage.repositories.tickets import Head
+
+
+async def earlier(
+    *, direct: Direct, keys: Sequence[str], digests: Collection[str]
+) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Of ``keys``, those already delivered with what each produced (``""``: no reference);
+    and for each of ``digests`` that requests are stored under, their references. One
+    statement."""
+    if not keys and not digests:
+        return {}, {}
+    sql = (
+        f"SELECT 'key', key, ref FROM inbound WHERE key {direct.among(1)} UNION ALL "
+        f"SELECT 'term', term, ticket_ref FROM search_terms WHERE term {direct.among(2)}"
+    )
+    params = (direct.listed(keys), direct.listed(sorted(digests)))
+    (rows,) = await direct.fetch(Query(sql, params))
+    seen: dict[str, str] = {}
+    stored: dict[str, set[str]] = {}
+    for what, value, ref in rows:
+        if what == "key":
+            seen[value] = ref or ""
+        else:
+            stored.setdefault(value, set()).add(ref)
+    return seen, stored
+
+
+async def recent(*, direct: Direct, refs: Collection[str], since: date) -> list[str]:
+    """Of ``refs``, the requests open now or received or closed on or after ``since``, in the
+    order they were logged: who counts as a possible duplicate (``handlers.opening``)."""
+    if not refs:
+        return []
+    table = table_of(Request)
+    m = direct.mark
+    sql = (
+        f"SELECT ref FROM requests WHERE ref {direct.among(1)} "
+        f"AND (state != {m(2)} OR received >= {m(3)} OR closed_on >= {m(4)}) ORDER BY id"
+    )
+    day = direct.bound(table.c.received, since)
+    params = (direct.listed(sorted(refs)), RequestState.CLOSED.value, day, day)
+    (rows,) = await direct.fetch(Query(sql, params))
+    return [ref for (ref,) in rows]
+
+
+async def numbers_and_head(
+    *, direct: Direct, counts: Sequence[tuple[str, int]]
+) -> tuple[list[int], Head]:
+    """For each ``(counter, count)``, the first of ``count`` consecutive numbers taken (the
+    counters in the order given: keep it fixed, so replicas never wait on each other
+    crosswise), then the audit chain's head. The UPDATE locks the counter's row, so concurrent
+    openers queue on it until COMMIT: the opener takes it after its reads, right before its
+    inserts. A rolled-back opener gives its numbers back, so references neither repeat nor
+    skip (no sequences). One hand-off on SQLite, where ``BEGIN IMMEDIATE`` already holds the
+    write lock."""
+    m = direct.mark
+    bump = f"UPDATE counters SET value = value + {m(1)} WHERE name = {m(2)} RETURNING value"
+    head = "SELECT seq, hash FROM audit_head WHERE id = 1"
+    if direct.dialect.name == "sqlite":
+        queries = [*(Query(bump, (count, name)) for name, count in counts), Query(head)]
+        *bumped, heads = await direct.fetch(*queries)
+        return _firsts(counts, [rows[0][0] if rows else None for rows in bumped]), _head(heads)
+    if len(counts) == 1:
+        # One statement: the counter's UPDATE runs (and locks its row) as the join reads it,
+        # before the head's row is locked on top of the join: the order every opening keeps.
+        ((name, count),) = counts
+        sql = (
+            f"WITH bumped AS ({bump}) SELECT h.seq, h.hash, b.value "
+            "FROM audit_head h, bumped b WHERE h.id = 1 FOR UPDATE OF h"
+        )
+        (rows,) = await direct.fetch(Query(sql, (count, name)))
+        if not rows:
+            raise LookupError(
+                f"counter {name!r} or the audit chain head is missing: run `privacy-desk migrate`"
+            )
+        return _firsts(counts, [rows[0][2]]), _head(rows)
+    queries = [*(Query(bump, (count, name)) for name, count in counts), Query(f"{head} FOR UPDATE")]
+    *bumped, heads = await direct.fetch(*queries)
+    return _firsts(counts, [rows[0][0] if rows else None for rows in bumped]), _head(heads)
+
+
+def _firsts(counts: Sequence[tuple[str, int]], lasts: Sequence[Any]) -> list[int]:
+    """The first number taken of each counter, from the value it was bumped to."""
+    firsts = []
+    for (name, count), last in zip(counts, lasts, strict=True):
+        if last is None:
+            raise LookupError(f"counter {name!r} is missing: run `privacy-desk migrate`")
+        firsts.append(int(last) - count + 1)
+    return firsts
+
+
+def _head(rows: list[Row]) -> Head:
+    if not rows:
+        raise LookupError("the audit chain head is missing: run `privacy-desk migrate`")
+    return Head(seq=int(rows[0][0]), hash=str(rows[0][1]))
+
+
+def add(*, direct: Direct, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+    """Queue ``rows`` of ``model`` (column values, all with the same keys), written by
+    ``finish``."""
+    direct.insert(table_of(model), rows)
+
+
+async def finish(
+    *, direct: Direct, head: Head, keyed: Sequence[tuple[str, str]], at: datetime
+) -> set[str]:
+    """Write the queued rows, move the chain's head to ``head`` and store the delivery keys
+    with the references they produced; returns the keys stored (one missing was stored by
+    another transaction meanwhile). One hand-off on SQLite."""
+    m = direct.mark
+    direct.execute(
+        f"UPDATE audit_head SET seq = {m(1)}, hash = {m(2)} WHERE id = 1", (head.seq, head.hash)
+    )
+    if not keyed:
+        await direct.fetch()
+        return set()
+    moment = direct.bound(table_of(InboundDelivery).c.at, at)
+    pairs = [[key, ref] for key, ref in keyed]
+    if direct.dialect.name == "sqlite":
+        sql = (
+            "INSERT INTO inbound (key, ref, at) SELECT json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true "
+            "ON CONFLICT (key) DO NOTHING RETURNING key"
+        )
+        params: tuple[Any, ...] = (moment, direct.listed(pairs))
+    else:
+        sql = (
+            "INSERT INTO inbound (key, ref, at) SELECT k, r, $3::timestamptz "
+            "FROM unnest($1::text[], $2::text[]) AS u(k, r) "
+            "ON CONFLICT (key) DO NOTHING RETURNING key"
+        )
+        params = ([key for key, _ in keyed], [ref for _, ref in keyed], moment)
+    (stored,) = await direct.fetch(Query(sql, params))
+    return {key for (key,) in stored}
