@@ -83,6 +83,12 @@ async def _involved(session: AsyncSession, refs: Iterable[str]) -> set[ChatUser]
     return people
 
 
+def seen_by(policy: Policy, involved: set[ChatUser]) -> set[ChatUser]:
+    """Whose home page can list a ticket ``involved`` logged or are assigned: theirs, the
+    privacy team's and the DPO's."""
+    return involved | policy.privacy_team | policy.dpo
+
+
 async def refresh(
     *,
     session: AsyncSession,
@@ -99,7 +105,7 @@ async def refresh(
         return 0
     if involved is None:
         involved = await _involved(session, refs)
-    viewers = involved | policy.privacy_team | policy.dpo
+    viewers = seen_by(policy, involved)
     tabs = await home_repo.home_tabs_for(
         session=session, users={(u.platform, u.external_id) for u in viewers}, refs=refs
     )

@@ -8,18 +8,20 @@ connection (``storage.direct``, the SQL in ``storage.repositories.openings``): n
 work, one statement per table, in this order:
 
 1. in one query, the delivery keys already seen (a platform's retry is answered "Already done
-   as …") and the search digests of earlier requests that may be the same person (references
-   only), then which of those are open or recent;
+   as …"), the search digests of earlier requests that may be the same person (references
+   only) and who of those who may see the new tickets has a home page; then which of the
+   earlier requests are open or recent;
 2. the reference counters, each bumped once by the number of tickets, then the audit chain's
    head (the rows stay locked to the COMMIT: taken after the reads, held only through the
    inserts; on PostgreSQL one statement for one counter);
 3. the tickets, their search digests, their reminders, their outbox messages, their "opened"
    events (the chain worked out in memory after the head), the head moved, their delivery keys:
    one hand-off on SQLite, one statement on PostgreSQL;
-4. the home pages that now list them (``handlers.home``). The head is locked before the home
-   pages, as a ticket action locks them: the other order deadlocks two replicas.
+4. the home pages that now list them (``handlers.home``), if anyone who may see them has one.
+   The head is locked before the home pages, as a ticket action locks them: the other order
+   deadlocks two replicas.
 
-A lone ``/dsar new`` is 6 trips to the database, BEGIN and COMMIT included (15 on SQLite and 16
+A lone ``/dsar new`` is 5 trips to the database, BEGIN and COMMIT included (15 on SQLite and 16
 on PostgreSQL through the ORM: ``tests/test_opening_trips.py``).
 
 A ticket in the same batch counts as an earlier request for the duplicate check of the ones
@@ -102,17 +104,18 @@ class Opener:
             who = identity_of(ticket.row)
             ticket.terms = blind_index.terms_for(keys, who)
             ticket.ways = blind_index.duplicate_groups(keys, who)
-        seen, stored = await repo.openings.earlier(
+        found = await repo.openings.earlier(
             direct=direct,
             keys=[t.opening.key for t in prepared if t.opening.key is not None],
             digests={d for t in requests for way in t.ways for group in way for d in group},
+            viewers={(u.platform, u.external_id) for u in _viewers(prepared)},
         )
-        live = _first_deliveries(prepared, seen, results)
-        await _find_alike(direct, [t for t in live if isinstance(t.row, Request)], stored)
+        live = _first_deliveries(prepared, found.seen, results)
+        await _find_alike(direct, [t for t in live if isinstance(t.row, Request)], found.stored)
         head = await _number(direct, live)
         refs = {ticket.at: ticket.row.ref for ticket in live}
         outcomes = [_outcome(ticket, refs) for ticket in live]
-        await _store(session, direct, head, live, outcomes)
+        await _store(session, direct, head, live, outcomes, pages=bool(found.pages))
         for ticket, outcome in zip(live, outcomes, strict=True):
             results[ticket.at] = outcome
         for at, result in enumerate(results):
@@ -243,10 +246,13 @@ async def _store(
     head: repo.Head,
     live: list[_Ticket],
     outcomes: list[Outcome],
+    *,
+    pages: bool,
 ) -> None:
     """Every row of the batch, one statement per table (one hand-off on SQLite), then the home
-    pages. Locks in the order every write takes them: the reference counter and the chain
-    head (before this), the home pages."""
+    pages if someone who may see the tickets has one (``pages``). Locks in the order every
+    write takes them: the reference counter and the chain head (before this), the home
+    pages."""
     if not live:
         return
     add = repo.openings.add
@@ -289,6 +295,8 @@ async def _store(
     )
     if len(stored) != len(keyed):
         raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
+    if not pages:
+        return  # none of those who may see the tickets has a home page
     # Home pages (Slack App Home) that should now list the new tickets are published again.
     ctx = live[0].opening.ctx
     await home.refresh(
@@ -297,6 +305,15 @@ async def _store(
         refs=[t.row.ref for t in live],
         now=max(t.opening.ctx.now for t in live),
         involved={t.opening.ctx.actor.user for t in live},
+    )
+
+
+def _viewers(prepared: list[_Ticket]) -> set[ChatUser]:
+    """Whose home page may list the new tickets (``home.seen_by`` their loggers)."""
+    if not prepared:
+        return set()
+    return home.seen_by(
+        prepared[0].opening.ctx.policy, {t.opening.ctx.actor.user for t in prepared}
     )
 
 

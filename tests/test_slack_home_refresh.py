@@ -89,6 +89,26 @@ async def test_a_change_publishes_home_again_for_those_who_can_see_the_ticket(
         assert len(slack.fake.calls_to("views.publish")) == calls
 
 
+async def test_a_new_ticket_is_published_on_the_pages_of_those_who_can_see_it(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """An opening reads who has a page with its first query and refreshes only theirs: the
+    privacy team's and the logger's, not another member of staff's."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW.replace("Ada Lovelace", "Bo Brown"), user=OTHER)
+        await slack.deliver()
+        for n, user in enumerate((STAFF_ID, PRIVACY_ID, OTHER)):
+            await publish_home(slack, user, f"EvOpen{n}")
+        await slack.slash(NEW)  # DSAR-0002, logged by STAFF_ID
+        assert await slack.deliver() >= 1
+        [team] = published_for(slack, PRIVACY_ID)[1:]
+        assert "received" in line_of(team, "DSAR-0002")
+        [staff] = published_for(slack, STAFF_ID)[1:]
+        assert "received" in line_of(staff, "DSAR-0002")
+        assert len(published_for(slack, OTHER)) == 1  # not theirs: nothing new
+        assert published_for(slack, DPO_ID) == []  # never opened Home: nothing
+
+
 async def test_an_assignee_gains_the_ticket_and_loses_it_when_reassigned(
     engine: AsyncEngine, db_url: str, clock: FakeClock
 ) -> None:

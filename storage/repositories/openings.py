@@ -2,15 +2,17 @@
 connection (``storage.direct``): hand-written SQL, one text whatever a batch's size (so each
 is prepared once), lists passed as one parameter.
 
-In the order an opening runs them: ``earlier`` (delivery keys seen, and requests stored under
-the new ones' search digests), ``recent`` (which of those count as possible duplicates),
-``numbers_and_head`` (the counters bumped and the audit chain's head, both locked to COMMIT),
-then ``add`` for every row and ``finish`` (the head moved, the delivery keys stored).
+In the order an opening runs them: ``earlier`` (delivery keys seen, requests stored under the
+new ones' search digests, the home pages that may list them), ``recent`` (which of those
+count as possible duplicates), ``numbers_and_head`` (the counters bumped and the audit
+chain's head, both locked to COMMIT), then ``add`` for every row and ``finish`` (the head
+moved, the delivery keys stored).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,28 +25,48 @@ from storage.repositories.rows import table_of
 from storage.repositories.tickets import Head
 
 
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What an opening reads first."""
+
+    seen: dict[str, str]  # delivery keys already stored, with what each produced ("": nothing)
+    stored: dict[str, set[str]]  # for each search digest requests are stored under, their refs
+    pages: set[tuple[str, str]]  # the viewers who have a home page, as (platform, user id)
+
+
 async def earlier(
-    *, direct: Direct, keys: Sequence[str], digests: Collection[str]
-) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Of ``keys``, those already delivered with what each produced (``""``: no reference);
-    and for each of ``digests`` that requests are stored under, their references. One
-    statement."""
-    if not keys and not digests:
-        return {}, {}
+    *,
+    direct: Direct,
+    keys: Sequence[str],
+    digests: Collection[str],
+    viewers: Collection[tuple[str, str]],
+) -> Earlier:
+    """Of ``keys``, those already delivered; the requests stored under ``digests``; which of
+    ``viewers`` have a home page (only theirs can list a new ticket: a new reference is on no
+    page yet). One statement."""
+    keyed = direct.rows_where(1, "inbound", "key", "key, ref")
+    terms = direct.rows_where(2, "search_terms", "term", "term, ticket_ref")
+    pages = direct.rows_where(3, "home_tabs", "user_id", "platform, user_id")
     sql = (
-        f"SELECT 'key', key, ref FROM inbound WHERE key {direct.among(1)} UNION ALL "
-        f"SELECT 'term', term, ticket_ref FROM search_terms WHERE term {direct.among(2)}"
+        f"SELECT 'key', key, ref FROM {keyed} AS k UNION ALL "
+        f"SELECT 'term', term, ticket_ref FROM {terms} AS t UNION ALL "
+        f"SELECT 'page', platform, user_id FROM {pages} AS p"
     )
-    params = (direct.listed(keys), direct.listed(sorted(digests)))
+    params = (
+        direct.listed(keys),
+        direct.listed(sorted(digests)),
+        direct.listed(sorted({user for _, user in viewers})),
+    )
     (rows,) = await direct.fetch(Query(sql, params))
-    seen: dict[str, str] = {}
-    stored: dict[str, set[str]] = {}
-    for what, value, ref in rows:
+    found = Earlier(seen={}, stored={}, pages=set())
+    for what, value, other in rows:
         if what == "key":
-            seen[value] = ref or ""
-        else:
-            stored.setdefault(value, set()).add(ref)
-    return seen, stored
+            found.seen[value] = other or ""
+        elif what == "term":
+            found.stored.setdefault(value, set()).add(other)
+        elif (value, other) in viewers:
+            found.pages.add((value, other))
+    return found
 
 
 async def recent(*, direct: Direct, refs: Collection[str], since: date) -> list[str]:
@@ -54,9 +76,10 @@ async def recent(*, direct: Direct, refs: Collection[str], since: date) -> list[
         return []
     table = table_of(Request)
     m = direct.mark
+    found = direct.rows_where(1, "requests", "ref", "id, ref, state, received, closed_on")
     sql = (
-        f"SELECT ref FROM requests WHERE ref {direct.among(1)} "
-        f"AND (state != {m(2)} OR received >= {m(3)} OR closed_on >= {m(4)}) ORDER BY id"
+        f"SELECT ref FROM {found} AS r "
+        f"WHERE state != {m(2)} OR received >= {m(3)} OR closed_on >= {m(4)} ORDER BY id"
     )
     day = direct.bound(table.c.received, since)
     params = (direct.listed(sorted(refs)), RequestState.CLOSED.value, day, day)
