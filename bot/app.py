@@ -7,6 +7,7 @@ the Slack benchmark all build their server with it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import warnings
@@ -187,6 +188,24 @@ def platform_notifiers(
     return found
 
 
+# The cyclic garbage collector's young-generation threshold while serving (Python's default is
+# 700 allocations). See ``settle_memory``.
+GC_YOUNG_THRESHOLD = 5000
+
+
+def settle_memory() -> None:
+    """Ready the process to serve: what start-up made (SQLAlchemy's and the SDKs' modules, the
+    models, the compiled statements: about 175,000 objects) is moved where the cyclic garbage
+    collector no longer walks it (``gc.freeze``), and the young generation is collected every
+    ``GC_YOUNG_THRESHOLD`` allocations. A batch of openings allocates thousands of small rows;
+    at 32 concurrent ``/dsar new`` the collector took 0.18 ms of each request's 1.3 ms of CPU
+    (bench.slack_ack), 0.04 ms after this. Cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run the server, the outbox sender and the scheduler until ``stop`` or SIGTERM/SIGINT."""
     engine = await prepare_database(settings)
@@ -197,6 +216,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         core = server.application
         runner = web.AppRunner(server.web, access_log=None)
         await runner.setup()
+        settle_memory()
         await web.TCPSite(runner, settings.host, settings.port).start()
         scheduler = core.scheduler()
         scheduler.start()
