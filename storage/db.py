@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -81,7 +82,22 @@ def create_engine(url: str, *, keys: DataKeys | None, echo: bool = False) -> Asy
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # On the DBAPI cursor (one hand-off, storage.sqlite_cursor), not through
+            # exec_driver_sql: a statement's execution context is ~0.15 ms of every write.
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except connection.dialect.loaded_dbapi.Error as exc:  # as a statement's would be
+                raise DBAPIError.instance(
+                    "BEGIN IMMEDIATE",
+                    None,
+                    exc,
+                    connection.dialect.loaded_dbapi.Error,
+                    hide_parameters=True,
+                    dialect=connection.dialect,
+                ) from exc
+            finally:
+                cursor.close()
 
         @event.listens_for(engine.sync_engine, "reset")
         def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:

@@ -285,10 +285,11 @@ class _Inserter:
     kinds: tuple[str, ...]  # each column's SQL type, as the dialect writes it
 
     def convert(self, row: dict[str, Any]) -> Row:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(map(row.__getitem__, self.keys), self.processors, strict=True)
-        )
+        values = [row[key] for key in self.keys]
+        for at, process in enumerate(self.processors):
+            if process is not None:
+                values[at] = process(values[at])
+        return tuple(values)
 
 
 @cache

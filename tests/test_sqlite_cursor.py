@@ -4,14 +4,15 @@ four: make a cursor, execute, fetch, close), with the same results and errors as
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import session_factory, transaction
+from storage.db import create_engine, describe_error, session_factory, transaction
 
 
 async def test_a_statement_is_one_hand_off_with_its_rows(
@@ -75,3 +76,33 @@ async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_b
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+async def test_a_write_lock_held_elsewhere_is_sqlalchemys_operational_error(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    """BEGIN IMMEDIATE goes to the DBAPI cursor; when another process holds the write lock past
+    the busy timeout it fails as a statement would: SQLAlchemy's OperationalError, which
+    ``describe_error`` names."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    path = make_url(db_url).database or ""
+    impatient = create_engine(db_url, keys=None)
+
+    @event.listens_for(impatient.sync_engine, "connect")
+    def _short_wait(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=50")
+        cursor.close()
+
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError) as raised:
+            async with transaction(session_factory(impatient)) as session:
+                await session.execute(text("SELECT 1"))
+        assert describe_error(raised.value) == "database is locked by another writer"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        await impatient.dispose()

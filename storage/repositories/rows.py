@@ -29,11 +29,13 @@ def values_of(row: SQLModel) -> dict[str, Any]:
     """A model instance's column values for an INSERT; an unset primary key is left to the
     database."""
     values: dict[str, Any] = {}
+    loaded = row.__dict__  # read directly: the instrumented attribute costs ~1 µs a column
     for column in table_of(type(row)).columns:
-        value = getattr(row, column.key)
+        key = column.key
+        value = loaded[key] if key in loaded else getattr(row, key)
         if value is None and column.primary_key:
             continue
-        values[column.key] = value
+        values[key] = value
     return values
 
 
