@@ -79,9 +79,6 @@ CLIENT_TIMEOUT_SECONDS = 60.0
 SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the person an error when the ack takes longer
 # Logged once at start by every bolt app given both `authorize` and a client with a token.
 BENIGN = ("`token` (or SLACK_BOT_TOKEN env variable) will be ignored",)
-# Where a writer queues behind the others: SQLite's BEGIN IMMEDIATE (storage/db.py); on
-# PostgreSQL the reference counter's row lock (the first lock a new ticket takes, held to COMMIT).
-LOCKING = ("BEGIN IMMEDIATE", "UPDATE counters")
 
 
 # --- the server (a subprocess: python -m bench.slack_ack --serve KIND) ------------------------
@@ -96,8 +93,8 @@ class Meter:
     desk_n: int = 0
     desk_s: float = 0.0  # inside Desk.run_text: parse + the transaction + commit
     sql_n: int = 0
-    sql_s: float = 0.0  # inside cursor executes (statement round trips, lock waits)
-    lock_s: float = 0.0  # inside the statement that takes the writers' lock (LOCKING)
+    sql_s: float = 0.0  # inside trips to the database (statement round trips, lock waits)
+    lock_s: float = 0.0  # inside the call that bumps the counters and locks the chain's head
     db_connects: int = 0  # new database connections the pool opened
     slack_calls: int = 0  # calls that reached the fake Slack Web API
     # The group commit (storage.group_commit), read from the desk's writer:
@@ -197,7 +194,39 @@ def desk_web(
             meter.desk_n += 1
 
     core.desk.run_text = timed_run_text  # type: ignore[method-assign]
+    _instrument_direct(meter)
     return server.web, (engine, writer), core.desk.writer
+
+
+def _instrument_direct(meter: Meter) -> None:
+    """Count the trips of the statements openings run on the driver's own connection
+    (``storage.direct``: SQLAlchemy's events do not see them) into ``meter``; the one that
+    bumps the counters and locks the chain's head is where writers queue."""
+    from storage import direct
+    from storage.repositories import openings
+
+    for kind in (direct._SQLite, direct._Postgres):
+        fetch = kind.fetch
+
+        async def timed_fetch(self: Any, *queries: Any, _fetch: Any = fetch) -> Any:
+            start = time.perf_counter()
+            try:
+                return await _fetch(self, *queries)
+            finally:
+                meter.sql_s += time.perf_counter() - start
+                meter.sql_n += 1
+
+        kind.fetch = timed_fetch  # type: ignore[method-assign]
+    numbers = openings.numbers_and_head
+
+    async def timed_numbers(**kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await numbers(**kwargs)
+        finally:
+            meter.lock_s += time.perf_counter() - start
+
+    openings.numbers_and_head = timed_numbers
 
 
 def _instrument(engine: AsyncEngine, meter: Meter) -> None:
@@ -209,18 +238,13 @@ def _instrument(engine: AsyncEngine, meter: Meter) -> None:
         meter.db_connects += 1
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        locking = statement.lstrip().startswith(LOCKING)
-        conn.info.setdefault("bench_started", []).append((time.perf_counter(), locking))
+    def _before(conn: Any, *_args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
     def _after(conn: Any, *_args: Any) -> None:
-        started, locking = conn.info["bench_started"].pop()
-        seconds = time.perf_counter() - started
-        meter.sql_s += seconds
+        meter.sql_s += time.perf_counter() - conn.info["bench_started"].pop()
         meter.sql_n += 1
-        if locking:
-            meter.lock_s += seconds
 
 
 async def serve(kind: str, db_url: str | None) -> None:
@@ -717,14 +741,15 @@ def ratio_table(cells: Sequence[Cell]) -> str:
 LEGEND = """\
 Where the time goes (means per acknowledged request; the server's figures from its own counters):
   handler = inside the aiohttp handler for /slack/events (bolt + desk); desk = Desk.run_text
-  (parse, the writer's queue, the transaction, COMMIT); SQL = cursor executes: statement round
-  trips and lock waits (BEGIN and COMMIT on PostgreSQL, COMMIT on SQLite, are not cursor
-  executes); lock = the statement where writers queue (SQLite: BEGIN IMMEDIATE; PostgreSQL:
-  UPDATE counters, whose row lock is held to COMMIT); srv CPU = the server process's CPU time
-  (all threads) ÷ requests; client CPU = this process's; new DB conns = connections the pool
-  opened during the timed rounds; cmds/COMMIT = commands per transaction (group commit);
-  queued = mean wait in the writer's queue; not logged = commands refused by the writer
-  (queue full or waited past WRITE_WAIT_SECONDS), which the person is told."""
+  (parse, the writer's queue, the transaction, COMMIT); SQL = trips to the database: cursor
+  executes through SQLAlchemy and the opening's calls on the driver (storage.direct: one
+  hand-off or one statement each), with their lock waits (BEGIN and COMMIT are not counted);
+  lock = the call that bumps the counter and locks the chain's head, where writers queue on
+  PostgreSQL (on SQLite they queue in process, for the one connection); srv CPU = the server
+  process's CPU time (all threads) ÷ requests; client CPU = this process's; new DB conns =
+  connections the pool opened during the timed rounds; cmds/COMMIT = commands per transaction
+  (group commit); queued = mean wait in the writer's queue; not logged = commands refused by
+  the writer (queue full or waited past WRITE_WAIT_SECONDS), which the person is told."""
 
 
 def loud(message: str) -> None:
