@@ -39,9 +39,17 @@ def state_words(state: str | None) -> str:
     return STATE_WORDS.get(state, state.replace("_", " "))
 
 
+# English names whatever the machine's locale (strftime's %a and %b follow it), and without a
+# strftime call: a new request's reply shows half a dozen days.
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def fmt_day(day: date | None) -> str:
     """``Fri 3 Apr 2026``; ``—`` for no date."""
-    return "—" if day is None else f"{day:%a} {day.day} {day:%b %Y}"
+    if day is None:
+        return "—"
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def fmt_moment(moment: datetime | None, tz: ZoneInfo) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from handlers.wording import DAY_NAMES, MONTH_NAMES
 from storage.enums import LetterKind as K
 from storage.enums import Outcome, RequestState, RequestType
 from storage.models import Request
@@ -43,7 +44,9 @@ class LetterDue:
 
     def hint(self) -> str:
         """``send the extension notice by Fri 3 Apr``."""
-        return f"send the {NAMES[self.kind]} by {self.by:%a} {self.by.day} {self.by:%b}"
+        by = self.by
+        day = f"{DAY_NAMES[by.weekday()]} {by.day} {MONTH_NAMES[by.month - 1]}"
+        return f"send the {NAMES[self.kind]} by {day}"
 
 
 def letter_due(req: Request, *, today: date, sent: Collection[K] = ()) -> LetterDue | None:
