@@ -111,6 +111,8 @@ class Opener:
             viewers={(u.platform, u.external_id) for u in _viewers(prepared)},
         )
         live = _first_deliveries(prepared, found.seen, results)
+        if not live:  # every one a repeat or refused: nothing to number, no lock to take
+            return _answered(results)
         await _find_alike(direct, [t for t in live if isinstance(t.row, Request)], found.stored)
         head = await _number(direct, live)
         refs = {ticket.at: ticket.row.ref for ticket in live}
@@ -118,12 +120,17 @@ class Opener:
         await _store(session, direct, head, live, outcomes, pages=bool(found.pages))
         for ticket, outcome in zip(live, outcomes, strict=True):
             results[ticket.at] = outcome
-        for at, result in enumerate(results):
-            if isinstance(result, _Repeat):  # the same delivery twice in one batch
-                first = results[result.first]
-                ref = first.reply.ref if isinstance(first, Outcome) else None
-                results[at] = Duplicate(ref or "")
-        return results
+        return _answered(results)
+
+
+def _answered(results: list[object]) -> list[object]:
+    """``results`` with a repeat of a delivery in the same batch answered as its first was."""
+    for at, result in enumerate(results):
+        if isinstance(result, _Repeat):  # the same delivery twice in one batch
+            first = results[result.first]
+            ref = first.reply.ref if isinstance(first, Outcome) else None
+            results[at] = Duplicate(ref or "")
+    return results
 
 
 @dataclass(frozen=True, slots=True)

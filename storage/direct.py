@@ -17,8 +17,9 @@ that transaction and its savepoint, and converts values with the columns' own bi
 
 A driver error is raised as SQLAlchemy's (``DBAPIError.instance``), so callers see one kind of
 failure whichever way a statement went; a dropped PostgreSQL connection is invalidated and
-marked so (``connection_invalidated``), which the group commit retries. Values never appear in
-the error (``hide_parameters``).
+marked so (``connection_invalidated``), which the group commit retries. The SQL and bound
+values are left out of the error (``hide_parameters``); PostgreSQL's own DETAIL line may still
+name a key's value, as it did through the ORM.
 
 The SQL itself lives with the queries (``storage.repositories.openings``).
 """
@@ -179,27 +180,30 @@ class _Postgres(Direct):
     async def fetch(self, *queries: Query) -> list[list[Row]]:
         steps = self._steps(queries)
         found: list[list[Row]] = []
-        if steps and not self.driver.is_in_transaction():
-            begin = getattr(self.adapter, ADAPTER_BEGIN, None)
-            if begin is not None:
-                await begin()  # the BEGIN SQLAlchemy's adapter sends before its first statement
-            else:  # an adapter without it: the first statement through SQLAlchemy begins
-                found += await self._through_sqlalchemy(steps.pop(0))
-        if len(queries) <= 1 and len(steps) > 1:
-            steps = [_folded(steps)]  # the writes and the query: one statement, one round trip
-        for step in steps:
-            try:
+        try:
+            if steps and not self.driver.is_in_transaction():
+                begin = getattr(self.adapter, ADAPTER_BEGIN, None)
+                if begin is not None:
+                    await begin()  # the BEGIN SQLAlchemy's adapter sends before a statement
+                else:  # an adapter without it: the first statement through SQLAlchemy begins
+                    found += await self._through_sqlalchemy(steps.pop(0))
+            if len(queries) <= 1 and len(steps) > 1:
+                steps = [_folded(steps)]  # the writes and the query: one statement, one trip
+            for step in steps:
                 if isinstance(step, _Many):
                     await self.driver.executemany(step.sql, step.rows)
                 else:
-                    found.append(
-                        [tuple(r) for r in await self.driver.fetch(step.sql, *step.params)]
-                    )
-            except Exception as exc:
-                dropped = _dropped(exc)
-                if dropped:
-                    await self.conn.invalidate(exc)
-                raise _raised(exc, self.dialect, invalidated=dropped) from exc
+                    rows = await self.driver.fetch(step.sql, *step.params)
+                    found.append([tuple(r) for r in rows])
+        except DBAPIError:
+            raise  # through SQLAlchemy: already translated (and invalidated if dropped)
+        except Exception as exc:
+            # A pooled connection the server closed (a restart) fails at the BEGIN already, as
+            # the adapter's InterfaceError: it is thrown away and the write tried again.
+            dropped = self.driver.is_closed() or _dropped(exc) or _dropped(exc.__cause__)
+            if dropped:
+                await self.conn.invalidate(exc)
+            raise _raised(exc, self.dialect, invalidated=dropped) from exc
         if not queries:
             return []
         return found
@@ -252,7 +256,7 @@ def _renumbered(sql: str, offset: int) -> str:
     return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + offset}", sql)
 
 
-def _dropped(exc: Exception) -> bool:
+def _dropped(exc: BaseException | None) -> bool:
     """Whether asyncpg lost the connection (the server restarted or closed it)."""
     import asyncpg
 
@@ -301,7 +305,11 @@ def _inserter(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Inserte
     columns = ", ".join(quote(key) for key in keys)
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
     processors = tuple(_processor(dialect, table.c[key]) for key in keys)
-    kinds = tuple(table.c[key].type.compile(dialect=dialect) for key in keys)
+    # Without a length: a cast to VARCHAR(200)[] would cut a longer value silently where an
+    # INSERT refuses it ("value too long"), and an event's actor cut short breaks the chain.
+    kinds = tuple(
+        re.sub(r"\(.*?\)", "", table.c[key].type.compile(dialect=dialect)) for key in keys
+    )
     return _Inserter(sql, keys, processors, kinds)
 
 

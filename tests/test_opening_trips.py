@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import direct as direct_module
@@ -189,3 +189,41 @@ async def test_what_the_driver_wrote_is_rolled_back_with_the_transaction(
     async with session_factory(engine)() as session:
         keys = set((await session.execute(select(table.c.key))).scalars())
     assert before == [(0,)] and keys == {"kept"}
+
+
+async def test_an_opening_on_a_pooled_connection_the_server_closed_is_retried_once(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """After a PostgreSQL restart the pool hands out a dead connection (no pre-ping): the
+    opening's BEGIN fails, the connection is thrown away and the opening tried once more."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server to drop the connection")
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash('new access name="Bo" email=bo@example.org', user=STAFF_ID)
+        await terminate_other_connections(engine)
+        for n in (2, 3, 4):
+            status, body = await slack.command(
+                f'new access name="Cy {n}" email=cy{n}@example.org',
+                user=STAFF_ID,
+                trigger=unique("trig"),
+            )
+            assert status == 200 and body["text"].startswith(f"DSAR-000{n} logged"), body
+        writer = slack.core.desk.writer
+        assert writer is not None and writer.stats.retried == 1
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut(engine: AsyncEngine) -> None:
+    """Rows sent as arrays (PostgreSQL's one statement) are refused as an INSERT refuses them:
+    a value cut short silently (an event's actor) would break the audit chain."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite keeps text of any length, as through the ORM")
+    table = table_of(InboundDelivery)
+    row = {"key": "k" * 201, "ref": None, "at": datetime(2026, 12, 2, 9, tzinfo=UTC)}
+    with pytest.raises(DBAPIError):
+        async with transaction(session_factory(engine)) as session:
+            direct = await Direct.of(session)
+            direct.insert(table, [row])
+            direct.insert(table, [{**row, "key": "short"}])
+            await direct.fetch(Query("SELECT count(*) FROM inbound"))
+    async with session_factory(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(table)) == 0
