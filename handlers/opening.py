@@ -216,16 +216,16 @@ async def _number(direct: Direct, live: list[_Ticket]) -> repo.Head:
     """References for the tickets, in batch order: each counter bumped once (the counters in
     a fixed order, so two replicas never wait on each other crosswise); then the chain's head,
     locked after them as every write takes it."""
-    kinds = [
-        k for k in sorted(TicketKind, key=lambda k: k.value) if any(_kind(t.row) is k for t in live)
-    ]
-    of_kind = {kind: [t for t in live if _kind(t.row) is kind] for kind in kinds}
+    of_kind: dict[TicketKind, list[_Ticket]] = {}
+    for ticket in live:
+        of_kind.setdefault(_kind(ticket.row), []).append(ticket)
+    kinds = sorted(of_kind, key=lambda k: k.value)
     firsts, head = await repo.openings.numbers_and_head(
         direct=direct, counts=[(kind.value, len(of_kind[kind])) for kind in kinds]
     )
     for kind, first in zip(kinds, firsts, strict=True):
-        for offset, ticket in enumerate(of_kind[kind]):
-            ticket.row.ref = str(TicketRef(kind, first + offset))
+        for offset, numbered in enumerate(of_kind[kind]):
+            numbered.row.ref = str(TicketRef(kind, first + offset))
     return head
 
 
@@ -256,12 +256,10 @@ async def _store(
     *,
     pages: bool,
 ) -> None:
-    """Every row of the batch, one statement per table (one hand-off on SQLite), then the home
-    pages if someone who may see the tickets has one (``pages``). Locks in the order every
-    write takes them: the reference counter and the chain head (before this), the home
-    pages."""
-    if not live:
-        return
+    """Every row of the batch (``live``: at least one), one statement per table (one hand-off
+    on SQLite), then the home pages if someone who may see the tickets has one (``pages``).
+    Locks in the order every write takes them: the reference counter and the chain head
+    (before this), the home pages."""
     add = repo.openings.add
     add(
         direct=direct,

@@ -100,11 +100,7 @@ async def numbers_and_head(
     m = direct.mark
     bump = f"UPDATE counters SET value = value + {m(1)} WHERE name = {m(2)} RETURNING value"
     head = "SELECT seq, hash FROM audit_head WHERE id = 1"
-    if direct.dialect.name == "sqlite":
-        queries = [*(Query(bump, (count, name)) for name, count in counts), Query(head)]
-        *bumped, heads = await direct.fetch(*queries)
-        return _firsts(counts, [rows[0][0] if rows else None for rows in bumped]), _head(heads)
-    if len(counts) == 1:
+    if direct.dialect.name != "sqlite" and len(counts) == 1:
         # One statement: the counter's UPDATE runs (and locks its row) as the join reads it,
         # before the head's row is locked on top of the join: the order every opening keeps.
         ((name, count),) = counts
@@ -118,7 +114,8 @@ async def numbers_and_head(
                 f"counter {name!r} or the audit chain head is missing: run `privacy-desk migrate`"
             )
         return _firsts(counts, [rows[0][2]]), _head(rows)
-    queries = [*(Query(bump, (count, name)) for name, count in counts), Query(f"{head} FOR UPDATE")]
+    lock = "" if direct.dialect.name == "sqlite" else " FOR UPDATE"
+    queries = [*(Query(bump, (count, name)) for name, count in counts), Query(head + lock)]
     *bumped, heads = await direct.fetch(*queries)
     return _firsts(counts, [rows[0][0] if rows else None for rows in bumped]), _head(heads)
 
