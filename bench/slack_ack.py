@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import json
@@ -95,6 +96,7 @@ class Meter:
     sql_n: int = 0
     sql_s: float = 0.0  # inside trips to the database (statement round trips, lock waits)
     lock_s: float = 0.0  # inside the call that bumps the counters and locks the chain's head
+    db_s: float = 0.0  # awaiting the database driver: every hand-off or call, BEGIN and COMMIT
     db_connects: int = 0  # new database connections the pool opened
     slack_calls: int = 0  # calls that reached the fake Slack Web API
     # The group commit (storage.group_commit), read from the desk's writer:
@@ -195,6 +197,7 @@ def desk_web(
 
     core.desk.run_text = timed_run_text  # type: ignore[method-assign]
     _instrument_direct(meter)
+    _instrument_driver(meter)
     return server.web, (engine, writer), core.desk.writer
 
 
@@ -227,6 +230,49 @@ def _instrument_direct(meter: Meter) -> None:
             meter.lock_s += time.perf_counter() - start
 
     openings.numbers_and_head = timed_numbers
+
+
+_IN_DRIVER: contextvars.ContextVar[bool] = contextvars.ContextVar("in_driver", default=False)
+
+
+def _instrument_driver(meter: Meter) -> None:
+    """Time every await on the database driver into ``meter.db_s``: on SQLite each hand-off
+    to aiosqlite's thread (the statements, BEGIN IMMEDIATE, COMMIT with its fsync), on
+    PostgreSQL each asyncpg call (statements, prepared statements, BEGIN, COMMIT). A call made
+    inside another (asyncpg's BEGIN is an ``execute``) is counted once. This is the time the
+    database alone takes, whatever Python runs around it: a lone command can be no faster than
+    bare bolt plus it (the "floor" of the ratio table)."""
+    import aiosqlite
+    import asyncpg.connection
+    import asyncpg.prepared_stmt
+    import asyncpg.transaction
+
+    def timed(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if _IN_DRIVER.get():
+                return await method(*args, **kwargs)
+            token = _IN_DRIVER.set(True)
+            start = time.perf_counter()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                meter.db_s += time.perf_counter() - start
+                _IN_DRIVER.reset(token)
+
+        return wrapper
+
+    targets: list[tuple[Any, tuple[str, ...]]] = [
+        (aiosqlite.Connection, ("_execute",)),
+        (
+            asyncpg.connection.Connection,
+            ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare"),
+        ),
+        (asyncpg.prepared_stmt.PreparedStatement, ("fetch", "fetchrow", "fetchval", "executemany")),
+        (asyncpg.transaction.Transaction, ("start", "commit", "rollback")),
+    ]
+    for owner, names in targets:
+        for name in names:
+            setattr(owner, name, timed(getattr(owner, name)))
 
 
 def _instrument(engine: AsyncEngine, meter: Meter) -> None:
@@ -678,6 +724,7 @@ def breakdown_table(cells: Sequence[Cell]) -> str:
                 f"{cell.per_request('sql_n'):.1f}" if desk else "—",
                 fmt_ms(cell.per_request("sql_s")) if desk else "—",
                 fmt_ms(cell.per_request("lock_s")) if desk else "—",
+                fmt_ms(cell.per_request("db_s")) if desk else "—",
                 fmt_ms(cell.per_request("cpu_s")),
                 fmt_ms(cell.client_cpu / cell.ok if cell.ok else math.nan),
                 str(int(cell.server_delta.get("db_connects", 0))) if desk else "—",
@@ -688,8 +735,8 @@ def breakdown_table(cells: Sequence[Cell]) -> str:
         )
     headers = [
         "app", "database", "conc", "mean ms", "handler ms", "desk ms", "SQL/req", "SQL ms",
-        "lock ms", "srv CPU ms", "client CPU ms", "new DB conns", "cmds/COMMIT", "queued ms",
-        "not logged",
+        "lock ms", "DB ms", "srv CPU ms", "client CPU ms", "new DB conns", "cmds/COMMIT",
+        "queued ms", "not logged",
     ]  # fmt: skip
     return table(headers, rows)
 
@@ -738,6 +785,47 @@ def ratio_table(cells: Sequence[Cell]) -> str:
     return table(headers, rows)
 
 
+def bound_table(cells: Sequence[Cell]) -> str:
+    """What the database alone leaves possible, beside what was measured."""
+    pbr = {c.concurrency: c for c in cells if c.server.kind == BARE_PBR}
+    rows = []
+    for cell in cells:
+        base = pbr.get(cell.concurrency)
+        if cell.server.kind != DESK or base is None:
+            continue
+        db_s = cell.per_request("db_s")
+        floor = base.median_of_rounds(0) + db_s
+        most = 1 / db_s if db_s else math.nan
+        base_rps = base.median_of_rounds(2)
+        rows.append(
+            [
+                cell.server.db,
+                str(cell.concurrency),
+                fmt_ms(db_s),
+                fmt_ms(floor),
+                ratio(floor, base.median_of_rounds(0)),
+                ratio(cell.median_of_rounds(0), base.median_of_rounds(0)),
+                f"{most:.0f}",
+                f"{100 * most / base_rps:.1f}%",
+                f"{100 * cell.median_of_rounds(2) / base_rps:.1f}%",
+            ]
+        )
+    headers = [
+        "privacy-desk on", "conc", "DB ms/cmd", "floor p50 ms", "floor ÷ pbr", "p50 ÷ pbr",
+        "DB-bound req/s", "of pbr req/s", "measured",
+    ]  # fmt: skip
+    return table(headers, rows)
+
+
+BOUND_LEGEND = """\
+What the database alone allows: DB ms/cmd = time awaiting the driver per command (every
+hand-off to aiosqlite's thread or asyncpg call: the statements, BEGIN, COMMIT with its fsync);
+floor p50 = pbr's p50 + that, the fastest a lone command could be acknowledged with no Python
+of privacy-desk's at all (meaningful at concurrency 1); DB-bound req/s = 1 ÷ DB time per
+command, the most the one writer per process (its transactions go one at a time) could
+commit, whatever the rest cost (meaningful under load)."""
+
+
 LEGEND = """\
 Where the time goes (means per acknowledged request; the server's figures from its own counters):
   handler = inside the aiohttp handler for /slack/events (bolt + desk); desk = Desk.run_text
@@ -745,11 +833,12 @@ Where the time goes (means per acknowledged request; the server's figures from i
   executes through SQLAlchemy and the opening's calls on the driver (storage.direct: one
   hand-off or one statement each), with their lock waits (BEGIN and COMMIT are not counted);
   lock = the call that bumps the counter and locks the chain's head, where writers queue on
-  PostgreSQL (on SQLite they queue in process, for the one connection); srv CPU = the server
-  process's CPU time (all threads) ÷ requests; client CPU = this process's; new DB conns =
-  connections the pool opened during the timed rounds; cmds/COMMIT = commands per transaction
-  (group commit); queued = mean wait in the writer's queue; not logged = commands refused by
-  the writer (queue full or waited past WRITE_WAIT_SECONDS), which the person is told."""
+  PostgreSQL (on SQLite they queue in process, for the one connection); DB = every await on
+  the driver, BEGIN and COMMIT included (as above); srv CPU = the server process's CPU time
+  (all threads) ÷ requests; client CPU = this process's; new DB conns = connections the pool
+  opened during the timed rounds; cmds/COMMIT = commands per transaction (group commit);
+  queued = mean wait in the writer's queue; not logged = commands refused by the writer
+  (queue full or waited past WRITE_WAIT_SECONDS), which the person is told."""
 
 
 def loud(message: str) -> None:
@@ -909,6 +998,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("privacy-desk relative to the bare bolt apps (pbr = process_before_response)")
     print(ratio_table(cells))
+    print()
+    print(BOUND_LEGEND)
+    print(bound_table(cells))
     print()
     print(LEGEND)
     print(breakdown_table(cells))
