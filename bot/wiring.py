@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.keys import data_keys
 from handlers import jobs
 from handlers.desk import Desk
+from handlers.home import Pages
 from handlers.letters.templates import check as check_letter_templates
 from handlers.outbox import RetryPolicy, Sender
 from handlers.policy import Policy
@@ -136,6 +137,7 @@ def build_application(
         clock=clock,
         notifiers=dict(notifiers(policy, sessions)) if notifiers is not None else {},
         retry=RetryPolicy(lease_seconds=settings.outbox_lease_seconds),
+        pages=Pages(policy),
     )
     desk = Desk(
         sessions=sessions,

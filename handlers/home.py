@@ -2,11 +2,14 @@
 published again whenever a ticket they can see changes.
 
 Opening the page records that the person has one (``home_tabs``) and which tickets it listed.
-A change to a ticket then queues, in the change's own transaction, a fresh page for each person
+A change to a ticket then queues, in the change's own transaction, a refresh for each person
 who has opened theirs and who can see the ticket (whoever logged it, its assignee, the privacy
-team) or whose page listed it (an assignee it was taken from). The page goes through the outbox
-like any message, so a restart loses no refresh; a refresh still queued is replaced by the newer
-page rather than joined by a second, and a page that would read the same is not sent at all.
+team) or whose page listed it (an assignee it was taken from). The refresh goes through the
+outbox like any message, so a restart loses no refresh. The page is read when the refresh is
+sent (``Pages``, issue 16), not by the change: reading every open ticket inside the change's
+transaction cost each opening tens of milliseconds while it held the reference counter. A
+refresh still waiting answers for later changes too, one page read answers every refresh of a
+person waiting at that moment, and a page that would read the same is not sent at all.
 """
 
 from __future__ import annotations
@@ -97,9 +100,11 @@ async def refresh(
     now: datetime,
     involved: set[ChatUser] | None = None,
 ) -> int:
-    """Queue a fresh home page for each person with one who can see (or was shown) ``refs``;
-    returns how many were queued. ``involved``: who logged and is assigned the tickets, when
-    the caller knows (new tickets: their loggers), so they need not be read back."""
+    """Queue a refresh of the home page of each person with one who can see (or was shown)
+    ``refs``; returns how many pages. The page itself is read when the refresh is sent
+    (``Pages``), not here: here it would read every open ticket inside the change's
+    transaction. ``involved``: who logged and is assigned the tickets, when the caller knows
+    (new tickets: their loggers), so they need not be read back."""
     refs = tuple(sorted({ref for ref in refs if TicketRef.is_valid(ref)}))
     if not refs:
         return 0
@@ -109,24 +114,38 @@ async def refresh(
     tabs = await home_repo.home_tabs_for(
         session=session, users={(u.platform, u.external_id) for u in viewers}, refs=refs
     )
-    team_page: Overview | None = None  # every member of the privacy team sees the same page
-    queued = 0
     for tab in tabs:
-        user = ChatUser(tab.platform, tab.user_id)
-        role = policy.role_of(user)
-        if role.is_privacy_team and team_page is not None:
-            page = team_page
-        else:
-            ctx = Context(actor=Actor(user=user, role=role), now=now, policy=policy)
-            page = await reads.overview(ctx, session)
-            team_page = page if role.is_privacy_team else team_page
-        digest = _digest(page)
-        if digest == tab.digest:
-            continue  # nothing on their page changed
-        await enqueue_home(
-            session=session, platform=tab.platform, user=tab.user_id, overview=page, now=now
-        )
-        tab.shown, tab.digest = _shown(page), digest
+        await enqueue_home(session=session, platform=tab.platform, user=tab.user_id, now=now)
+    return len(tabs)
+
+
+class Pages:
+    """Home pages as the outbox sender reads them, when a refresh is sent
+    (``handlers.outbox.HomePages``)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    async def current(
+        self, *, session: AsyncSession, platform: str, user: str, now: datetime
+    ) -> Overview | None:
+        tab = await home_repo.home_tab(session=session, platform=platform, user_id=user)
+        if tab is None:
+            return None  # no page to refresh
+        person = ChatUser(platform, user)
+        actor = Actor(user=person, role=self.policy.role_of(person))
+        page = await reads.overview(Context(actor=actor, now=now, policy=self.policy), session)
+        if _digest(page) == tab.digest:
+            return None  # nothing on the page changed
+        # Until it is published, a change to a ticket on either page refreshes it again.
+        tab.shown = " " + " ".join(sorted({*tab.shown.split(), *page.refs})) + " "
         session.add(tab)
-        queued += 1
-    return queued
+        return page
+
+    async def shown(
+        self, *, session: AsyncSession, platform: str, user: str, page: Overview
+    ) -> None:
+        tab = await home_repo.home_tab(session=session, platform=platform, user_id=user)
+        if tab is not None:
+            tab.shown, tab.digest = _shown(page), _digest(page)
+            session.add(tab)

@@ -40,7 +40,7 @@ from handlers import audit, breaches, home, reminders, tickets
 from handlers import command_types as c
 from handlers.context import Context, Refusal
 from handlers.finding import RECENT_DAYS
-from handlers.outbox import outcome_rows
+from handlers.outbox import home_row, outcome_rows
 from handlers.ports import ChatUser, DirectMessage, Outcome
 from storage import blind_index
 from storage import repositories as repo
@@ -117,7 +117,8 @@ class Opener:
         head = await _number(direct, live)
         refs = {ticket.at: ticket.row.ref for ticket in live}
         outcomes = [_outcome(ticket, refs) for ticket in live]
-        await _store(session, direct, head, live, outcomes, pages=bool(found.pages))
+        pages = found.pages & {(u.platform, u.external_id) for u in _viewers(live)}
+        await _store(direct, head, live, outcomes, pages=pages)
         for ticket, outcome in zip(live, outcomes, strict=True):
             results[ticket.at] = outcome
         return _answered(results)
@@ -248,18 +249,17 @@ def _outcome(ticket: _Ticket, refs: dict[int, str]) -> Outcome:
 
 
 async def _store(
-    session: AsyncSession,
     direct: Direct,
     head: repo.Head,
     live: list[_Ticket],
     outcomes: list[Outcome],
     *,
-    pages: bool,
+    pages: set[tuple[str, str]],
 ) -> None:
     """Every row of the batch (``live``: at least one), one statement per table (one hand-off
-    on SQLite), then the home pages if someone who may see the tickets has one (``pages``).
-    Locks in the order every write takes them: the reference counter and the chain head
-    (before this), the home pages."""
+    on SQLite), with a refresh of the home page of each of ``pages`` (those who may see the
+    tickets and have one: read when sent, ``handlers.home``). Locks in the order every write
+    takes them: the reference counter and the chain head (before this), a refresh waiting."""
     add = repo.openings.add
     add(
         direct=direct,
@@ -291,26 +291,20 @@ async def _store(
     add(direct=direct, model=OutboxMessage, rows=messages)
     events = audit.linked(head, [_opened(ticket) for ticket in live])
     add(direct=direct, model=Event, rows=[values_of(event) for event in events])
+    now = max(t.opening.ctx.now for t in live)
+    repo.openings.refresh_homes(
+        direct=direct,
+        rows=[home_row(platform=platform, user=user, now=now) for platform, user in sorted(pages)],
+    )
     keyed = [(t.opening.key, t.row.ref) for t in live if t.opening.key is not None]
     stored = await repo.openings.finish(
         direct=direct,
         head=repo.Head(seq=events[-1].seq, hash=events[-1].hash),
         keyed=keyed,
-        at=max(t.opening.ctx.now for t in live),
+        at=now,
     )
     if len(stored) != len(keyed):
         raise ConcurrentDelivery(f"{len(keyed) - len(stored)} delivery keys already stored")
-    if not pages:
-        return  # none of those who may see the tickets has a home page
-    # Home pages (Slack App Home) that should now list the new tickets are published again.
-    ctx = live[0].opening.ctx
-    await home.refresh(
-        session=session,
-        policy=ctx.policy,
-        refs=[t.row.ref for t in live],
-        now=max(t.opening.ctx.now for t in live),
-        involved={t.opening.ctx.actor.user for t in live},
-    )
 
 
 def _viewers(prepared: list[_Ticket]) -> set[ChatUser]:

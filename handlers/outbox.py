@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -35,6 +36,7 @@ from handlers.ports import (
     Delivery,
     DeliveryError,
     DeliveryKind,
+    HomeDue,
     Notifier,
     Outcome,
     Overview,
@@ -72,6 +74,23 @@ class PublishesHome(Protocol):
     async def publish_home(self, *, user: str, overview: Overview) -> str:
         """Publish ``overview`` as ``user``'s home page; the platform's id for it. Raises
         ``DeliveryError``. Publishing the same page twice is harmless (it replaces itself)."""
+        ...
+
+
+class HomePages(Protocol):
+    """Reads a person's home page for the sender (``handlers.home.Pages``)."""
+
+    async def current(
+        self, *, session: AsyncSession, platform: str, user: str, now: datetime
+    ) -> Overview | None:
+        """The page as it reads now, or None if it would read as last published (or the
+        person has no page)."""
+        ...
+
+    async def shown(
+        self, *, session: AsyncSession, platform: str, user: str, page: Overview
+    ) -> None:
+        """Record that ``page`` is what the person's page now shows."""
         ...
 
 
@@ -139,27 +158,33 @@ def direct_row(*, platform: str, user: str, reply: Reply, now: datetime) -> dict
     )
 
 
-HOME_THREAD = "home"  # orders one person's home refreshes, oldest first
+HOME_THREAD = home_repo.HOME_THREAD  # orders one person's home refreshes, oldest first
 
 
-async def enqueue_home(
-    *, session: AsyncSession, platform: str, user: str, overview: Overview, now: datetime
-) -> None:
-    """Publish ``overview`` as this person's home page. A refresh still queued and unclaimed
-    is brought up to date rather than joined by another (the newest page is all that counts)."""
-    queued = await home_repo.queued_home(session=session, platform=platform, user_id=user, now=now)
-    if queued is not None:
-        queued.payload = stored_messages.encode(overview)
-        session.add(queued)
-        return
-    row = _row(
+def home_row(*, platform: str, user: str, now: datetime) -> dict[str, object]:
+    """The outbox row of a refresh of this person's home page, read when it is sent."""
+    return _row(
         platform=platform,
         target=user,
         kind=DeliveryKind.HOME,
-        content=overview,
+        content=HomeDue(),
         thread_key=HOME_THREAD,
         now=now,
     )
+
+
+async def enqueue_home(*, session: AsyncSession, platform: str, user: str, now: datetime) -> None:
+    """Publish this person's home page again, as it reads when sent. A refresh still queued
+    and unclaimed answers for this change too (it is locked until this transaction ends, so
+    no sender reads the page before the change is committed); an older one that carries its
+    page is turned into one read when sent."""
+    queued = await home_repo.queued_home(session=session, platform=platform, user_id=user, now=now)
+    if queued is not None:
+        if queued.payload != stored_messages.HOME_DUE:
+            queued.payload = stored_messages.HOME_DUE
+            session.add(queued)
+        return
+    row = home_row(platform=platform, user=user, now=now)
     await repo.insert_values(session=session, model=OutboxMessage, rows=[row])
 
 
@@ -233,10 +258,12 @@ class Sender:
         retry: RetryPolicy | None = None,
         batch: int = 50,
         worker: str | None = None,
+        pages: HomePages | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.notifiers = notifiers
+        self.pages = pages
         self.retry = retry or RetryPolicy()
         self.batch = batch
         self.worker = worker or uuid.uuid4().hex[:16]
@@ -364,6 +391,8 @@ class Sender:
         if kind == DeliveryKind.REPLY and thread is None:
             kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
         content = stored_messages.decode(row.payload)
+        if isinstance(content, HomeDue):
+            return await self._publish_due_home(row, notifier)
         if isinstance(content, Overview):  # a home page replaces itself: never in doubt
             return await self._publish_home(row, notifier, content)
         delivery = Delivery(
@@ -393,7 +422,48 @@ class Sender:
         await self._sent(row.id, message_id)
         return True
 
-    async def _publish_home(self, row: OutboxMessage, notifier: Notifier, page: Overview) -> bool:
+    async def _publish_due_home(self, row: OutboxMessage, notifier: Notifier) -> bool:
+        """A refresh queued as ``HomeDue``: the page is read now, after every change that
+        queued one has committed, and answers all the refreshes of that person still waiting
+        (claimed here with it); a page that reads as last published is not sent again."""
+        assert row.id is not None
+        if self.pages is None:
+            await self._failed(row.id, DeliveryError("no reader of home pages", permanent=True))
+            return False
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            claimed = await home_repo.claim_home_refreshes(
+                session=session,
+                platform=row.platform,
+                user_id=row.target,
+                now=now,
+                worker=self.worker,
+                lease_until=now + timedelta(seconds=self.retry.lease_seconds),
+            )
+            page = await self.pages.current(
+                session=session, platform=row.platform, user=row.target, now=now
+            )
+        others = [other for other in claimed if other != row.id]
+        if page is None:  # it would read as it does: nothing to publish
+            await self._sent(row.id, "", answered=others)
+            return True
+        if not await self._publish_home(row, notifier, page, answered=others):
+            await self._release(others)
+            return False
+        async with transaction(self.sessions) as session:
+            await self.pages.shown(
+                session=session, platform=row.platform, user=row.target, page=page
+            )
+        return True
+
+    async def _publish_home(
+        self,
+        row: OutboxMessage,
+        notifier: Notifier,
+        page: Overview,
+        *,
+        answered: Sequence[int] = (),
+    ) -> bool:
         assert row.id is not None
         try:
             if not isinstance(notifier, PublishesHome):
@@ -409,7 +479,7 @@ class Sender:
             log.exception("outbox %s: unexpected error publishing a home page", row.id)
             await self._failed(row.id, DeliveryError(type(exc).__name__))
             return False
-        await self._sent(row.id, page_id)
+        await self._sent(row.id, page_id, answered=answered)
         return True
 
     async def _look_for(
@@ -432,19 +502,23 @@ class Sender:
                                                      in_doubt=True))  # fmt: skip
             return None
 
-    async def _sent(self, row_id: int, message_id: str) -> None:
+    async def _sent(self, row_id: int, message_id: str, *, answered: Sequence[int] = ()) -> None:
+        """``row_id`` delivered as ``message_id``; ``answered``: rows the same delivery made
+        unnecessary (home refreshes a page read later answered), settled with it."""
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != OutboxState.PENDING:
-                log.warning("outbox %s was already settled by another sender", row_id)
-                return
-            if row.leased_by != self.worker:
-                log.warning("outbox %s: the lease ran out while it was being sent", row_id)
-            row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
-            row.lease_until = row.leased_by = row.sending_since = None
-            row.attempts += 1
-            session.add(row)
+            for settled in (row_id, *answered):
+                row = await repo.outbox_by_id(session=session, message_id=settled)
+                if row is None or row.state != OutboxState.PENDING:
+                    log.warning("outbox %s was already settled by another sender", settled)
+                    continue
+                if row.leased_by != self.worker:
+                    log.warning("outbox %s: the lease ran out while it was being sent", settled)
+                row.state, row.sent_at = OutboxState.SENT, now
+                row.platform_message_id = message_id if settled == row_id else None
+                row.lease_until = row.leased_by = row.sending_since = None
+                row.attempts += 1
+                session.add(row)
 
     async def _failed(self, row_id: int, error: DeliveryError) -> None:
         now = self.clock.now()

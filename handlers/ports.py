@@ -160,6 +160,13 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class HomeDue:
+    """A person's home page to publish as it reads when it is sent: the outbox row a change
+    queues instead of the page itself, which the change's transaction would otherwise have to
+    read (every open ticket) while it holds the reference counter and the chain's head."""
+
+
+@dataclass(frozen=True, slots=True)
 class Overview:
     """A person's open tickets, as a home page lists them (one line each)."""
 

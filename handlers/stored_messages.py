@@ -6,9 +6,18 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from handlers.ports import BreachClock, ChannelPost, Overview, Reply, Tone, WeeklySummary
+from handlers.ports import (
+    BreachClock,
+    ChannelPost,
+    HomeDue,
+    Overview,
+    Reply,
+    Tone,
+    WeeklySummary,
+)
 
-Content = ChannelPost | WeeklySummary | Reply | Overview
+Content = ChannelPost | WeeklySummary | Reply | Overview | HomeDue
+HOME_DUE = '{"type": "home_due"}'  # a HomeDue, encoded: it has nothing else to carry
 
 
 def _deadline(value: date | datetime | None) -> dict[str, str] | None:
@@ -29,6 +38,8 @@ def _undeadline(value: dict[str, str] | None) -> date | datetime | None:
 
 def encode(content: Content) -> str:
     body: dict[str, Any]
+    if isinstance(content, HomeDue):
+        return HOME_DUE
     if isinstance(content, ChannelPost):
         body = {
             "type": "post",
@@ -88,6 +99,8 @@ def encode(content: Content) -> str:
 def decode(payload: str) -> Content:
     body = json.loads(payload)
     kind = body["type"]
+    if kind == "home_due":
+        return HomeDue()
     if kind == "post":
         return ChannelPost(
             ref=body["ref"],

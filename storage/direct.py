@@ -96,6 +96,14 @@ class Direct(ABC):
     def listed(self, values: Sequence[Any]) -> Any:
         """``values`` as the one parameter ``rows_where`` takes them in."""
 
+    def typed(self, mark: str, column: Column[Any]) -> str:
+        """``mark`` cast to ``column``'s type where the dialect needs it said (a parameter in
+        an ``INSERT … SELECT`` list is otherwise text on PostgreSQL); no length, as in
+        ``_inserter``."""
+        if self.dialect.name == "sqlite":
+            return mark
+        return f"{mark}::{_kind(self.dialect, column)}"
+
     def bound(self, column: Column[Any], value: Any) -> Any:
         """``value`` as ``column``'s type hands it to the driver."""
         process = _processor(self.dialect, column)
@@ -128,10 +136,12 @@ class Direct(ABC):
 
 class _SQLite(Direct):
     def mark(self, n: int) -> str:
-        return "?"
+        return f"?{n}"  # numbered, so a statement may use its parameters in any order
 
     def rows_where(self, n: int, table: str, column: str, columns: str) -> str:
-        return f"(SELECT {columns} FROM {table} WHERE {column} IN (SELECT value FROM json_each(?)))"
+        return (
+            f"(SELECT {columns} FROM {table} WHERE {column} IN (SELECT value FROM json_each(?{n})))"
+        )
 
     def listed(self, values: Sequence[Any]) -> Any:
         return json.dumps(list(values))
@@ -307,10 +317,14 @@ def _inserter(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Inserte
     processors = tuple(_processor(dialect, table.c[key]) for key in keys)
     # Without a length: a cast to VARCHAR(200)[] would cut a longer value silently where an
     # INSERT refuses it ("value too long"), and an event's actor cut short breaks the chain.
-    kinds = tuple(
-        re.sub(r"\(.*?\)", "", table.c[key].type.compile(dialect=dialect)) for key in keys
-    )
+    kinds = tuple(_kind(dialect, table.c[key]) for key in keys)
     return _Inserter(sql, keys, processors, kinds)
+
+
+def _kind(dialect: Dialect, column: Column[Any]) -> str:
+    """``column``'s SQL type as ``dialect`` writes it, without a length: a cast to
+    VARCHAR(200) would cut a longer value silently where an INSERT refuses it."""
+    return re.sub(r"\(.*?\)", "", column.type.compile(dialect=dialect))
 
 
 @cache

@@ -16,6 +16,8 @@ from storage.enums import DeliveryKind, OutboxState
 from storage.models import OutboxMessage
 from storage.models_home import HomeTab
 
+HOME_THREAD = "home"  # the thread key of home refreshes: one person's go out in order
+
 
 async def save_home_tab(
     *,
@@ -41,7 +43,7 @@ async def home_tabs_for(
     *, session: AsyncSession, users: Collection[tuple[str, str]], refs: Collection[str]
 ) -> list[HomeTab]:
     """The home pages of ``users`` (``(platform, user id)``) and of anyone whose page lists one
-    of ``refs``, locked for the caller to record what they will show next."""
+    of ``refs`` (read only: what a page shows is recorded by the sender that publishes it)."""
     if not users and not refs:
         return []
     wanted = [
@@ -53,9 +55,46 @@ async def home_tabs_for(
         select(HomeTab)
         .where(or_(*wanted, *listing))
         .order_by(col(HomeTab.platform), col(HomeTab.user_id))
-        .with_for_update()
     )
     return list((await session.execute(query)).scalars())
+
+
+async def home_tab(*, session: AsyncSession, platform: str, user_id: str) -> HomeTab | None:
+    return await session.get(HomeTab, (platform, user_id))
+
+
+async def claim_home_refreshes(
+    *,
+    session: AsyncSession,
+    platform: str,
+    user_id: str,
+    now: datetime,
+    worker: str,
+    lease_until: datetime,
+) -> list[int]:
+    """Claim for ``worker`` every refresh of this person's page still waiting (pending,
+    unclaimed, not locked by a change writing it): one page read now answers them all. A
+    change that commits later finds none of them waiting and queues a refresh of its own."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.platform) == platform,
+            col(OutboxMessage.target) == user_id,
+            col(OutboxMessage.thread_key) == HOME_THREAD,
+            col(OutboxMessage.kind) == DeliveryKind.HOME,
+            col(OutboxMessage.state) == OutboxState.PENDING,
+            col(OutboxMessage.sending_since).is_(None),
+        )
+        .order_by(col(OutboxMessage.id))
+        .with_for_update(skip_locked=True)
+    )
+    claimed = []
+    for row in (await session.execute(query)).scalars():
+        row.sending_since, row.leased_by, row.lease_until = now, worker, lease_until
+        session.add(row)
+        assert row.id is not None
+        claimed.append(row.id)
+    return claimed
 
 
 async def queued_home(
@@ -68,6 +107,7 @@ async def queued_home(
         .where(
             col(OutboxMessage.platform) == platform,
             col(OutboxMessage.target) == user_id,
+            col(OutboxMessage.thread_key) == HOME_THREAD,
             col(OutboxMessage.kind) == DeliveryKind.HOME,
             col(OutboxMessage.state) == OutboxState.PENDING,
             col(OutboxMessage.sending_since).is_(None),

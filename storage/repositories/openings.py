@@ -19,8 +19,8 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from storage.direct import Direct, Query, Row
-from storage.enums import RequestState
-from storage.models import InboundDelivery, Request
+from storage.enums import OutboxState, RequestState
+from storage.models import InboundDelivery, OutboxMessage, Request
 from storage.repositories.rows import table_of
 from storage.repositories.tickets import Head
 
@@ -140,6 +140,45 @@ def add(*, direct: Direct, model: type[SQLModel], rows: Sequence[dict[str, Any]]
     """Queue ``rows`` of ``model`` (column values, all with the same keys), written by
     ``finish``."""
     direct.insert(table_of(model), rows)
+
+
+def refresh_homes(*, direct: Direct, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue, written by ``finish``, the outbox rows ``rows`` (home refreshes, one a person:
+    the same values but for ``platform`` and ``target``), leaving out each person who has one
+    still waiting unclaimed: that one answers for these tickets too. On PostgreSQL the waiting
+    one is locked until COMMIT (``SKIP LOCKED``: one a sender is claiming gets a new row
+    instead), so no sender reads the page before the new tickets are committed; on SQLite the
+    one writer does the same."""
+    if not rows:
+        return
+    table = table_of(OutboxMessage)
+    columns = [key for key in rows[0] if key not in ("platform", "target")]
+    shared = [direct.bound(table.c[key], rows[0][key]) for key in columns]
+    platforms = [row["platform"] for row in rows]
+    targets = [row["target"] for row in rows]
+    m = direct.mark
+    names = ", ".join(["platform", "target", *columns])
+    values = ", ".join(direct.typed(m(at), table.c[key]) for at, key in enumerate(columns, start=5))
+    if direct.dialect.name == "sqlite":
+        source = (
+            f"(SELECT json_extract(value, '$[0]') AS platform, json_extract(value, '$[1]') "
+            f"AS target FROM json_each({m(1)})) AS v"
+        )
+        params: list[Any] = [direct.listed([[row["platform"], row["target"]] for row in rows])]
+        params += [None]  # ?2 unused: the pairs come as one list on SQLite
+        lock = ""
+    else:
+        source = f"unnest({m(1)}::text[], {m(2)}::text[]) AS v(platform, target)"
+        params = [platforms, targets]
+        lock = " FOR UPDATE SKIP LOCKED"
+    sql = (
+        f"INSERT INTO outbox ({names}) SELECT v.platform, v.target, {values} FROM {source} "
+        "WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.platform = v.platform "
+        f"AND o.target = v.target AND o.thread_key = {m(3)} AND o.state = {m(4)} "
+        f"AND o.sending_since IS NULL{lock})"
+    )
+    params += [rows[0]["thread_key"], OutboxState.PENDING.value, *shared]
+    direct.execute(sql, tuple(params))
 
 
 async def finish(
