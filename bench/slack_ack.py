@@ -19,7 +19,12 @@ points at a loopback fake that counts calls (the ack path makes none). PostgreSQ
 (loudly) when ``PRIVACY_DESK_TEST_POSTGRES=skip`` (scripts/postgres.sh) or ``--no-postgres``.
 
     .venv/bin/python -m bench.slack_ack [--requests 2500] [--warmup 100] [--rounds 3]
-                                        [--concurrency 1 32] [--no-postgres]
+                                        [--concurrency 1 32] [--no-postgres] [--home-pages]
+
+``--home-pages``: before the cells, the DPO and a member of the privacy team open their App
+Home, as in any deployment once they have looked. Every opening then queues a refresh of their
+pages in its transaction (read when sent: ``handlers.home``); the delivery loop that would send
+them is not started here, so what is measured is the write path's share.
 
 After the run each database is checked: one ticket per acknowledged command, numbered without a
 gap or a repeat, a delivery key each, the outbox rows, and the audit chain, verified in process
@@ -562,6 +567,45 @@ async def probe(server: Server, requests: Requests) -> str:
     return str(json.loads(raw).get("text", ""))
 
 
+async def open_home_pages(server: Server) -> None:
+    """The DPO and a member of the privacy team open their App Home (a signed
+    ``app_home_opened`` event each), as in any deployment once they have looked: from then on
+    every change refreshes their pages (``handlers.home``)."""
+    async with client(1) as http:
+        for n, user in enumerate((DPO_ID, PRIVACY_ID)):
+            envelope = {
+                "token": "legacy",
+                "team_id": TEAM,
+                "api_app_id": "A123456",
+                "event": {
+                    "type": "app_home_opened",
+                    "user": user,
+                    "channel": f"D0HOME{n}",
+                    "tab": "home",
+                    "event_ts": f"{int(time.time())}.000300",
+                },
+                "type": "event_callback",
+                "event_id": f"EvBenchHome{n}",
+                "event_time": int(time.time()),
+                "authorizations": [
+                    {
+                        "enterprise_id": None,
+                        "team_id": TEAM,
+                        "user_id": "UBOT",
+                        "is_bot": True,
+                        "is_enterprise_install": False,
+                    }
+                ],
+                "is_ext_shared_channel": False,
+            }
+            body = json.dumps(envelope)
+            headers = {**sign(body, int(time.time())), "Content-Type": "application/json"}
+            url = f"{server.url}/slack/events"
+            async with http.post(url, data=body.encode(), headers=headers) as r:
+                if r.status != 200:
+                    raise SystemExit(f"app_home_opened for {user} ({server.db}): HTTP {r.status}")
+
+
 def shares(total: int, rounds: int) -> list[int]:
     """``total`` split into ``rounds`` near-equal parts (none empty)."""
     rounds = min(rounds, total)
@@ -873,6 +917,8 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
     try:
         for server in servers:
             if server.kind == DESK:
+                if args.home_pages:
+                    await open_home_pages(server)
                 first_line = (await probe(server, requests)).splitlines()[0]
                 print(f"sample ack ({server.db}): {first_line!r} (+ ticket fields, buttons)")
                 probed[server.db] += 1
@@ -953,6 +999,11 @@ def header(args: argparse.Namespace) -> None:
         "kicks the delivery loop, which\nis not started here (the servers' Slack client points "
         "at a loopback fake that counts calls)."
     )
+    if args.home_pages:
+        print(
+            "--home-pages: the DPO and a privacy-team member have opened App Home; every "
+            "opening queues a refresh of their pages."
+        )
     print()
 
 
@@ -968,6 +1019,12 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--concurrency", type=positive_int, nargs="+", default=[1, 32])
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--home-pages",
+        action="store_true",
+        help="the DPO and a privacy-team member have opened App Home (every opening then "
+        "refreshes their pages)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("PRIVACY_DESK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
+from tests.test_action_statements import reads_of, statements
 from tests.fakes.slack_api import Failure
 from tests.slack_harness import DPO_ID, PRIVACY_ID, STAFF_ID, SlackServer, slack_server, unique
 from tests.test_slack_home import buttons, code_lines, home_opened, publish_home
@@ -204,3 +205,53 @@ async def test_buttons_on_home_act_and_answer_privately(
         [refused] = slack.posts_to(STAFF_ID)
         assert "Only the privacy team" in refused["text"]
         assert len(slack.fake.calls) == calls + 2  # the staff Home and the refusal, no refresh
+
+
+async def test_a_change_reads_no_page_in_its_transaction_the_sender_does(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """With home pages open (as in any real deployment once the DPO has looked), an opening
+    and an action queue a refresh and read no page: reading every open ticket inside the
+    change's transaction held the reference counter for tens of milliseconds (issue 16). The
+    page is read when the refresh is sent and still shows the change."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        for n, user in enumerate((STAFF_ID, PRIVACY_ID, DPO_ID)):
+            await publish_home(slack, user, f"EvOpen{n}")
+        with statements(engine) as seen:
+            await slack.slash(NEW.replace("Ada Lovelace", "Bo Brown"))  # DSAR-0002
+        # The opening's statements go on the driver (storage.direct); none through the ORM.
+        assert seen == [], seen
+        with statements(engine) as seen:
+            await slack.slash("ask-id DSAR-0001", user=PRIVACY_ID)
+        assert reads_of(seen, "requests") == 1, seen  # its own ticket, no page's list
+        assert reads_of(seen, "breaches") == 0, seen
+        assert await slack.deliver() >= 1
+        for user in (STAFF_ID, PRIVACY_ID, DPO_ID):
+            [page] = published_for(slack, user)[1:]  # one fresh page each, read when sent
+            assert "received" in line_of(page, "DSAR-0002")
+            assert "waiting for ID" in line_of(page, "DSAR-0001")
+        # One refresh each answered both changes (the action's found the opening's waiting).
+        assert sorted(await pending_home_rows(slack)) == [
+            (user, "sent") for user in sorted((STAFF_ID, PRIVACY_ID, DPO_ID))
+        ]
+
+
+async def test_refreshes_waiting_together_are_answered_by_one_page(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """Five openings while the sender is away queue one refresh per page, not five: the one
+    waiting answers for the later ones, and the page read when it is sent lists all five."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await publish_home(slack, PRIVACY_ID, "EvOpen")
+        for n in range(5):
+            await slack.slash(NEW.replace("Ada Lovelace", f"Person {n}"))
+        assert await pending_home_rows(slack) == [(PRIVACY_ID, "pending")]
+        await slack.deliver()
+        [page] = published_for(slack, PRIVACY_ID)[1:]
+        assert [line[:9] for line in code_lines(page)[0]] == [f"DSAR-000{n}" for n in range(1, 6)]
+        assert await pending_home_rows(slack) == [(PRIVACY_ID, "sent")]
+        # Nothing changed since: a refresh queued now reads the same page and sends nothing.
+        await slack.slash('note DSAR-0001 "rang back"', user=PRIVACY_ID)
+        await slack.deliver()
+        assert len(published_for(slack, PRIVACY_ID)) == 2
