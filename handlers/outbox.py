@@ -13,6 +13,11 @@ the Sender asks the platform whether the message already exists (a notifier that
 ``FindsSent``: Slack looks for the outbox id in message metadata). Only if it is absent, or the
 platform cannot be asked, is it sent again. ``stop()`` lets sends in flight finish and hands
 unsent claimed rows back, so a restart does not wait out their lease.
+
+A home page (Slack App Home) is queued as a ``HomeDue``: the sender reads the page when it
+sends it (``HomePages``, ``handlers.home.Pages``), claims with it every refresh of that person
+still waiting, publishes it only if it changed, and settles them all. Publishing a page again
+only replaces it, so a home refresh is never in doubt.
 """
 
 from __future__ import annotations
