@@ -11,7 +11,9 @@ many items with one statement per table (opening tickets: ``handlers.opening``).
   up to ``max_batch`` of them into one transaction: each ``Work`` inside a SAVEPOINT of its own
   (one that raises is rolled back to it and gets its own exception, never taking the others
   down), and the items of each ``Batch`` kind in one ``apply`` inside one savepoint (if it
-  raises, its items are retried alone after the commit). One COMMIT makes the batch durable;
+  raises, its items are retried alone after the commit). A batch of one kind alone (openings
+  under load) needs no savepoint: if its ``apply`` raises, the transaction rolls back and each
+  is retried alone. One COMMIT makes the batch durable;
   then each caller gets its answer. If the batch as a whole fails (the COMMIT, a dropped
   connection), each of its commands is retried alone.
 - After a transaction of several commands the writer lingers (at most ``linger`` seconds)
@@ -264,6 +266,15 @@ class GroupCommit:
                         answers.append((job, None, exc))
                     else:
                         answers.append((job, value, None))
+                if len(kinds) == 1 and all(job.work is None for job in batch):
+                    # Only items of one kind: no savepoint (two more trips). If ``apply``
+                    # raises, the whole transaction rolls back and each is tried alone.
+                    ((kind, jobs),) = kinds.values()
+                    results = await kind.apply(session, [job.item for job in jobs])
+                    for job, result in zip(jobs, results, strict=True):
+                        error = result if isinstance(result, Exception) else None
+                        answers.append((job, None if error else result, error))
+                    kinds = {}
                 for kind, jobs in kinds.values():
                     try:
                         async with session.begin_nested():

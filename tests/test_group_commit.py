@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from storage import repositories as repo
 from storage.db import create_engine, session_factory
 from storage.group_commit import GroupCommit, WriterBusy
 from tests.slack_harness import PRIVACY_ID, SlackServer, slack_server, unique
+from tests.test_action_statements import statements
 from tests.test_metrics import scrape, value
 
 
@@ -411,3 +412,44 @@ async def test_a_batch_finds_possible_duplicates_among_its_own_tickets_too(
         assert all(len(booked) >= 3 for booked in reminders), reminders
         report = await audit.verify(session=session)
     assert report.ok and report.events == 5, report.problems
+
+
+class Facts:
+    """A ``Batch`` kind that writes one desk fact an item; with ``fail_once`` its first
+    ``apply`` writes one more fact and then raises."""
+
+    def __init__(self, *, fail_once: bool = False) -> None:
+        self.fail_once = fail_once
+        self.applies: list[list[str]] = []
+
+    async def apply(self, session: AsyncSession, items: Sequence[Any]) -> list[Any]:
+        self.applies.append(list(items))
+        for key in items:
+            await repo.set_desk_fact(session=session, key=key, value="written")
+        if self.fail_once and len(self.applies) == 1:
+            await repo.set_desk_fact(session=session, key="partial", value="written")
+            raise RuntimeError("broken after writing")
+        return list(items)
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["commits", "fails"])
+async def test_a_batch_of_one_kind_takes_no_savepoint_and_if_it_fails_each_is_tried_alone(
+    engine: AsyncEngine, fails: bool
+) -> None:
+    """Openings under load are batches of one kind: their transaction takes no savepoint (two
+    trips fewer). If ``apply`` raises, nothing it wrote stays and each item is tried alone."""
+    sessions = session_factory(engine)
+    writer = GroupCommit(sessions)
+    kind = Facts(fail_once=fails)
+    gate = Gate()
+    first = asyncio.create_task(writer.run(gate.work))
+    await gate.entered.wait()
+    keys = ["k1", "k2", "k3"]
+    with statements(engine) as seen:
+        queued = [asyncio.create_task(writer.run_item(kind, key)) for key in keys]
+        await until(lambda: writer.waiting == len(keys))
+        gate.release()
+        assert await asyncio.gather(first, *queued) == ["gate", *keys]
+    assert not [s for s in seen if "SAVEPOINT" in s.upper()], seen
+    assert kind.applies == ([keys, ["k1"], ["k2"], ["k3"]] if fails else [keys])
+    assert await facts(sessions, "partial", *keys) == set(keys)
