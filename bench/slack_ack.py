@@ -19,7 +19,13 @@ points at a loopback fake that counts calls (the ack path makes none). PostgreSQ
 (loudly) when ``PRIVACY_DESK_TEST_POSTGRES=skip`` (scripts/postgres.sh) or ``--no-postgres``.
 
     .venv/bin/python -m bench.slack_ack [--requests 2500] [--warmup 100] [--rounds 3]
-                                        [--concurrency 1 32] [--no-postgres] [--home-pages]
+                                        [--concurrency 1 32] [--no-postgres] [--forms]
+                                        [--home-pages]
+
+``--forms``: each request submits the ``/dsar new`` modal (a ``view_submission`` of the view as
+the bot opens it, name and email typed in) instead of the slash command; the desk writes the
+ticket, its #compliance post and a receipt to the person who logged it (two outbox rows); the
+bare bolt apps ack the same submission.
 
 ``--home-pages``: before the cells, the DPO and a member of the privacy team open their App
 Home, as in any deployment once they have looked. Every opening then queues a refresh of their
@@ -97,7 +103,7 @@ class Meter:
     handler_n: int = 0
     handler_s: float = 0.0  # inside the aiohttp handler for /slack/events (bolt + desk)
     desk_n: int = 0
-    desk_s: float = 0.0  # inside Desk.run_text: parse + the transaction + commit
+    desk_s: float = 0.0  # inside Desk.run_text (or .submit): parse + the transaction + commit
     sql_n: int = 0
     sql_s: float = 0.0  # inside trips to the database (statement round trips, lock waits)
     lock_s: float = 0.0  # inside the call that bumps the counters and locks the chain's head
@@ -153,6 +159,11 @@ def bare_web(process_before_response: bool, api_url: str) -> web.Application:
 
     bolt.command("/dsar")(only_ack)
 
+    async def only_close(ack: AsyncAck) -> None:
+        await ack()
+
+    bolt.view("dsar_new")(only_close)  # --forms: the modal's submission
+
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
@@ -201,6 +212,17 @@ def desk_web(
             meter.desk_n += 1
 
     core.desk.run_text = timed_run_text  # type: ignore[method-assign]
+    submit = core.desk.submit
+
+    async def timed_submit(**kwargs: Any) -> Outcome:
+        start = time.perf_counter()
+        try:
+            return await submit(**kwargs)
+        finally:
+            meter.desk_s += time.perf_counter() - start
+            meter.desk_n += 1
+
+    core.desk.submit = timed_submit  # type: ignore[method-assign]
     _instrument_direct(meter)
     _instrument_driver(meter)
     return server.web, (engine, writer), core.desk.writer
@@ -381,6 +403,7 @@ class Server:
 class Prepared:
     body: bytes
     headers: dict[str, str]
+    form: bool = False  # a modal's view_submission: acknowledged with an empty body
 
 
 def sign(body: str, timestamp: int) -> dict[str, str]:
@@ -393,44 +416,86 @@ def sign(body: str, timestamp: int) -> dict[str, str]:
 
 
 class Requests:
-    """Fresh signed slash commands: a unique trigger id and email each."""
+    """Fresh signed slash commands (or, with ``forms``, submissions of the ``/dsar new`` modal
+    as Slack sends them): a unique trigger id, view id and email each."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, forms: bool = False) -> None:
         self.run = uuid.uuid4().hex[:8]
         self.n = 0
+        self.forms = forms
+        self._view: dict[str, Any] | None = None
 
     def make(self, count: int) -> list[Prepared]:
         now = int(time.time())  # Slack's signature is valid for 5 minutes; a cell lasts seconds
         prepared = []
         for _ in range(count):
             self.n += 1
-            i = self.n
-            form = {
-                "token": "legacy",
-                "team_id": TEAM,
-                "team_domain": "example",
-                "channel_id": "C2147483705",
-                "channel_name": "helpdesk",
-                "user_id": STAFF_ID,
-                "user_name": "someone",
-                "command": "/dsar",
-                "text": f'new access name="Bench Person {i}" email=bench{i}.{self.run}@example.com',
-                "api_app_id": "A123456",
-                "is_enterprise_install": "false",
-                "response_url": "http://127.0.0.1:9/respond/cmd",  # never called on the ack path
-                "trigger_id": f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
-            }
-            body = urlencode(form)
-            prepared.append(Prepared(body.encode(), sign(body, now)))
+            body = self._submission(self.n) if self.forms else self._slash(self.n)
+            prepared.append(Prepared(body.encode(), sign(body, now), form=self.forms))
         return prepared
 
+    def _slash(self, i: int) -> str:
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "example",
+            "channel_id": "C2147483705",
+            "channel_name": "helpdesk",
+            "user_id": STAFF_ID,
+            "user_name": "someone",
+            "command": "/dsar",
+            "text": f'new access name="Bench Person {i}" email=bench{i}.{self.run}@example.com',
+            "api_app_id": "A123456",
+            "is_enterprise_install": "false",
+            "response_url": "http://127.0.0.1:9/respond/cmd",  # never called on the ack path
+            "trigger_id": f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
+        }
+        return urlencode(form)
 
-def acked(kind: str, status: int, raw: bytes) -> str | None:
-    """None for a good acknowledgement, else why not."""
+    def _submission(self, i: int) -> str:
+        """The ``/dsar new`` modal as the bot opens it (``bot.render.slack_views``), submitted
+        with a name and an email typed in and the rest as offered; the desk writes the ticket,
+        its #compliance post and the receipt sent privately to the person who logged it."""
+        from tests.slack_harness import view_state
+
+        if self._view is None:
+            from bot.render.slack_views import form_modal
+            from handlers import forms
+
+            self._view = dict(form_modal(forms.FormRequest(forms.NEW_REQUEST)))
+        values = {"name": f"Bench Person {i}", "email": f"bench{i}.{self.run}@example.com"}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "example"},
+            "user": {"id": STAFF_ID, "username": "someone", "name": "someone", "team_id": TEAM},
+            "api_app_id": "A123456",
+            "token": "legacy",
+            "trigger_id": f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
+            "view": {
+                **self._view,
+                "id": f"VB{self.run}{i:08d}",
+                "team_id": TEAM,
+                "app_id": "A123456",
+                "bot_id": "BBOT",
+                "hash": "1700000000.abcdefgh",
+                "state": view_state(self._view, values),
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+
+def acked(kind: str, status: int, raw: bytes, *, form: bool = False) -> str | None:
+    """None for a good acknowledgement, else why not (a form's is an empty body: the modal
+    closes; a refusal names the inputs)."""
     if status != 200:
         return f"HTTP {status}"
     if kind != DESK:
         return None
+    if form:
+        return None if not raw.strip() else f"refused: {raw[:60]!r}"
     try:
         text = str(json.loads(raw).get("text", ""))
     except ValueError:
@@ -499,7 +564,7 @@ async def drive(
                 errors[type(exc).__name__] += 1
                 continue
             seconds = time.perf_counter() - start
-            problem = acked(server.kind, status, raw)
+            problem = acked(server.kind, status, raw, form=request.form)
             if problem is None:
                 latencies.append(seconds)
             else:
@@ -561,9 +626,11 @@ async def probe(server: Server, requests: Requests) -> str:
         url = f"{server.url}/slack/events"
         async with http.post(url, data=request.body, headers=request.headers) as r:
             raw = await r.read()
-            problem = acked(server.kind, r.status, raw)
+            problem = acked(server.kind, r.status, raw, form=request.form)
     if problem is not None:
         raise SystemExit(f"{server.label} ({server.db}) did not acknowledge: {problem}: {raw!r}")
+    if request.form:
+        return "(the modal closes: an empty body)"
     return str(json.loads(raw).get("text", ""))
 
 
@@ -873,16 +940,17 @@ commit, whatever the rest cost (meaningful under load)."""
 LEGEND = """\
 Where the time goes (means per acknowledged request; the server's figures from its own counters):
   handler = inside the aiohttp handler for /slack/events (bolt + desk); desk = Desk.run_text
-  (parse, the writer's queue, the transaction, COMMIT); SQL = trips to the database: cursor
-  executes through SQLAlchemy and the opening's calls on the driver (storage.direct: one
-  hand-off or one statement each), with their lock waits (BEGIN and COMMIT are not counted);
-  lock = the call that bumps the counter and locks the chain's head, where writers queue on
-  PostgreSQL (on SQLite they queue in process, for the one connection); DB = every await on
-  the driver, BEGIN and COMMIT included (as above); srv CPU = the server process's CPU time
-  (all threads) ÷ requests; client CPU = this process's; new DB conns = connections the pool
-  opened during the timed rounds; cmds/COMMIT = commands per transaction (group commit);
-  queued = mean wait in the writer's queue; not logged = commands refused by the writer
-  (queue full or waited past WRITE_WAIT_SECONDS), which the person is told."""
+  or, with --forms, Desk.submit (parse, the writer's queue, the transaction, COMMIT); SQL =
+  trips to the database: cursor executes through SQLAlchemy and the opening's calls on the
+  driver (storage.direct: one hand-off or one statement each), with their lock waits (BEGIN
+  and COMMIT are not counted); lock = the call that bumps the counter and locks the chain's
+  head, where writers queue on PostgreSQL (on SQLite they queue in process, for the one
+  connection); DB = every await on the driver, BEGIN and COMMIT included (as above); srv CPU =
+  the server process's CPU time (all threads) ÷ requests; client CPU = this process's; new DB
+  conns = connections the pool opened during the timed rounds; cmds/COMMIT = commands per
+  transaction (group commit); queued = mean wait in the writer's queue; not logged = commands
+  refused by the writer (queue full or waited past WRITE_WAIT_SECONDS), which the person is
+  told."""
 
 
 def loud(message: str) -> None:
@@ -910,7 +978,7 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
         servers.append(await start_server(DESK, db, url, tmp))
     print(f"servers ready: {', '.join(f'{s.label} {s.db}'.strip() for s in servers)}")
     print()
-    requests = Requests()
+    requests = Requests(forms=args.forms)
     cells = [Cell(server, concurrency) for concurrency in args.concurrency for server in servers]
     probed: Counter[str] = Counter()
     slack_calls: dict[str, float] = {}
@@ -920,7 +988,8 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
                 if args.home_pages:
                     await open_home_pages(server)
                 first_line = (await probe(server, requests)).splitlines()[0]
-                print(f"sample ack ({server.db}): {first_line!r} (+ ticket fields, buttons)")
+                more = "" if args.forms else " (+ ticket fields, buttons)"
+                print(f"sample ack ({server.db}): {first_line!r}{more}")
                 probed[server.db] += 1
         async with contextlib.AsyncExitStack() as stack:
             sessions = [await stack.enter_async_context(client(c.concurrency)) for c in cells]
@@ -999,6 +1068,12 @@ def header(args: argparse.Namespace) -> None:
         "kicks the delivery loop, which\nis not started here (the servers' Slack client points "
         "at a loopback fake that counts calls)."
     )
+    if args.forms:
+        print(
+            "--forms: each request submits the /dsar new modal (a view_submission, the form as "
+            "the bot opens it);\nthe desk writes the ticket, its #compliance post and a receipt "
+            "to the person who logged it."
+        )
     if args.home_pages:
         print(
             "--home-pages: the DPO and a privacy-team member have opened App Home; every "
@@ -1019,6 +1094,11 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--concurrency", type=positive_int, nargs="+", default=[1, 32])
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--forms",
+        action="store_true",
+        help="submit the /dsar new modal (view_submission) instead of the slash command",
+    )
     parser.add_argument(
         "--home-pages",
         action="store_true",
