@@ -19,8 +19,12 @@ points at a loopback fake that counts calls (the ack path makes none). PostgreSQ
 (loudly) when ``PRIVACY_DESK_TEST_POSTGRES=skip`` (scripts/postgres.sh) or ``--no-postgres``.
 
     .venv/bin/python -m bench.slack_ack [--requests 2500] [--warmup 100] [--rounds 3]
-                                        [--concurrency 1 32] [--no-postgres] [--forms]
-                                        [--home-pages]
+                                        [--concurrency 1 32] [--no-postgres]
+                                        [--forms | --notes] [--home-pages]
+
+``--notes``: a ticket action instead of an opening. 50 tickets are opened first; each request
+then adds a note to one of them in turn (``/dsar note DSAR-… "…"`` by a privacy-team member:
+an audit event and a reply in the ticket's #compliance thread, written through the ORM).
 
 ``--forms``: each request submits the ``/dsar new`` modal (a ``view_submission`` of the view as
 the bot opens it, name and email typed in) instead of the slash command; the desk writes the
@@ -88,6 +92,7 @@ LABELS = {
     DESK: "privacy-desk",
 }
 CLIENT_TIMEOUT_SECONDS = 60.0
+NOTE_TICKETS = 50  # --notes: the tickets opened first, which the notes go to in turn
 SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the person an error when the ack takes longer
 # Logged once at start by every bolt app given both `authorize` and a client with a token.
 BENIGN = ("`token` (or SLACK_BOT_TOKEN env variable) will be ignored",)
@@ -419,10 +424,11 @@ class Requests:
     """Fresh signed slash commands (or, with ``forms``, submissions of the ``/dsar new`` modal
     as Slack sends them): a unique trigger id, view id and email each."""
 
-    def __init__(self, *, forms: bool = False) -> None:
+    def __init__(self, *, forms: bool = False, notes: bool = False) -> None:
         self.run = uuid.uuid4().hex[:8]
         self.n = 0
         self.forms = forms
+        self.notes = notes
         self._view: dict[str, Any] | None = None
 
     def make(self, count: int) -> list[Prepared]:
@@ -430,21 +436,28 @@ class Requests:
         prepared = []
         for _ in range(count):
             self.n += 1
-            body = self._submission(self.n) if self.forms else self._slash(self.n)
+            if self.forms:
+                body = self._submission(self.n)
+            elif self.notes:
+                ref = f"DSAR-{self.n % NOTE_TICKETS + 1:04d}"
+                body = self._slash(self.n, f'note {ref} "bench note {self.n}"', PRIVACY_ID)
+            else:
+                body = self._slash(self.n)
             prepared.append(Prepared(body.encode(), sign(body, now), form=self.forms))
         return prepared
 
-    def _slash(self, i: int) -> str:
+    def _slash(self, i: int, text: str | None = None, user: str = STAFF_ID) -> str:
         form = {
             "token": "legacy",
             "team_id": TEAM,
             "team_domain": "example",
             "channel_id": "C2147483705",
             "channel_name": "helpdesk",
-            "user_id": STAFF_ID,
+            "user_id": user,
             "user_name": "someone",
             "command": "/dsar",
-            "text": f'new access name="Bench Person {i}" email=bench{i}.{self.run}@example.com',
+            "text": text
+            or f'new access name="Bench Person {i}" email=bench{i}.{self.run}@example.com',
             "api_app_id": "A123456",
             "is_enterprise_install": "false",
             "response_url": "http://127.0.0.1:9/respond/cmd",  # never called on the ack path
@@ -728,8 +741,9 @@ def log_problems(server: Server) -> list[str]:
 # --- databases ---------------------------------------------------------------------------------
 
 
-async def check_database(url: str, expected: int) -> list[str]:
-    """After the run: the tickets, their references, the audit chain and the outbox."""
+async def check_database(url: str, expected: int, commands: int) -> list[str]:
+    """After the run: the ``expected`` tickets, their references, a delivery key for each of
+    the ``commands`` acknowledged, the audit chain and the outbox."""
     from sqlalchemy import func, select
 
     from handlers import audit
@@ -751,10 +765,11 @@ async def check_database(url: str, expected: int) -> list[str]:
     numbers = sorted(TicketRef.parse(ref).number for ref in refs)
     contiguous = numbers == list(range(1, expected + 1))
     notes = [
-        f"{len(refs)} tickets for {expected} acknowledged commands, numbered "
+        f"{len(refs)} tickets ({expected} expected), numbered "
         + (f"1 to {expected} without a gap or a repeat" if contiguous else "WRONGLY: ")
         + ("" if contiguous else "references repeat, skip or are missing"),
-        f"{inbound} delivery keys recorded",
+        f"{inbound} delivery keys recorded for {commands} acknowledged commands"
+        + ("" if inbound == commands else " (MISMATCH)"),
         f"outbox: {outbox['pending']} messages pending (queued by the acks, not delivered here)",
         "audit chain intact" if report.ok else f"AUDIT CHAIN BROKEN: {report.problems[:3]}",
         await audit_verify_cli(url),
@@ -978,15 +993,23 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
         servers.append(await start_server(DESK, db, url, tmp))
     print(f"servers ready: {', '.join(f'{s.label} {s.db}'.strip() for s in servers)}")
     print()
-    requests = Requests(forms=args.forms)
+    requests = Requests(forms=args.forms, notes=args.notes)
     cells = [Cell(server, concurrency) for concurrency in args.concurrency for server in servers]
     probed: Counter[str] = Counter()
+    tickets: Counter[str] = Counter()  # --notes: the tickets opened before the cells
     slack_calls: dict[str, float] = {}
     try:
         for server in servers:
             if server.kind == DESK:
                 if args.home_pages:
                     await open_home_pages(server)
+                if args.notes:
+                    async with client(1) as http:
+                        made = Requests().make(NOTE_TICKETS)
+                        opened, errors, _ = await drive(http, server, made, 1)
+                    if errors:
+                        raise SystemExit(f"opening the tickets for --notes failed: {errors}")
+                    tickets[server.db] += len(opened)
                 first_line = (await probe(server, requests)).splitlines()[0]
                 more = "" if args.forms else " (+ ticket fields, buttons)"
                 print(f"sample ack ({server.db}): {first_line!r}{more}")
@@ -1020,10 +1043,13 @@ async def run_all(databases: list[tuple[str, str]], tmp: Path, args: argparse.Na
             )
     checks: dict[str, list[str]] = {}
     for db, url in databases:
-        expected = probed[db] + sum(
+        commands = probed[db] + sum(
             cell.ok + cell.warm_acked for cell in cells if cell.server.db == db
         )
-        checks[db] = await check_database(url, expected)
+        if args.notes:
+            checks[db] = await check_database(url, tickets[db], commands + tickets[db])
+        else:
+            checks[db] = await check_database(url, commands, commands)
     checks["Slack Web API calls (loopback fake)"] = [
         f"{name}: {int(calls)}" for name, calls in slack_calls.items()
     ]
@@ -1068,6 +1094,12 @@ def header(args: argparse.Namespace) -> None:
         "kicks the delivery loop, which\nis not started here (the servers' Slack client points "
         "at a loopback fake that counts calls)."
     )
+    if args.notes:
+        print(
+            f"--notes: {NOTE_TICKETS} tickets are opened first; each request then notes one "
+            "of them in turn\n(/dsar note DSAR-… by a privacy-team member: a ticket action, "
+            "one event and one #compliance reply)."
+        )
     if args.forms:
         print(
             "--forms: each request submits the /dsar new modal (a view_submission, the form as "
@@ -1095,6 +1127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=positive_int, nargs="+", default=[1, 32])
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument(
+        "--notes",
+        action="store_true",
+        help=f"a ticket action instead: each request notes one of {NOTE_TICKETS} tickets "
+        "opened first (through the ORM path)",
+    )
+    parser.add_argument(
         "--forms",
         action="store_true",
         help="submit the /dsar new modal (view_submission) instead of the slash command",
@@ -1115,6 +1153,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.serve is not None:
         return serve_main(args.serve, args.db)
+    if args.forms and args.notes:
+        parser.error("--forms and --notes are two different commands: give one")
 
     began = time.perf_counter()
     header(args)
