@@ -127,7 +127,7 @@ class Pages:
         self.policy = policy
 
     async def current(
-        self, *, session: AsyncSession, platform: str, user: str, now: datetime
+        self, *, session: AsyncSession, platform: str, user: str, now: datetime, force: bool
     ) -> Overview | None:
         tab = await home_repo.home_tab(session=session, platform=platform, user_id=user)
         if tab is None:
@@ -135,7 +135,7 @@ class Pages:
         person = ChatUser(platform, user)
         actor = Actor(user=person, role=self.policy.role_of(person))
         page = await reads.overview(Context(actor=actor, now=now, policy=self.policy), session)
-        if _digest(page) == tab.digest:
+        if not force and _digest(page) == tab.digest:
             return None  # nothing on the page changed
         # Until it is published, a change to a ticket on either page refreshes it again.
         tab.shown = " " + " ".join(sorted({*tab.shown.split(), *page.refs})) + " "

@@ -86,10 +86,10 @@ class HomePages(Protocol):
     """Reads a person's home page for the sender (``handlers.home.Pages``)."""
 
     async def current(
-        self, *, session: AsyncSession, platform: str, user: str, now: datetime
+        self, *, session: AsyncSession, platform: str, user: str, now: datetime, force: bool
     ) -> Overview | None:
-        """The page as it reads now, or None if it would read as last published (or the
-        person has no page)."""
+        """The page as it reads now, or None if the person has no page or (unless ``force``)
+        it would read as last published."""
         ...
 
     async def shown(
@@ -181,13 +181,9 @@ def home_row(*, platform: str, user: str, now: datetime) -> dict[str, object]:
 async def enqueue_home(*, session: AsyncSession, platform: str, user: str, now: datetime) -> None:
     """Publish this person's home page again, as it reads when sent. A refresh still queued
     and unclaimed answers for this change too (it is locked until this transaction ends, so
-    no sender reads the page before the change is committed); an older one that carries its
-    page is turned into one read when sent."""
+    no sender reads the page before the change is committed)."""
     queued = await home_repo.queued_home(session=session, platform=platform, user_id=user, now=now)
     if queued is not None:
-        if queued.payload != stored_messages.HOME_DUE:
-            queued.payload = stored_messages.HOME_DUE
-            session.add(queued)
         return
     row = home_row(platform=platform, user=user, now=now)
     await repo.insert_values(session=session, model=OutboxMessage, rows=[row])
@@ -396,8 +392,9 @@ class Sender:
         if kind == DeliveryKind.REPLY and thread is None:
             kind = DeliveryKind.POST  # the opening post was lost for good: post at top level
         content = stored_messages.decode(row.payload)
-        if isinstance(content, HomeDue):
-            return await self._publish_due_home(row, notifier)
+        if isinstance(content, HomeDue) or (isinstance(content, Overview) and self.pages):
+            # Read now (one written before pages were read when sent is read again too).
+            return await self._publish_due_home(row, notifier, in_doubt=in_doubt)
         if isinstance(content, Overview):  # a home page replaces itself: never in doubt
             return await self._publish_home(row, notifier, content)
         delivery = Delivery(
@@ -427,48 +424,103 @@ class Sender:
         await self._sent(row.id, message_id)
         return True
 
-    async def _publish_due_home(self, row: OutboxMessage, notifier: Notifier) -> bool:
-        """A refresh queued as ``HomeDue``: the page is read now, after every change that
-        queued one has committed, and answers all the refreshes of that person still waiting
-        (claimed here with it); a page that reads as last published is not sent again."""
+    async def _publish_due_home(
+        self, row: OutboxMessage, notifier: Notifier, *, in_doubt: bool
+    ) -> bool:
+        """A home refresh: the page is read now, after every change that queued one has
+        committed, and answers all the refreshes of that person still waiting (claimed here
+        with it); a page that reads as last published is not sent again, and refreshes that
+        published nothing are deleted rather than kept. What the page shows is recorded in the
+        transaction that settles them, so the next refresh compares against it; a refresh
+        claimed before and never settled (its sender died) publishes whatever the page reads,
+        since what it published may not have been recorded."""
         assert row.id is not None
         if self.pages is None:
             await self._failed(row.id, DeliveryError("no reader of home pages", permanent=True))
             return False
         now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            claimed = await home_repo.claim_home_refreshes(
-                session=session,
-                platform=row.platform,
-                user_id=row.target,
-                now=now,
-                worker=self.worker,
-                lease_until=now + timedelta(seconds=self.retry.lease_seconds),
-            )
-            page = await self.pages.current(
-                session=session, platform=row.platform, user=row.target, now=now
-            )
-        others = [other for other in claimed if other != row.id]
+        try:
+            async with transaction(self.sessions) as session:
+                claimed = await home_repo.claim_home_refreshes(
+                    session=session,
+                    platform=row.platform,
+                    user_id=row.target,
+                    now=now,
+                    worker=self.worker,
+                    lease_until=now + timedelta(seconds=self.retry.lease_seconds),
+                )
+                # A row written before pages were read when sent carries its page, whose
+                # digest was recorded as if published: publish whatever the page reads.
+                force = in_doubt or any(
+                    payload != stored_messages.HOME_DUE
+                    for payload in (row.payload, *(payload for _, payload in claimed))
+                )
+                page = await self.pages.current(
+                    session=session, platform=row.platform, user=row.target, now=now, force=force
+                )
+        except Exception as exc:  # a page that cannot be read fails this row, not the outbox
+            log.exception("outbox %s: reading the home page failed", row.id)
+            await self._failed(row.id, DeliveryError(type(exc).__name__))
+            return False
+        others = [other for other, _ in claimed if other != row.id]
         if page is None:  # it would read as it does: nothing to publish
-            await self._sent(row.id, "", answered=others)
+            await self._settle_home(row, None, others, None)
             return True
-        if not await self._publish_home(row, notifier, page, answered=others):
+        try:
+            if not isinstance(notifier, PublishesHome):
+                raise DeliveryError(f"{row.platform} has no home page", permanent=True)
+            page_id = await notifier.publish_home(user=row.target, overview=page)
+        except Exception as exc:
+            if isinstance(exc, DeliveryError):  # never in doubt: publishing only replaces
+                error = DeliveryError(
+                    exc.reason, retry_after=exc.retry_after, permanent=exc.permanent
+                )
+            else:  # a bug or an unexpected transport error: retry, loudly
+                log.exception("outbox %s: unexpected error publishing a home page", row.id)
+                error = DeliveryError(type(exc).__name__)
+            await self._failed(row.id, error)
             await self._release(others)
             return False
-        async with transaction(self.sessions) as session:
-            await self.pages.shown(
-                session=session, platform=row.platform, user=row.target, page=page
-            )
+        await self._settle_home(row, page_id, others, page)
         return True
 
-    async def _publish_home(
+    async def _settle_home(
         self,
         row: OutboxMessage,
-        notifier: Notifier,
-        page: Overview,
-        *,
-        answered: Sequence[int] = (),
-    ) -> bool:
+        page_id: str | None,
+        answered: Sequence[int],
+        page: Overview | None,
+    ) -> None:
+        """In one transaction: ``row`` sent as ``page_id`` (deleted if nothing was published),
+        the refreshes it ``answered`` deleted, and ``page`` recorded as what the person's page
+        shows."""
+        assert self.pages is not None and row.id is not None
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            for settled in (row.id, *answered):
+                found = await repo.outbox_by_id(session=session, message_id=settled)
+                if found is None or found.state != OutboxState.PENDING:
+                    log.warning("outbox %s was already settled by another sender", settled)
+                    continue
+                if found.leased_by != self.worker:
+                    log.warning("outbox %s: the lease ran out while it was being sent", settled)
+                if settled != row.id or page_id is None:
+                    await session.delete(found)  # a marker that published nothing of its own
+                    continue
+                found.state, found.sent_at, found.platform_message_id = (
+                    OutboxState.SENT,
+                    now,
+                    page_id,
+                )
+                found.lease_until = found.leased_by = found.sending_since = None
+                found.attempts += 1
+                session.add(found)
+            if page is not None:
+                await self.pages.shown(
+                    session=session, platform=row.platform, user=row.target, page=page
+                )
+
+    async def _publish_home(self, row: OutboxMessage, notifier: Notifier, page: Overview) -> bool:
         assert row.id is not None
         try:
             if not isinstance(notifier, PublishesHome):
@@ -484,7 +536,7 @@ class Sender:
             log.exception("outbox %s: unexpected error publishing a home page", row.id)
             await self._failed(row.id, DeliveryError(type(exc).__name__))
             return False
-        await self._sent(row.id, page_id, answered=answered)
+        await self._sent(row.id, page_id)
         return True
 
     async def _look_for(
@@ -507,23 +559,19 @@ class Sender:
                                                      in_doubt=True))  # fmt: skip
             return None
 
-    async def _sent(self, row_id: int, message_id: str, *, answered: Sequence[int] = ()) -> None:
-        """``row_id`` delivered as ``message_id``; ``answered``: rows the same delivery made
-        unnecessary (home refreshes a page read later answered), settled with it."""
+    async def _sent(self, row_id: int, message_id: str) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            for settled in (row_id, *answered):
-                row = await repo.outbox_by_id(session=session, message_id=settled)
-                if row is None or row.state != OutboxState.PENDING:
-                    log.warning("outbox %s was already settled by another sender", settled)
-                    continue
-                if row.leased_by != self.worker:
-                    log.warning("outbox %s: the lease ran out while it was being sent", settled)
-                row.state, row.sent_at = OutboxState.SENT, now
-                row.platform_message_id = message_id if settled == row_id else None
-                row.lease_until = row.leased_by = row.sending_since = None
-                row.attempts += 1
-                session.add(row)
+            row = await repo.outbox_by_id(session=session, message_id=row_id)
+            if row is None or row.state != OutboxState.PENDING:
+                log.warning("outbox %s was already settled by another sender", row_id)
+                return
+            if row.leased_by != self.worker:
+                log.warning("outbox %s: the lease ran out while it was being sent", row_id)
+            row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
+            row.lease_until = row.leased_by = row.sending_since = None
+            row.attempts += 1
+            session.add(row)
 
     async def _failed(self, row_id: int, error: DeliveryError) -> None:
         now = self.clock.now()

@@ -4,16 +4,25 @@ people who can see a ticket, and have opened their Home, whenever that ticket ch
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
+from handlers import home, reads, stored_messages
+from handlers.context import Context
+from handlers.ports import Actor, ChatUser
+from storage.models import OutboxMessage
+from storage.models_home import HomeTab
 from tests.conftest import FakeClock
-from tests.test_action_statements import reads_of, statements
 from tests.fakes.slack_api import Failure
 from tests.slack_harness import DPO_ID, PRIVACY_ID, STAFF_ID, SlackServer, slack_server, unique
+from tests.test_action_statements import reads_of, statements
 from tests.test_slack_home import buttons, code_lines, home_opened, publish_home
 
 OTHER = "USTAFF2"
@@ -255,3 +264,139 @@ async def test_refreshes_waiting_together_are_answered_by_one_page(
         await slack.slash('note DSAR-0001 "rang back"', user=PRIVACY_ID)
         await slack.deliver()
         assert len(published_for(slack, PRIVACY_ID)) == 2
+
+
+async def test_a_sender_that_dies_after_publishing_leaves_the_next_page_right(
+    engine: AsyncEngine, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a page shows is recorded in the transaction that settles its refreshes. If that
+    transaction is lost after the publish (a crash, a database error), the refresh stays
+    claimed; once its lease runs out it publishes whatever the page reads, not trusting the
+    record, so an assignee who loses the ticket still sees it go."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, OTHER, "EvOther")  # "Nothing open."
+        await slack.deliver()
+        shown, failures = home.Pages.shown, [ConnectionError("lost after the publish")]
+
+        async def once_lost(self: home.Pages, **kwargs: Any) -> None:
+            if failures:
+                raise failures.pop()
+            await shown(self, **kwargs)
+
+        monkeypatch.setattr(home.Pages, "shown", once_lost)
+        await slack.slash(f"assign DSAR-0001 <@{OTHER}|bo>", user=PRIVACY_ID)
+        with pytest.raises(ConnectionError):
+            await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1])[0][0].startswith("DSAR-0001")
+        clock.advance(seconds=slack.core.sender.retry.lease_seconds + 1)
+        await slack.slash(f"assign DSAR-0001 <@{DPO_ID}|dee>", user=PRIVACY_ID)
+        await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1]) == [["Nothing open."]]
+        assert [row for row in await pending_home_rows(slack) if row[1] == "pending"] == []
+
+
+async def test_a_second_sender_compares_with_the_page_the_first_published(
+    engine: AsyncEngine, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two senders (two replicas): the next refresh of a person is claimed only once the one
+    before is settled, and settling records the page, so the second never compares with a
+    page older than what the first published."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("PostgreSQL only: SQLite has one connection, held by the first sender")
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, OTHER, "EvOther")  # "Nothing open."
+        await slack.deliver()
+        shown, entered, go_on = home.Pages.shown, asyncio.Event(), asyncio.Event()
+
+        async def slow(self: home.Pages, **kwargs: Any) -> None:
+            if not entered.is_set():
+                entered.set()
+                await go_on.wait()
+            await shown(self, **kwargs)
+
+        monkeypatch.setattr(home.Pages, "shown", slow)
+        await slack.slash(f"assign DSAR-0001 <@{OTHER}|bo>", user=PRIVACY_ID)
+        first = asyncio.create_task(slack.core.sender.run_once())
+        await entered.wait()  # published, settling
+        await slack.slash(f"assign DSAR-0001 <@{DPO_ID}|dee>", user=PRIVACY_ID)
+        await slack.core.sender.run_once()  # the second sender
+        go_on.set()
+        await first
+        await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1]) == [["Nothing open."]]
+
+
+async def test_a_refresh_queued_before_the_upgrade_is_read_again_and_published(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """The previous release queued the page itself and recorded its digest as if published.
+    Such a row is read again when sent and published whatever the record says."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, STAFF_ID, "EvOpen")
+        await slack.deliver()
+        await slack.slash("ask-id DSAR-0001", user=PRIVACY_ID)  # a refresh, not sent yet
+        async with slack.core.sessions() as session, session.begin():  # as the old code left it
+            user = ChatUser("slack", STAFF_ID)
+            actor = Actor(user=user, role=slack.core.policy.role_of(user))
+            ctx = Context(actor=actor, now=clock.now(), policy=slack.core.policy)
+            page = await reads.overview(ctx, session)
+            [row] = (
+                await session.execute(
+                    select(OutboxMessage).where(
+                        col(OutboxMessage.kind) == "home", col(OutboxMessage.state) == "pending"
+                    )
+                )
+            ).scalars()
+            row.payload = stored_messages.encode(page)
+            tab = await session.get(HomeTab, ("slack", STAFF_ID))
+            assert tab is not None
+            tab.digest = hashlib.sha256(row.payload.encode()).hexdigest()
+        await slack.slash('note DSAR-0001 "rang back"', user=PRIVACY_ID)  # leaves the page alone
+        await slack.deliver()
+        assert "waiting for ID" in line_of(published_for(slack, STAFF_ID)[-1], "DSAR-0001")
+
+
+async def test_refreshes_that_publish_nothing_leave_no_rows(
+    engine: AsyncEngine, db_url: str, clock: FakeClock
+) -> None:
+    """Each change queues a refresh for the pages that may show it; one whose page reads as
+    it did is deleted once read, so notes do not grow the outbox."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        for n, user in enumerate((STAFF_ID, PRIVACY_ID, DPO_ID)):
+            await publish_home(slack, user, f"EvOpen{n}")
+        await slack.deliver()
+        before = await pending_home_rows(slack)
+        published = len(slack.fake.calls_to("views.publish"))
+        for n in range(10):
+            await slack.slash(f'note DSAR-0001 "n{n}"', user=PRIVACY_ID)
+            await slack.deliver()
+        assert await pending_home_rows(slack) == before
+        assert len(slack.fake.calls_to("views.publish")) == published
+
+
+async def test_a_page_that_cannot_be_read_fails_its_refresh_not_the_outbox(
+    engine: AsyncEngine, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page read that raises (a ticket no key opens) fails that refresh, which backs off;
+    every other message is still sent."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await publish_home(slack, PRIVACY_ID, "EvOpen")
+
+        async def unreadable(self: home.Pages, **kwargs: Any) -> None:
+            raise RuntimeError("a ticket no key opens")
+
+        monkeypatch.setattr(home.Pages, "current", unreadable)
+        await slack.slash(NEW)
+        await slack.slash(NEW.replace("Ada Lovelace", "Bo Brown"))
+        await slack.deliver()
+        async with slack.core.sessions() as session:
+            rows = (await session.execute(text("SELECT kind, state, attempts FROM outbox"))).all()
+        others = [(kind, state) for kind, state, _ in rows if kind != "home"]
+        assert others and all(state == "sent" for _, state in others), rows
+        assert [(state, attempts) for kind, state, attempts in rows if kind == "home"] == [
+            ("pending", 1)
+        ]

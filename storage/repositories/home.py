@@ -71,10 +71,11 @@ async def claim_home_refreshes(
     now: datetime,
     worker: str,
     lease_until: datetime,
-) -> list[int]:
+) -> list[tuple[int, str]]:
     """Claim for ``worker`` every refresh of this person's page still waiting (pending,
     unclaimed, not locked by a change writing it): one page read now answers them all. A
-    change that commits later finds none of them waiting and queues a refresh of its own."""
+    change that commits later finds none of them waiting and queues a refresh of its own.
+    Each claimed row's id and payload."""
     query = (
         select(OutboxMessage)
         .where(
@@ -93,7 +94,7 @@ async def claim_home_refreshes(
         row.sending_since, row.leased_by, row.lease_until = now, worker, lease_until
         session.add(row)
         assert row.id is not None
-        claimed.append(row.id)
+        claimed.append((row.id, row.payload))
     return claimed
 
 
