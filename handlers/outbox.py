@@ -460,7 +460,7 @@ class Sender:
                 )
         except Exception as exc:  # a page that cannot be read fails this row, not the outbox
             log.exception("outbox %s: reading the home page failed", row.id)
-            await self._failed(row.id, DeliveryError(type(exc).__name__))
+            await self._failed(row.id, DeliveryError(type(exc).__name__, in_doubt=in_doubt))
             return False
         others = [other for other, _ in claimed if other != row.id]
         if page is None:  # it would read as it does: nothing to publish
@@ -471,13 +471,19 @@ class Sender:
                 raise DeliveryError(f"{row.platform} has no home page", permanent=True)
             page_id = await notifier.publish_home(user=row.target, overview=page)
         except Exception as exc:
-            if isinstance(exc, DeliveryError):  # never in doubt: publishing only replaces
+            # Publishing again only replaces the page, but one that may have reached the
+            # platform (a timeout) stays in doubt: its retry publishes whatever the page reads
+            # then, rather than trusting the record of what it shows.
+            if isinstance(exc, DeliveryError):
                 error = DeliveryError(
-                    exc.reason, retry_after=exc.retry_after, permanent=exc.permanent
+                    exc.reason,
+                    retry_after=exc.retry_after,
+                    permanent=exc.permanent,
+                    in_doubt=in_doubt or exc.in_doubt,
                 )
             else:  # a bug or an unexpected transport error: retry, loudly
                 log.exception("outbox %s: unexpected error publishing a home page", row.id)
-                error = DeliveryError(type(exc).__name__)
+                error = DeliveryError(type(exc).__name__, in_doubt=True)
             await self._failed(row.id, error)
             await self._release(others)
             return False
@@ -497,6 +503,7 @@ class Sender:
         assert self.pages is not None and row.id is not None
         now = self.clock.now()
         async with transaction(self.sessions) as session:
+            record = False  # only while the refresh is still this sender's to settle
             for settled in (row.id, *answered):
                 found = await repo.outbox_by_id(session=session, message_id=settled)
                 if found is None or found.state != OutboxState.PENDING:
@@ -504,6 +511,8 @@ class Sender:
                     continue
                 if found.leased_by != self.worker:
                     log.warning("outbox %s: the lease ran out while it was being sent", settled)
+                elif settled == row.id:
+                    record = True
                 if settled != row.id or page_id is None:
                     await session.delete(found)  # a marker that published nothing of its own
                     continue
@@ -515,7 +524,7 @@ class Sender:
                 found.lease_until = found.leased_by = found.sending_since = None
                 found.attempts += 1
                 session.add(found)
-            if page is not None:
+            if page is not None and record:  # else a later sender's page may be newer
                 await self.pages.shown(
                     session=session, platform=row.platform, user=row.target, page=page
                 )

@@ -14,9 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from bot.slack_notifier import SlackNotifier
 from handlers import home, reads, stored_messages
 from handlers.context import Context
-from handlers.ports import Actor, ChatUser
+from handlers.ports import Actor, ChatUser, DeliveryError
 from storage.models import OutboxMessage
 from storage.models_home import HomeTab
 from tests.conftest import FakeClock
@@ -400,3 +401,33 @@ async def test_a_page_that_cannot_be_read_fails_its_refresh_not_the_outbox(
         assert [(state, attempts) for kind, state, attempts in rows if kind == "home"] == [
             ("pending", 1)
         ]
+
+
+async def test_a_publish_that_timed_out_after_landing_leaves_the_page_right(
+    engine: AsyncEngine, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """views.publish reached Slack but its answer timed out (the notifier's in-doubt
+    DeliveryError), and the ticket is taken from OTHER before the retry: the retry publishes
+    the page as it reads then, rather than trusting the record of what it shows."""
+    async with slack_server(engine, db_url, clock=clock) as slack:
+        await slack.slash(NEW)
+        await publish_home(slack, OTHER, "EvOther")  # "Nothing open."
+        await slack.deliver()
+        real, failures = SlackNotifier.publish_home, [1]
+
+        async def lands_then_times_out(self: SlackNotifier, **kwargs: Any) -> str:
+            page_id = await real(self, **kwargs)
+            if failures:
+                failures.pop()
+                raise DeliveryError("network: TimeoutError", in_doubt=True)
+            return page_id
+
+        monkeypatch.setattr(SlackNotifier, "publish_home", lands_then_times_out)
+        await slack.slash(f"assign DSAR-0001 <@{OTHER}|bo>", user=PRIVACY_ID)
+        await slack.deliver()
+        assert code_lines(published_for(slack, OTHER)[-1])[0][0].startswith("DSAR-0001")
+        await slack.slash(f"assign DSAR-0001 <@{DPO_ID}|dee>", user=PRIVACY_ID)
+        clock.advance(seconds=30)
+        await slack.deliver()
+        assert [r for r in await pending_home_rows(slack) if r[1] == "pending"] == []
+        assert code_lines(published_for(slack, OTHER)[-1]) == [["Nothing open."]]
