@@ -16,8 +16,9 @@ unsent claimed rows back, so a restart does not wait out their lease.
 
 A home page (Slack App Home) is queued as a ``HomeDue``: the sender reads the page when it
 sends it (``HomePages``, ``handlers.home.Pages``), claims with it every refresh of that person
-still waiting, publishes it only if it changed, and settles them all. Publishing a page again
-only replaces it, so a home refresh is never in doubt.
+still waiting, publishes it only if it changed, and settles them all, recording what the page
+shows in the same transaction. Publishing a page again only replaces it, so a refresh in doubt
+is never looked for: it publishes whatever the page reads then.
 """
 
 from __future__ import annotations
