@@ -517,13 +517,7 @@ class Sender:
                 if settled != row.id or page_id is None:
                     await session.delete(found)  # a marker that published nothing of its own
                     continue
-                found.state, found.sent_at, found.platform_message_id = (
-                    OutboxState.SENT,
-                    now,
-                    page_id,
-                )
-                found.lease_until = found.leased_by = found.sending_since = None
-                found.attempts += 1
+                _mark_sent(found, page_id, now)
                 session.add(found)
             if page is not None and record:  # else a later sender's page may be newer
                 await self.pages.shown(
@@ -578,9 +572,7 @@ class Sender:
                 return
             if row.leased_by != self.worker:
                 log.warning("outbox %s: the lease ran out while it was being sent", row_id)
-            row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
-            row.lease_until = row.leased_by = row.sending_since = None
-            row.attempts += 1
+            _mark_sent(row, message_id, now)
             session.add(row)
 
     async def _failed(self, row_id: int, error: DeliveryError) -> None:
@@ -611,3 +603,10 @@ class Sender:
                     delay,
                 )
             session.add(row)
+
+
+def _mark_sent(row: OutboxMessage, message_id: str, now: datetime) -> None:
+    """``row`` delivered as the platform's ``message_id``: settled, its lease let go."""
+    row.state, row.sent_at, row.platform_message_id = OutboxState.SENT, now, message_id
+    row.lease_until = row.leased_by = row.sending_since = None
+    row.attempts += 1

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,14 +78,7 @@ async def claim_home_refreshes(
     Each claimed row's id and payload."""
     query = (
         select(OutboxMessage)
-        .where(
-            col(OutboxMessage.platform) == platform,
-            col(OutboxMessage.target) == user_id,
-            col(OutboxMessage.thread_key) == HOME_THREAD,
-            col(OutboxMessage.kind) == DeliveryKind.HOME,
-            col(OutboxMessage.state) == OutboxState.PENDING,
-            col(OutboxMessage.sending_since).is_(None),
-        )
+        .where(*_waiting(platform, user_id))
         .order_by(col(OutboxMessage.id))
         .with_for_update(skip_locked=True)
     )
@@ -106,12 +99,7 @@ async def queued_home(
     query = (
         select(OutboxMessage)
         .where(
-            col(OutboxMessage.platform) == platform,
-            col(OutboxMessage.target) == user_id,
-            col(OutboxMessage.thread_key) == HOME_THREAD,
-            col(OutboxMessage.kind) == DeliveryKind.HOME,
-            col(OutboxMessage.state) == OutboxState.PENDING,
-            col(OutboxMessage.sending_since).is_(None),
+            *_waiting(platform, user_id),
             or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
         )
         .order_by(col(OutboxMessage.id).desc())
@@ -119,3 +107,15 @@ async def queued_home(
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+def _waiting(platform: str, user_id: str) -> list[ColumnElement[bool]]:
+    """A refresh of this person's page that no sender has claimed."""
+    return [
+        col(OutboxMessage.platform) == platform,
+        col(OutboxMessage.target) == user_id,
+        col(OutboxMessage.thread_key) == HOME_THREAD,
+        col(OutboxMessage.kind) == DeliveryKind.HOME,
+        col(OutboxMessage.state) == OutboxState.PENDING,
+        col(OutboxMessage.sending_since).is_(None),
+    ]
