@@ -206,28 +206,19 @@ def desk_web(
     for watched in {engine, writer}:
         _instrument(watched, meter)
 
-    run_text = core.desk.run_text
+    def timed(run: Callable[..., Awaitable[Outcome]]) -> Callable[..., Awaitable[Outcome]]:
+        async def wrapper(**kwargs: Any) -> Outcome:
+            start = time.perf_counter()
+            try:
+                return await run(**kwargs)
+            finally:
+                meter.desk_s += time.perf_counter() - start
+                meter.desk_n += 1
 
-    async def timed_run_text(**kwargs: Any) -> Outcome:
-        start = time.perf_counter()
-        try:
-            return await run_text(**kwargs)
-        finally:
-            meter.desk_s += time.perf_counter() - start
-            meter.desk_n += 1
+        return wrapper
 
-    core.desk.run_text = timed_run_text  # type: ignore[method-assign]
-    submit = core.desk.submit
-
-    async def timed_submit(**kwargs: Any) -> Outcome:
-        start = time.perf_counter()
-        try:
-            return await submit(**kwargs)
-        finally:
-            meter.desk_s += time.perf_counter() - start
-            meter.desk_n += 1
-
-    core.desk.submit = timed_submit  # type: ignore[method-assign]
+    core.desk.run_text = timed(core.desk.run_text)  # type: ignore[method-assign,assignment]
+    core.desk.submit = timed(core.desk.submit)  # type: ignore[method-assign,assignment]
     _instrument_direct(meter)
     _instrument_driver(meter)
     return server.web, (engine, writer), core.desk.writer
@@ -469,7 +460,7 @@ class Requests:
         """The ``/dsar new`` modal as the bot opens it (``bot.render.slack_views``), submitted
         with a name and an email typed in and the rest as offered; the desk writes the ticket,
         its #compliance post and the receipt sent privately to the person who logged it."""
-        from tests.slack_harness import view_state
+        from tests.slack_harness import submission
 
         if self._view is None:
             from bot.render.slack_views import form_modal
@@ -477,26 +468,14 @@ class Requests:
 
             self._view = dict(form_modal(forms.FormRequest(forms.NEW_REQUEST)))
         values = {"name": f"Bench Person {i}", "email": f"bench{i}.{self.run}@example.com"}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "example"},
-            "user": {"id": STAFF_ID, "username": "someone", "name": "someone", "team_id": TEAM},
-            "api_app_id": "A123456",
-            "token": "legacy",
-            "trigger_id": f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
-            "view": {
-                **self._view,
-                "id": f"VB{self.run}{i:08d}",
-                "team_id": TEAM,
-                "app_id": "A123456",
-                "bot_id": "BBOT",
-                "hash": "1700000000.abcdefgh",
-                "state": view_state(self._view, values),
-            },
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
+        payload = submission(
+            self._view,
+            values,
+            user=STAFF_ID,
+            team=TEAM,
+            view_id=f"VB{self.run}{i:08d}",
+            trigger=f"{1_300_000_000 + i}.738474920.{self.run}{i:08d}",
+        )
         return urlencode({"payload": json.dumps(payload)})
 
 

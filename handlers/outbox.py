@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -507,13 +507,9 @@ class Sender:
             record = False  # only while the refresh is still this sender's to settle
             for settled in (row.id, *answered):
                 found = await repo.outbox_by_id(session=session, message_id=settled)
-                if found is None or found.state != OutboxState.PENDING:
-                    log.warning("outbox %s was already settled by another sender", settled)
+                if not self._settleable(found, settled):
                     continue
-                if found.leased_by != self.worker:
-                    log.warning("outbox %s: the lease ran out while it was being sent", settled)
-                elif settled == row.id:
-                    record = True
+                record = record or (settled == row.id and found.leased_by == self.worker)
                 if settled != row.id or page_id is None:
                     await session.delete(found)  # a marker that published nothing of its own
                     continue
@@ -567,13 +563,20 @@ class Sender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             row = await repo.outbox_by_id(session=session, message_id=row_id)
-            if row is None or row.state != OutboxState.PENDING:
-                log.warning("outbox %s was already settled by another sender", row_id)
+            if not self._settleable(row, row_id):
                 return
-            if row.leased_by != self.worker:
-                log.warning("outbox %s: the lease ran out while it was being sent", row_id)
             _mark_sent(row, message_id, now)
             session.add(row)
+
+    def _settleable(self, row: OutboxMessage | None, row_id: int) -> TypeGuard[OutboxMessage]:
+        """Whether ``row`` (row ``row_id`` read back to settle it) is still pending; says so
+        when another sender settled it, or when the lease ran out while it was being sent."""
+        if row is None or row.state != OutboxState.PENDING:
+            log.warning("outbox %s was already settled by another sender", row_id)
+            return False
+        if row.leased_by != self.worker:
+            log.warning("outbox %s: the lease ran out while it was being sent", row_id)
+        return True
 
     async def _failed(self, row_id: int, error: DeliveryError) -> None:
         now = self.clock.now()

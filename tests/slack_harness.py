@@ -168,27 +168,14 @@ class SlackServer:
         team: str = TEAM,
     ) -> tuple[int, str]:
         """A ``view_submission`` of ``view`` (as opened) with ``values`` typed into its inputs."""
-        submitted = {
-            **view,
-            "id": view_id or unique("V"),
-            "team_id": team,
-            "app_id": "A123456",
-            "bot_id": "BBOT",
-            "hash": "1700000000.abcdefgh",
-            "state": view_state(view, values),
-        }
-        payload = {
-            "type": "view_submission",
-            "team": {"id": team, "domain": "example"},
-            "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},
-            "api_app_id": "A123456",
-            "token": "legacy",
-            "trigger_id": unique("trig"),
-            "view": submitted,
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
+        payload = submission(
+            view,
+            values,
+            user=user,
+            team=team,
+            view_id=view_id or unique("V"),
+            trigger=unique("trig"),
+        )
         return await self.interaction(payload)
 
     async def shortcut(
@@ -254,6 +241,40 @@ class SlackServer:
 def unique(prefix: str) -> str:
     """A fresh id for one delivery (trigger id, view id): Slack never reuses them."""
     return f"{prefix}{next(_UNIQUE):06d}"
+
+
+def submission(
+    view: dict[str, Any],
+    values: Mapping[str, str | int],
+    *,
+    user: str,
+    team: str,
+    view_id: str,
+    trigger: str,
+) -> dict[str, Any]:
+    """The ``view_submission`` payload Slack sends for ``view`` (as opened) with ``values``
+    typed into its inputs (also ``bench.slack_ack --forms``)."""
+    submitted = {
+        **view,
+        "id": view_id,
+        "team_id": team,
+        "app_id": "A123456",
+        "bot_id": "BBOT",
+        "hash": "1700000000.abcdefgh",
+        "state": view_state(view, values),
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "example"},
+        "user": {"id": user, "username": "someone", "name": "someone", "team_id": team},
+        "api_app_id": "A123456",
+        "token": "legacy",
+        "trigger_id": trigger,
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
 
 
 def view_state(view: dict[str, Any], values: Mapping[str, str | int]) -> dict[str, Any]:
